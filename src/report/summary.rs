@@ -1,0 +1,234 @@
+//! The result of a run as a documented, serializable structure with a stable key order.
+//! Built from the accumulator at the edge; the table and JSON renderers read only this.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::montecarlo::{RunAccumulator, TIERS};
+use crate::scenario::Scenario;
+use crate::stats::{confidence_interval, Moments};
+use crate::time::{ticks_to_years, MINUTES_PER_YEAR};
+
+/// A mean with its standard error and 95% confidence interval.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub std_error: f64,
+    pub ci95: [f64; 2],
+}
+
+/// Availability: the time-average of the system being up, over trials.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Availability {
+    pub mean: f64,
+    pub std_error: f64,
+    /// 95% confidence interval. When no trial saw any downtime the normal interval is
+    /// degenerate; the lower bound is then 1 - 3/trials (rule of three: at most 3/trials of
+    /// years can have had any downtime, each at most the whole horizon).
+    pub ci95: [f64; 2],
+    /// -log10(1 - mean); null when no downtime was observed.
+    pub nines: Option<f64>,
+    pub no_downtime_observed: bool,
+}
+
+/// Downtime in minutes per year (365 days): (1 - availability of a trial) x 525,600.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Downtime {
+    pub mean: f64,
+    pub std_error: f64,
+    pub ci95: [f64; 2],
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComponentReport {
+    pub replicas: u32,
+    pub require: u32,
+    /// Up: `require` units available and every dependency up.
+    pub availability: Estimate,
+    /// Only its own units: `require` of them available (zones and regions included).
+    pub own_availability: Estimate,
+}
+
+/// Everything `sim run` reports for one scenario.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunReport {
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub trials: u64,
+    pub horizon_years: f64,
+    pub availability: Availability,
+    /// Highest SLA tier the mean availability meets ("99.99%"), or null below 99%.
+    pub tier: Option<String>,
+    /// Highest tier the lower end of the 95% interval meets: the tier you can claim.
+    pub tier_at_95_confidence: Option<String>,
+    /// Per tier: the fraction of trials (years, for a 1y horizon) that met it.
+    pub tier_probability: IndexMap<String, f64>,
+    pub downtime_minutes_per_year: Downtime,
+    pub incidents_per_year: Estimate,
+    /// Mean length of one outage in minutes (ratio estimator, delta-method error); null
+    /// when no outage happened.
+    pub mean_outage_minutes: Option<Estimate>,
+    /// Fraction of trials with any downtime.
+    pub trials_with_downtime: f64,
+    pub components: IndexMap<String, ComponentReport>,
+    /// Simulated events over all trials.
+    pub events: u64,
+}
+
+/// A tier as text, e.g. 0.9999 -> "99.99%".
+pub fn tier_name(tier: f64) -> String {
+    let percent = format!("{:.3}", tier * 100.0);
+    format!("{}%", percent.trim_end_matches('0').trim_end_matches('.'))
+}
+
+fn highest_tier(availability: f64) -> Option<String> {
+    TIERS
+        .iter()
+        .rev()
+        // Compare downtime budgets, so 0.999 exactly meets "99.9%" despite rounding.
+        .find(|tier| 1.0 - availability <= (1.0 - **tier) * (1.0 + 1e-12))
+        .map(|tier| tier_name(*tier))
+}
+
+fn estimate(moments: &Moments, scale: f64, low: f64, high: f64) -> Estimate {
+    let mean = moments.mean() * scale;
+    let std_error = moments.std_error() * scale;
+    Estimate {
+        mean,
+        std_error,
+        ci95: confidence_interval(mean, std_error, low, high),
+    }
+}
+
+/// Availability estimate from per-trial downtime fractions, with the rule-of-three bound
+/// when none was seen.
+fn availability_of(downtime: &Moments, trials_with_downtime: Option<u64>) -> Availability {
+    let trials = downtime.count().max(1) as f64;
+    let mean = 1.0 - downtime.mean();
+    let std_error = downtime.std_error();
+    let no_downtime = trials_with_downtime.map_or(downtime.mean() == 0.0, |n| n == 0);
+    let ci95 = if no_downtime {
+        [(1.0 - 3.0 / trials).max(0.0), 1.0]
+    } else {
+        confidence_interval(mean, std_error, 0.0, 1.0)
+    };
+    Availability {
+        mean,
+        std_error,
+        ci95,
+        nines: (!no_downtime).then(|| -(1.0 - mean).log10()),
+        no_downtime_observed: no_downtime,
+    }
+}
+
+impl RunReport {
+    pub fn new(scenario: &Scenario, accumulator: &RunAccumulator) -> RunReport {
+        let trials = accumulator.trials();
+        let availability = availability_of(
+            &accumulator.downtime_fraction,
+            Some(accumulator.trials_with_downtime),
+        );
+        let downtime = &accumulator.downtime_fraction;
+        let histogram = &accumulator.downtime_histogram;
+        let downtime_estimate = estimate(downtime, MINUTES_PER_YEAR, 0.0, MINUTES_PER_YEAR);
+        let tier_probability = TIERS
+            .iter()
+            .zip(accumulator.trials_meeting_tier)
+            .map(|(tier, met)| (tier_name(*tier), met as f64 / trials.max(1) as f64))
+            .collect();
+        let mean_outage_minutes =
+            accumulator
+                .outage_minutes_and_incidents
+                .ratio()
+                .map(|(mean, std_error)| Estimate {
+                    mean,
+                    std_error,
+                    ci95: confidence_interval(mean, std_error, 0.0, f64::INFINITY),
+                });
+        let components = scenario
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, component)| {
+                let as_estimate = |moments: &Moments| {
+                    let a = availability_of(moments, None);
+                    Estimate {
+                        mean: a.mean,
+                        std_error: a.std_error,
+                        ci95: a.ci95,
+                    }
+                };
+                (
+                    component.name.clone(),
+                    ComponentReport {
+                        replicas: component.replicas,
+                        require: component.require,
+                        availability: as_estimate(&accumulator.component_downtime_fraction[i]),
+                        own_availability: as_estimate(
+                            &accumulator.component_own_downtime_fraction[i],
+                        ),
+                    },
+                )
+            })
+            .collect();
+        RunReport {
+            scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.simulation.seed,
+            trials,
+            horizon_years: ticks_to_years(scenario.simulation.horizon),
+            tier: highest_tier(availability.mean),
+            tier_at_95_confidence: highest_tier(availability.ci95[0]),
+            availability,
+            tier_probability,
+            downtime_minutes_per_year: Downtime {
+                mean: downtime_estimate.mean,
+                std_error: downtime_estimate.std_error,
+                ci95: downtime_estimate.ci95,
+                p50: histogram.quantile(0.50) * MINUTES_PER_YEAR,
+                p90: histogram.quantile(0.90) * MINUTES_PER_YEAR,
+                p99: histogram.quantile(0.99) * MINUTES_PER_YEAR,
+                max: histogram.max() * MINUTES_PER_YEAR,
+            },
+            incidents_per_year: estimate(&accumulator.incidents_per_year, 1.0, 0.0, f64::INFINITY),
+            mean_outage_minutes,
+            trials_with_downtime: accumulator.trials_with_downtime as f64 / trials.max(1) as f64,
+            components,
+            events: accumulator.events,
+        }
+    }
+}
+
+/// How many standard errors `value` is from the estimate (for tests and checks).
+pub fn z_score(estimate_mean: f64, std_error: f64, value: f64) -> f64 {
+    if std_error == 0.0 {
+        if estimate_mean == value {
+            0.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        (estimate_mean - value) / std_error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_are_named_and_met_exactly() {
+        assert_eq!(tier_name(0.99), "99%");
+        assert_eq!(tier_name(0.999), "99.9%");
+        assert_eq!(tier_name(0.99999), "99.999%");
+        assert_eq!(highest_tier(0.999), Some("99.9%".to_string()));
+        assert_eq!(highest_tier(0.99989), Some("99.9%".to_string()));
+        assert_eq!(highest_tier(0.98), None);
+        assert_eq!(highest_tier(1.0), Some("99.999%".to_string()));
+    }
+}

@@ -1,0 +1,126 @@
+//! The run report as a table for people: aligned, with units, and with the uncertainty of
+//! every estimate next to it.
+
+use std::fmt::Write;
+
+use super::summary::RunReport;
+
+/// Percent with enough decimals to show three significant digits of the unavailability.
+pub fn percent(availability: f64) -> String {
+    let unavailability = 1.0 - availability;
+    let decimals = if unavailability <= 0.0 {
+        2
+    } else {
+        ((-unavailability.log10()).ceil() as i64).clamp(2, 9) as usize
+    };
+    format!("{:.*}%", decimals, availability * 100.0)
+}
+
+fn minutes(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// Renders the report; every line ends with a newline.
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let a = &report.availability;
+    let d = &report.downtime_minutes_per_year;
+    let _ = writeln!(out, "{}", report.scenario);
+    let _ = writeln!(
+        out,
+        "{} trials x {} y horizon, seed {}, {} events",
+        report.trials, report.horizon_years, report.seed, report.events
+    );
+    let _ = writeln!(out);
+    let nines = a.nines.map_or("no downtime observed".to_string(), |n| {
+        format!("{n:.2} nines")
+    });
+    let _ = writeln!(
+        out,
+        "  availability      {}  +/- {} (1 s.e.)  95% CI [{}, {}]  {}",
+        percent(a.mean),
+        format_args!("{:.2e}", a.std_error),
+        percent(a.ci95[0]),
+        percent(a.ci95[1]),
+        nines
+    );
+    let tier = |t: &Option<String>| t.clone().unwrap_or_else(|| "below 99%".to_string());
+    let _ = writeln!(
+        out,
+        "  SLA tier          {} (mean), {} at 95% confidence",
+        tier(&report.tier),
+        tier(&report.tier_at_95_confidence)
+    );
+    let _ = writeln!(
+        out,
+        "  downtime/year     mean {} min +/- {}   p50 {}   p90 {}   p99 {}   max {} min",
+        minutes(d.mean),
+        minutes(d.std_error),
+        minutes(d.p50),
+        minutes(d.p90),
+        minutes(d.p99),
+        minutes(d.max)
+    );
+    let years: Vec<String> = report
+        .tier_probability
+        .iter()
+        .map(|(tier, p)| format!("{tier} {:.1}%", p * 100.0))
+        .collect();
+    let _ = writeln!(out, "  trials meeting    {}", years.join("   "));
+    let incidents = &report.incidents_per_year;
+    let outage = report
+        .mean_outage_minutes
+        .as_ref()
+        .map_or("-".to_string(), |o| {
+            format!("{} min +/- {}", minutes(o.mean), minutes(o.std_error))
+        });
+    let _ = writeln!(
+        out,
+        "  incidents/year    {:.3} +/- {:.3}   mean outage {}",
+        incidents.mean, incidents.std_error, outage
+    );
+    let _ = writeln!(out);
+    let width = report
+        .components
+        .keys()
+        .map(|name| name.len())
+        .max()
+        .unwrap_or(0)
+        .max("component".len());
+    let _ = writeln!(
+        out,
+        "  {:<width$}  units  require  availability   own units",
+        "component"
+    );
+    for (name, component) in &report.components {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>5}  {:>7}  {:<13}  {}",
+            name,
+            component.replicas,
+            component.require,
+            percent(component.availability.mean),
+            percent(component.own_availability.mean)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_shows_three_significant_digits_of_downtime() {
+        assert_eq!(percent(0.999876), "99.9876%");
+        assert_eq!(percent(0.9901), "99.010%");
+        assert_eq!(percent(1.0), "100.00%");
+        assert_eq!(percent(0.5), "50.00%");
+    }
+}

@@ -1,0 +1,16 @@
+//! Scenario files: the JSON format, its validation, and the checked model the engine runs.
+//!
+//! `load_file` / `load_str` are the only way in; every error they return names the file and
+//! the JSON path. See `docs/scenario-format.md` for the format itself.
+
+pub mod distribution;
+pub mod duration;
+pub mod error;
+mod load;
+pub mod model;
+mod raw;
+
+pub use distribution::Distribution;
+pub use error::ScenarioError;
+pub use load::{load_file, load_str, DEFAULT_TRIALS};
+pub use model::{Component, FailureMode, Outage, Region, Scenario, Simulation, Zone};

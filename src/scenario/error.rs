@@ -1,0 +1,60 @@
+//! Why a scenario could not be loaded: always the file, and where possible the JSON path
+//! (and line/column for broken JSON), plus what would be valid.
+
+use std::fmt;
+
+/// Where in the file a problem is: a JSON path such as
+/// `components.api.failures[1].ttr.weibull.shape`, and a line/column when serde knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    pub line_column: Option<(usize, usize)>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() || self.path == "." {
+            "(top level)"
+        } else {
+            &self.path
+        };
+        match self.line_column {
+            Some((line, column)) => write!(f, "{path} (line {line}, column {column})"),
+            None => write!(f, "{path}"),
+        }
+    }
+}
+
+/// A scenario that cannot be simulated, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: cannot read the file: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: invalid JSON: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {location}: {message}")]
+    Invalid {
+        file: String,
+        location: Location,
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    /// The JSON path at fault, if the error has one.
+    pub fn json_path(&self) -> Option<&str> {
+        match self {
+            ScenarioError::Invalid { location, .. } => Some(&location.path),
+            _ => None,
+        }
+    }
+}

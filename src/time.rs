@@ -1,0 +1,57 @@
+//! Simulated time: an integer count of microseconds.
+//!
+//! Integer ticks keep event ordering exact (no rounding drift between two ways of adding
+//! the same durations) and a `u64` of microseconds spans about 584,000 years, so horizons
+//! of centuries cannot overflow. Additions saturate: a draw past the end of time is simply
+//! "never", which the engine treats as beyond the horizon.
+
+/// A point in simulated time or a length of time, in microseconds.
+pub type Ticks = u64;
+
+/// Ticks per second.
+pub const TICKS_PER_SECOND: f64 = 1_000_000.0;
+
+/// Ticks in one year of 365 days (the SLA-table year, 8,760 hours).
+pub const TICKS_PER_YEAR: Ticks = 365 * 24 * 3600 * 1_000_000;
+
+/// Minutes in one year of 365 days.
+pub const MINUTES_PER_YEAR: f64 = 525_600.0;
+
+/// The longest horizon a scenario may ask for: far below the `u64` limit, so that a
+/// horizon plus any repair time still fits.
+pub const MAX_HORIZON: Ticks = 10_000 * TICKS_PER_YEAR;
+
+/// Converts a non-negative length in ticks given as a float to whole ticks, rounding to the
+/// nearest tick. Saturates on huge values and maps NaN to 0, so a sampled draw can never
+/// panic or wrap.
+#[inline]
+pub fn ticks_from_f64(value: f64) -> Ticks {
+    // `as` saturates for out-of-range floats and sends NaN to 0: exactly what we want.
+    (value + 0.5) as Ticks
+}
+
+/// Length in ticks as years (365 days).
+pub fn ticks_to_years(ticks: Ticks) -> f64 {
+    ticks as f64 / TICKS_PER_YEAR as f64
+}
+
+/// Length in ticks as minutes.
+pub fn ticks_to_minutes(ticks: Ticks) -> f64 {
+    ticks as f64 / (60.0 * TICKS_PER_SECOND)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_round_and_saturate() {
+        assert_eq!(ticks_from_f64(0.4), 0);
+        assert_eq!(ticks_from_f64(0.6), 1);
+        assert_eq!(ticks_from_f64(f64::NAN), 0);
+        assert_eq!(ticks_from_f64(f64::INFINITY), u64::MAX);
+        assert_eq!(ticks_to_years(TICKS_PER_YEAR), 1.0);
+        assert_eq!(ticks_to_minutes(60_000_000), 1.0);
+        assert!(MAX_HORIZON.checked_mul(2).is_some());
+    }
+}

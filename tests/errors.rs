@@ -1,0 +1,135 @@
+//! Bad input: every class of error names the file and the JSON path (or line and column),
+//! says what would be valid, exits with status 2, and never panics.
+
+use crate::common::{scratch, sim};
+
+const VALID_COMPONENT: &str =
+    r#"{ "failures": [ { "name": "crash", "ttf": "30d", "ttr": "1h" } ] }"#;
+
+/// (what is wrong, scenario text, path the message must name, words it must contain)
+fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
+    let with_api = |api: &str| format!(r#"{{ "components": {{ "api": {api} }}, "entry": "api" }}"#);
+    vec![
+        ("unknown top-level key", format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api", "entyr": 1 }}"#), "entyr", "expected one of"),
+        ("unknown component key", with_api(r#"{ "replica": 2 }"#), "components.api.replica", "replicas"),
+        ("unknown failure key", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "mttr": "1h" } ] }"#), "components.api.failures[0].mttr", "expected one of"),
+        ("bad duration unit", with_api(r#"{ "failures": [ { "name": "x", "ttf": "30days", "ttr": "1h" } ] }"#), "components.api.failures[0].ttf", "unknown unit"),
+        ("bare number duration", with_api(r#"{ "failures": [ { "name": "x", "ttf": 30, "ttr": "1h" } ] }"#), "components.api.failures[0].ttf", "\"30s\""),
+        ("negative duration", with_api(r#"{ "failures": [ { "name": "x", "ttf": "-3h", "ttr": "1h" } ] }"#), "components.api.failures[0].ttf", "non-negative"),
+        ("zero mean", with_api(r#"{ "failures": [ { "name": "x", "ttf": "0s", "ttr": "1h" } ] }"#), "components.api.failures[0].ttf", "longer than zero"),
+        ("negative weibull shape", with_api(r#"{ "failures": [ { "name": "x", "ttf": { "weibull": { "shape": -1, "scale": "1d" } }, "ttr": "1h" } ] }"#), "components.api.failures[0].ttf.weibull.shape", "> 0"),
+        ("zero gamma shape", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": { "gamma": { "shape": 0, "mean": "1h" } } } ] }"#), "components.api.failures[0].ttr.gamma.shape", "> 0"),
+        ("huge number parameter", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": { "lognormal": { "median": "1h", "sigma": 1e999 } } } ] }"#), "", ""),
+        ("non-finite sigma", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": { "lognormal": { "median": "1h", "sigma": -0.5 } } } ] }"#), "components.api.failures[0].ttr.lognormal.sigma", ">= 0"),
+        ("unknown distribution", with_api(r#"{ "failures": [ { "name": "x", "ttf": { "poisson": { "mean": "1d" } }, "ttr": "1h" } ] }"#), "components.api.failures[0].ttf.poisson", "weibull"),
+        ("missing distribution parameter", with_api(r#"{ "failures": [ { "name": "x", "ttf": { "weibull": { "shape": 2 } }, "ttr": "1h" } ] }"#), "components.api.failures[0].ttf.weibull", "scale"),
+        ("uniform min above max", with_api(r#"{ "failures": [ { "name": "x", "ttf": { "uniform": { "min": "2h", "max": "1h" } }, "ttr": "1h" } ] }"#), "components.api.failures[0].ttf.uniform.min", "max"),
+        ("empty empirical", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": { "empirical": [] } } ] }"#), "components.api.failures[0].ttr.empirical", "at least one"),
+        ("duplicate mode name", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h" }, { "name": "x", "ttf": "1d", "ttr": "1h" } ] }"#), "components.api.failures[1].name", "twice"),
+        ("zero replicas", with_api(r#"{ "replicas": 0 }"#), "components.api.replicas", "at least 1"),
+        ("negative replicas", with_api(r#"{ "replicas": -2 }"#), "components.api.replicas", "whole number"),
+        ("require above replicas", with_api(r#"{ "replicas": 3, "require": 4 }"#), "components.api.require", "between 1 and replicas (3)"),
+        ("require zero", with_api(r#"{ "replicas": 3, "require": 0 }"#), "components.api.require", "between 1 and replicas"),
+        ("unknown zone", with_api(r#"{ "zones": ["us-east-1a"] }"#), "components.api.zones[0]", "unknown zone"),
+        ("empty zone list", with_api(r#"{ "zones": [] }"#), "components.api.zones", "at least one zone"),
+        ("unknown region", r#"{ "zones": { "a": { "region": "mars" } }, "components": { "api": {} }, "entry": "api" }"#.to_string(), "zones.a.region", "unknown region"),
+        ("unknown dependency", with_api(r#"{ "depends_on": ["db"] }"#), "components.api.depends_on[0]", "valid components: \"api\""),
+        ("self dependency", with_api(r#"{ "depends_on": ["api"] }"#), "components.api.depends_on", "cycle api -> api"),
+        ("dependency cycle", r#"{ "components": { "a": { "depends_on": ["b"] }, "b": { "depends_on": ["c"] }, "c": { "depends_on": ["a"] } }, "entry": "a" }"#.to_string(), "components.c.depends_on", "a -> b -> c -> a"),
+        ("duplicate dependency", r#"{ "components": { "a": { "depends_on": ["b", "b"] }, "b": {} }, "entry": "a" }"#.to_string(), "components.a.depends_on[1]", "twice"),
+        ("missing entry", format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }} }}"#), "entry", "\"api\""),
+        ("empty entry", format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }}, "entry": "" }}"#), "entry", "missing or empty"),
+        ("unknown entry", format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }}, "entry": "web" }}"#), "entry", "unknown component \"web\""),
+        ("no components", r#"{ "components": {}, "entry": "api" }"#.to_string(), "components", "at least one component"),
+        ("missing components", r#"{ "entry": "api" }"#.to_string(), "(top level)", "components"),
+        ("zero trials", format!(r#"{{ "simulation": {{ "trials": 0 }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation.trials", "between 1 and"),
+        ("zero horizon", format!(r#"{{ "simulation": {{ "horizon": "0y" }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation.horizon", "longer than zero"),
+        ("horizon too long", format!(r#"{{ "simulation": {{ "horizon": "20000y" }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation.horizon", "10000y"),
+        ("negative seed", format!(r#"{{ "simulation": {{ "seed": -1 }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation.seed", "whole number"),
+        ("wrong type", r#"{ "components": { "api": { "zones": "a" } }, "entry": "api" }"#.to_string(), "components.api.zones", "expected a sequence"),
+        ("invalid JSON", r#"{ "components": { "api": { } }, "entry": "api" "#.to_string(), ":1:", "invalid JSON"),
+        ("trailing garbage", format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }} x"#), ":1:", "invalid JSON"),
+        ("not an object", "[1, 2]".to_string(), "(top level)", "expected an object"),
+        ("list for a struct", with_api(r#"{ "failures": [ ["x", "1d", "1h"] ] }"#), "components.api.failures[0]", "expected an object"),
+        ("list for simulation", format!(r#"{{ "simulation": ["1y", 10, 3], "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation", "expected an object"),
+        ("duplicate component", r#"{ "components": { "api": {}, "api": { "replicas": 2 } }, "entry": "api" }"#.to_string(), "components", "defined twice"),
+        ("empty file", String::new(), ":1:", "invalid JSON"),
+    ]
+}
+
+#[test]
+fn every_bad_input_names_file_and_path_and_exits_2() {
+    let directory = scratch("errors");
+    for (i, (what, text, path, words)) in cases().into_iter().enumerate() {
+        let file = directory.join(format!("case-{i}.json"));
+        std::fs::write(&file, &text).unwrap();
+        let file_text = file.to_str().unwrap();
+        for command in ["validate", "run"] {
+            let output = sim(&[command, file_text, "-q"][..if command == "run" { 3 } else { 2 }]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{what} ({command}): {stderr}"
+            );
+            assert!(output.stdout.is_empty(), "{what}: wrote to stdout");
+            assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+            assert!(
+                stderr.starts_with("error: ") && stderr.contains(file_text),
+                "{what}: {stderr}"
+            );
+            assert!(
+                stderr.contains(path),
+                "{what}: message does not name {path:?}: {stderr}"
+            );
+            assert!(
+                stderr.contains(words),
+                "{what}: message lacks {words:?}: {stderr}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn unreadable_files_exit_2() {
+    for target in ["does/not/exist.json", "tests"] {
+        let output = sim(&["run", target]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(target) && stderr.contains("cannot read"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_exit_2_with_usage() {
+    for args in [
+        &["run", "tests/reference/v1-single.json", "--trials", "0"][..],
+        &["run", "tests/reference/v1-single.json", "--threads", "0"],
+        &["run", "tests/reference/v1-single.json", "--format", "xml"],
+        &["frobnicate"],
+    ] {
+        let output = sim(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+/// A failed write leaves no file and exits 1 (not bad input).
+#[test]
+fn an_unwritable_output_exits_1_and_writes_nothing() {
+    let output = sim(&[
+        "run",
+        "tests/reference/v1-single.json",
+        "--trials",
+        "10",
+        "-q",
+        "--output",
+        "no/such/dir/out.json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/dir/out.json"));
+    assert!(!std::path::Path::new("no/such/dir").exists());
+}

@@ -1,0 +1,12 @@
+//! One integration-test binary, a module per area. Statistical tests state their seed and
+//! tolerance; run them in release mode (`cargo test --release`).
+
+mod common;
+mod coverage;
+mod determinism;
+mod engine;
+mod errors;
+mod exact;
+mod fuzz;
+mod reference;
+mod snapshots;
