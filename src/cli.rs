@@ -173,7 +173,7 @@ fn with_progress(
                 );
                 bar.set_style(
                     indicatif::ProgressStyle::with_template(
-                        "{spinner} {bar:40} {pos}/{len} trials  {per_sec}  eta {eta}",
+                        "{spinner} {bar:40} {pos}/{len} trials ({percent}%)  elapsed {elapsed}, eta {eta}",
                     )
                     .expect("a valid template"),
                 );
