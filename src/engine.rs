@@ -1,24 +1,106 @@
 //! The discrete-event engine: one trial of one scenario, with no I/O, no clock and no way
 //! to fail. `Plan` compiles a checked scenario into flat arrays; `TrialRunner` simulates
 //! trials on it, reusing its buffers.
+//!
+//! Every component has a service level in [0, 1] at every instant (the fraction of its
+//! requests that succeed), derived from the state of its units and mechanisms; the system's
+//! is the entry's. See `docs/model.md` for each mechanism and the approximation it makes.
 
+mod dns;
+mod edges;
+mod failover;
+mod levels;
 mod plan;
 mod queue;
+mod state;
 mod trial;
+mod units;
 
 pub use plan::{DomainKind, Plan};
 pub use queue::EventQueue;
 pub use trial::{Observer, TrialOutcome, TrialRunner};
 
-/// Something that happens at an instant of a trial.
+/// Something that happens at an instant of a trial. `generation` fields cancel events made
+/// stale by a later change: an event whose generation is not the current one is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// A unit fails; `mode` indexes the plan's unit modes.
     UnitFails { unit: u32, mode: u32 },
-    /// A unit's repair completes.
-    UnitRepaired { unit: u32 },
+    /// A unit's outage ends (repair, restart or replacement).
+    UnitRecovers { unit: u32 },
     /// A zone or region goes down; `domain` indexes the plan's domains.
     DomainFails { domain: u32 },
     /// A zone or region comes back.
-    DomainRepaired { domain: u32 },
+    DomainRecovers { domain: u32 },
+    /// Health checks take a unit out of rotation or put it back.
+    Rotation { unit: u32, generation: u32 },
+    /// The next step of a component's failover.
+    Failover { component: u32, generation: u32 },
+    /// A caller's retry-delayed view of a dependency catches up.
+    EdgeView { edge: u32, generation: u32 },
+    /// A circuit breaker trips or probes (half-open).
+    Breaker { edge: u32, generation: u32 },
+    /// The DNS health checker's verdict on an endpoint changes.
+    DnsCheck { edge: u32, generation: u32 },
+    /// Clients move between DNS answers as cached records expire.
+    DnsDrain { component: u32, generation: u32 },
+    /// The hour changes: demand follows the traffic profile.
+    TrafficHour,
+}
+
+/// What turned a failure into lost service, for attribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    /// The failure itself: too few units up until repair, restart or replacement.
+    Outage,
+    /// Failed units still in rotation until health checks eject them.
+    Detection,
+    /// A primary's failure until the failover completes (or the primary returns).
+    Failover,
+    /// Clients still sent to a failed endpoint: DNS detection, TTL and stale resolvers.
+    Dns,
+    /// A circuit breaker still open after its dependency recovered.
+    Breaker,
+    /// A caller whose workers are held by a hanging dependency.
+    Cascade,
+    /// Healthy capacity below demand.
+    Overload,
+}
+
+impl Mechanism {
+    pub const ALL: [Mechanism; 7] = [
+        Mechanism::Outage,
+        Mechanism::Detection,
+        Mechanism::Failover,
+        Mechanism::Dns,
+        Mechanism::Breaker,
+        Mechanism::Cascade,
+        Mechanism::Overload,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Outage => "outage",
+            Mechanism::Detection => "detection",
+            Mechanism::Failover => "failover",
+            Mechanism::Dns => "dns",
+            Mechanism::Breaker => "breaker",
+            Mechanism::Cascade => "cascade",
+            Mechanism::Overload => "overload",
+        }
+    }
+}
+
+/// A root cause (index into `Plan::causes`) and the mechanism that made it cost service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribution {
+    pub cause: u32,
+    pub mechanism: Mechanism,
+}
+
+impl Attribution {
+    /// Index into a flat per-(cause, mechanism) table.
+    pub fn slot(self) -> usize {
+        self.cause as usize * Mechanism::ALL.len() + self.mechanism as usize
+    }
 }

@@ -8,7 +8,8 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{Plan, TrialOutcome, TrialRunner};
+use crate::engine::{Mechanism, Plan, TrialOutcome, TrialRunner};
+use crate::scenario::Recovery;
 use crate::stats::{LogHistogram, Moments, PairMoments};
 use crate::time::{ticks_to_minutes, ticks_to_years, Ticks};
 
@@ -20,38 +21,93 @@ const BATCH_CHUNKS: u64 = 64;
 /// SLA tiers as availability fractions, from the loosest.
 pub const TIERS: [f64; 4] = [0.99, 0.999, 0.9999, 0.99999];
 
+/// A mergeable summary of one quantity that happens a variable number of times per trial
+/// (failovers, lost write windows): how many per trial, and the values' distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventStats {
+    /// Count per year, per trial.
+    pub per_year: Moments,
+    /// The values themselves (seconds).
+    pub values: Moments,
+    pub histogram: LogHistogram,
+}
+
+impl EventStats {
+    fn new() -> Self {
+        EventStats {
+            per_year: Moments::default(),
+            values: Moments::default(),
+            // Seconds from 1 microsecond to about 30 years.
+            histogram: LogHistogram::new(9, 15),
+        }
+    }
+
+    fn add(&mut self, values: &[f64], years: f64) {
+        self.per_year.add(values.len() as f64 / years);
+        for value in values {
+            self.values.add(*value);
+            self.histogram.add(*value);
+        }
+    }
+
+    fn merge(&mut self, other: &EventStats) {
+        self.per_year.merge(&other.per_year);
+        self.values.merge(&other.values);
+        self.histogram.merge(&other.histogram);
+    }
+}
+
 /// Everything the run measured, as mergeable sums. Its size depends on the scenario (one
-/// entry per component) but not on the number of trials.
+/// entry per component, cause and recovery) but not on the number of trials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunAccumulator {
     pub horizon: Ticks,
-    /// Per-trial downtime as a fraction of the horizon (1 - availability).
+    /// Per-trial lost service as a fraction of demand (1 - availability).
     pub downtime_fraction: Moments,
     pub downtime_histogram: LogHistogram,
     /// Per tier: trials whose availability met it.
     pub trials_meeting_tier: [u64; TIERS.len()],
-    /// Trials with any downtime at all.
+    /// Trials with any lost service at all.
     pub trials_with_downtime: u64,
+    /// Minutes per year with the system fully down, and degraded.
+    pub full_outage_minutes: Moments,
+    pub degraded_minutes: Moments,
+    /// Fraction of demand served only by a fallback.
+    pub fallback_fraction: Moments,
     pub incidents_per_year: Moments,
-    /// (downtime minutes, incidents) per trial: mean outage length is their ratio of means.
+    /// (impaired minutes, incidents) per trial: mean incident length is their ratio of means.
     pub outage_minutes_and_incidents: PairMoments,
     pub component_downtime_fraction: Vec<Moments>,
     pub component_own_downtime_fraction: Vec<Moments>,
+    /// Per (cause, mechanism) slot: lost service as a fraction of demand.
+    pub cause_fraction: Vec<Moments>,
+    pub data_loss: EventStats,
+    pub failovers: EventStats,
+    /// Per (mode cause, recovery kind): outages ended that way, summed over trials.
+    pub recoveries: Vec<u64>,
     pub events: u64,
 }
 
 impl RunAccumulator {
     pub fn new(plan: &Plan) -> Self {
+        let components = plan.components.len();
         RunAccumulator {
             horizon: plan.horizon,
             downtime_fraction: Moments::default(),
             downtime_histogram: LogHistogram::default(),
             trials_meeting_tier: [0; TIERS.len()],
             trials_with_downtime: 0,
+            full_outage_minutes: Moments::default(),
+            degraded_minutes: Moments::default(),
+            fallback_fraction: Moments::default(),
             incidents_per_year: Moments::default(),
             outage_minutes_and_incidents: PairMoments::default(),
-            component_downtime_fraction: vec![Moments::default(); plan.components.len()],
-            component_own_downtime_fraction: vec![Moments::default(); plan.components.len()],
+            component_downtime_fraction: vec![Moments::default(); components],
+            component_own_downtime_fraction: vec![Moments::default(); components],
+            cause_fraction: vec![Moments::default(); plan.causes.len() * Mechanism::ALL.len()],
+            data_loss: EventStats::new(),
+            failovers: EventStats::new(),
+            recoveries: vec![0; plan.causes.len() * Recovery::ALL.len()],
             events: 0,
         }
     }
@@ -61,36 +117,41 @@ impl RunAccumulator {
     }
 
     pub fn add(&mut self, outcome: &TrialOutcome) {
-        let horizon = self.horizon as f64;
-        let fraction = outcome.downtime as f64 / horizon;
+        let years = ticks_to_years(self.horizon);
+        let fraction = outcome.lost;
         self.downtime_fraction.add(fraction);
         self.downtime_histogram.add(fraction);
         for (met, tier) in self.trials_meeting_tier.iter_mut().zip(TIERS) {
-            // Compare times, not availabilities, so 1 - 0.999 rounding cannot flip a year.
-            if (outcome.downtime as f64) <= horizon * (1.0 - tier) {
+            // A relative tolerance, so that 1 - 0.999 rounding cannot flip a year.
+            if fraction <= (1.0 - tier) * (1.0 + 1e-12) {
                 *met += 1;
             }
         }
-        self.trials_with_downtime += u64::from(outcome.downtime > 0);
+        self.trials_with_downtime += u64::from(fraction > 0.0);
+        self.full_outage_minutes
+            .add(ticks_to_minutes(outcome.full_outage) / years);
+        self.degraded_minutes
+            .add(ticks_to_minutes(outcome.degraded) / years);
+        self.fallback_fraction.add(outcome.fallback);
         self.incidents_per_year
-            .add(f64::from(outcome.incidents) / ticks_to_years(self.horizon));
+            .add(f64::from(outcome.incidents) / years);
         self.outage_minutes_and_incidents.add(
-            ticks_to_minutes(outcome.downtime),
+            ticks_to_minutes(outcome.full_outage + outcome.degraded),
             f64::from(outcome.incidents),
         );
-        for (moments, downtime) in self
-            .component_downtime_fraction
-            .iter_mut()
-            .zip(&outcome.component_downtime)
-        {
-            moments.add(*downtime as f64 / horizon);
-        }
-        for (moments, downtime) in self
-            .component_own_downtime_fraction
-            .iter_mut()
-            .zip(&outcome.component_own_downtime)
-        {
-            moments.add(*downtime as f64 / horizon);
+        add_all(
+            &mut self.component_downtime_fraction,
+            &outcome.component_lost,
+        );
+        add_all(
+            &mut self.component_own_downtime_fraction,
+            &outcome.component_own_lost,
+        );
+        add_all(&mut self.cause_fraction, &outcome.cause_lost);
+        self.data_loss.add(&outcome.data_loss, years);
+        self.failovers.add(&outcome.failover_durations, years);
+        for (total, count) in self.recoveries.iter_mut().zip(&outcome.recoveries) {
+            *total += u64::from(*count);
         }
         self.events += outcome.events;
     }
@@ -108,24 +169,39 @@ impl RunAccumulator {
             *mine += theirs;
         }
         self.trials_with_downtime += other.trials_with_downtime;
+        self.full_outage_minutes.merge(&other.full_outage_minutes);
+        self.degraded_minutes.merge(&other.degraded_minutes);
+        self.fallback_fraction.merge(&other.fallback_fraction);
         self.incidents_per_year.merge(&other.incidents_per_year);
         self.outage_minutes_and_incidents
             .merge(&other.outage_minutes_and_incidents);
-        for (mine, theirs) in self
-            .component_downtime_fraction
-            .iter_mut()
-            .zip(&other.component_downtime_fraction)
-        {
-            mine.merge(theirs);
-        }
-        for (mine, theirs) in self
-            .component_own_downtime_fraction
-            .iter_mut()
-            .zip(&other.component_own_downtime_fraction)
-        {
-            mine.merge(theirs);
+        merge_all(
+            &mut self.component_downtime_fraction,
+            &other.component_downtime_fraction,
+        );
+        merge_all(
+            &mut self.component_own_downtime_fraction,
+            &other.component_own_downtime_fraction,
+        );
+        merge_all(&mut self.cause_fraction, &other.cause_fraction);
+        self.data_loss.merge(&other.data_loss);
+        self.failovers.merge(&other.failovers);
+        for (mine, theirs) in self.recoveries.iter_mut().zip(&other.recoveries) {
+            *mine += theirs;
         }
         self.events += other.events;
+    }
+}
+
+fn add_all(moments: &mut [Moments], values: &[f64]) {
+    for (m, v) in moments.iter_mut().zip(values) {
+        m.add(*v);
+    }
+}
+
+fn merge_all(moments: &mut [Moments], others: &[Moments]) {
+    for (m, o) in moments.iter_mut().zip(others) {
+        m.merge(o);
     }
 }
 

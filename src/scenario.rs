@@ -3,14 +3,18 @@
 //! `load_file` / `load_str` are the only way in; every error they return names the file and
 //! the JSON path. See `docs/scenario-format.md` for the format itself.
 
+mod checker;
 pub mod distribution;
 pub mod duration;
 pub mod error;
 mod load;
+mod load_mechanisms;
+pub mod mechanisms;
 pub mod model;
 mod raw;
 
 pub use distribution::Distribution;
 pub use error::ScenarioError;
 pub use load::{load_file, load_str, DEFAULT_TRIALS};
+pub use mechanisms::*;
 pub use model::{Component, FailureMode, Outage, Region, Scenario, Simulation, Zone};

@@ -8,6 +8,11 @@ use crate::common::scenario;
 
 const HOUR: Ticks = 3_600_000_000;
 
+/// hours_down / horizon_hours, computed as the engine does.
+fn fraction(hours_down: u64, horizon_hours: u64) -> f64 {
+    (hours_down * HOUR) as f64 / (horizon_hours * HOUR) as f64
+}
+
 fn one_trial(text: &str) -> sim::engine::TrialOutcome {
     let scenario = scenario(text);
     let plan = Plan::new(&scenario);
@@ -26,9 +31,10 @@ fn zone_outage_overlays_the_unit() {
               "failures": [ { "name": "crash", "ttf": { "constant": "10h" }, "ttr": { "constant": "10h" } } ] } },
             "entry": "app" }"#,
     );
-    assert_eq!(outcome.downtime, 25 * HOUR);
+    assert_eq!(outcome.full_outage, 25 * HOUR);
+    assert_eq!(outcome.lost, fraction(25, 40));
     assert_eq!(outcome.incidents, 2);
-    assert_eq!(outcome.component_own_downtime, vec![25 * HOUR]);
+    assert_eq!(outcome.component_own_lost, vec![fraction(25, 40)]);
 }
 
 /// A region outage takes down the units of its zones, and only those.
@@ -45,9 +51,12 @@ fn region_outage_takes_down_its_zones_units() {
             "entry": "entry" }"#,
     );
     // Region down [2h, 5h) and again [7h, 10h).
-    assert_eq!(outcome.component_own_downtime, vec![6 * HOUR, 0, 0]);
-    assert_eq!(outcome.component_downtime, vec![6 * HOUR, 0, 6 * HOUR]);
-    assert_eq!(outcome.downtime, 6 * HOUR);
+    assert_eq!(outcome.component_own_lost, vec![fraction(6, 10), 0.0, 0.0]);
+    assert_eq!(
+        outcome.component_lost,
+        vec![fraction(6, 10), 0.0, fraction(6, 10)]
+    );
+    assert_eq!(outcome.full_outage, 6 * HOUR);
     assert_eq!(outcome.incidents, 2);
 }
 
@@ -64,7 +73,7 @@ fn an_outage_resuming_at_the_same_instant_is_one_incident() {
               "system": { "depends_on": ["a", "b"] } },
             "entry": "system" }"#,
     );
-    assert_eq!(outcome.downtime, 21 * HOUR);
+    assert_eq!(outcome.full_outage, 21 * HOUR);
     assert_eq!(outcome.incidents, 1);
 }
 
@@ -74,7 +83,7 @@ struct Recorder {
     events: Vec<Event>,
 }
 impl Observer for Recorder {
-    fn on_event(&mut self, time: Ticks, event: Event, _system_up: bool) {
+    fn on_event(&mut self, time: Ticks, event: Event, _system_level: f64) {
         self.times.push(time);
         self.events.push(event);
     }
@@ -122,7 +131,7 @@ fn simultaneous_events_keep_their_scheduling_order() {
         .events
         .iter()
         .map(|event| match event {
-            Event::UnitFails { unit, .. } | Event::UnitRepaired { unit } => *unit,
+            Event::UnitFails { unit, .. } | Event::UnitRecovers { unit } => *unit,
             _ => unreachable!(),
         })
         .collect();

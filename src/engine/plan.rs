@@ -1,8 +1,8 @@
-//! The scenario compiled for simulation: flat arrays of units, failure modes, fault domains
-//! and the reverse dependency edges, with every random stream's entity key precomputed.
+//! The scenario compiled for simulation: flat arrays of units, failure modes, fault domains,
+//! dependency edges and attribution causes, with every random stream's key precomputed.
 
 use crate::rng::entity_key;
-use crate::scenario::{Distribution, Scenario};
+use crate::scenario::{Component, Distribution, Effect, Recovery, Scenario, Traffic};
 use crate::time::Ticks;
 
 /// One unit: a replica of a component.
@@ -14,14 +14,20 @@ pub struct UnitPlan {
     /// Range into `Plan::unit_modes`.
     pub modes_start: u32,
     pub modes_end: u32,
+    pub zone: Option<u32>,
+    pub region: Option<u32>,
+    /// Stream for the unit's mechanisms (check phases, restarts, replacements).
+    pub mechanism_key: u64,
 }
 
-/// One failure mode of one unit: which mode, and the key of its random stream.
+/// One failure mode of one unit.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitMode {
     /// Index into the component's `failures`.
     pub mode: u32,
     pub stream_key: u64,
+    /// Attribution cause of failures in this mode.
+    pub cause: u32,
 }
 
 /// A fault domain that has an outage process: a zone or a region.
@@ -35,6 +41,7 @@ pub struct DomainPlan {
     pub stream_key: u64,
     /// Every unit the domain takes down (for a region: all units of its zones).
     pub units: Vec<u32>,
+    pub cause: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +50,32 @@ pub enum DomainKind {
     Region,
 }
 
+/// A dependency edge from a caller to a callee (a `depends_on` entry or a DNS endpoint).
+#[derive(Debug, Clone)]
+pub struct EdgePlan {
+    pub caller: u32,
+    pub callee: u32,
+    pub dependency: crate::scenario::Dependency,
+    /// True for a DNS endpoint: the caller's clients are spread over its endpoints.
+    pub dns_endpoint: bool,
+    pub stream_key: u64,
+}
+
+/// A component with its checked settings, its units and edges.
 #[derive(Debug, Clone)]
 pub struct ComponentPlan {
-    pub replicas: u32,
-    pub require: u32,
-    /// Components that depend on this one.
+    pub spec: Component,
+    pub units_start: u32,
+    pub units_end: u32,
+    /// Edges where this component is the caller, in `depends_on` order then endpoints.
+    pub edges_start: u32,
+    pub edges_end: u32,
+    /// Edges where this component is the callee.
     pub dependents: Vec<u32>,
-    pub failures: Vec<(Distribution, Distribution)>,
+    /// Stream for failover and DNS decisions.
+    pub mechanism_key: u64,
+    /// Whether the level depends on the hour's demand.
+    pub demand_sensitive: bool,
 }
 
 /// Everything the engine needs, in flat arrays indexed by `u32`.
@@ -61,16 +87,42 @@ pub struct Plan {
     pub unit_modes: Vec<UnitMode>,
     pub domains: Vec<DomainPlan>,
     pub components: Vec<ComponentPlan>,
+    pub edges: Vec<EdgePlan>,
     pub entry: u32,
+    pub traffic: Option<Traffic>,
+    /// Names of attribution causes: "component/mode", "zone NAME", "region NAME", "demand".
+    pub causes: Vec<String>,
+    /// The cause used for overload when nothing has failed.
+    pub demand_cause: u32,
+    /// Per zone: its region, for monitor quorum checks.
+    pub zone_regions: Vec<Option<u32>>,
+    pub region_count: usize,
 }
 
 impl Plan {
     pub fn new(scenario: &Scenario) -> Plan {
+        let mut causes = Vec::new();
+        let mut mode_causes: Vec<Vec<u32>> = Vec::new();
+        for component in &scenario.components {
+            mode_causes.push(
+                component
+                    .failures
+                    .iter()
+                    .map(|f| {
+                        causes.push(format!("{}/{}", component.name, f.name));
+                        causes.len() as u32 - 1
+                    })
+                    .collect(),
+            );
+        }
         let mut units = Vec::with_capacity(scenario.unit_count());
         let mut unit_modes = Vec::new();
         let mut zone_units: Vec<Vec<u32>> = vec![Vec::new(); scenario.zones.len()];
         let mut region_units: Vec<Vec<u32>> = vec![Vec::new(); scenario.regions.len()];
+        let mut components = Vec::with_capacity(scenario.components.len());
+        let mut edges = Vec::new();
         for (component_index, component) in scenario.components.iter().enumerate() {
+            let units_start = units.len() as u32;
             for index in 0..component.replicas {
                 let unit = units.len() as u32;
                 let unit_name = index.to_string();
@@ -84,70 +136,93 @@ impl Plan {
                             &unit_name,
                             &failure.name,
                         ]),
+                        cause: mode_causes[component_index][mode],
                     });
+                }
+                let zone = component.zone_of_unit(index);
+                let region = zone.and_then(|z| scenario.zones[z].region);
+                if let Some(zone) = zone {
+                    zone_units[zone].push(unit);
+                }
+                if let Some(region) = region {
+                    region_units[region].push(unit);
                 }
                 units.push(UnitPlan {
                     component: component_index as u32,
                     index,
                     modes_start,
                     modes_end: unit_modes.len() as u32,
+                    zone: zone.map(|z| z as u32),
+                    region: region.map(|r| r as u32),
+                    mechanism_key: entity_key(&[
+                        "unit",
+                        &component.name,
+                        &unit_name,
+                        "#mechanisms",
+                    ]),
                 });
-                if let Some(zone) = component.zone_of_unit(index) {
-                    zone_units[zone].push(unit);
-                    if let Some(region) = scenario.zones[zone].region {
-                        region_units[region].push(unit);
-                    }
+            }
+            let edges_start = edges.len() as u32;
+            for dependency in &component.depends_on {
+                edges.push(edge(component_index, dependency.clone(), false, scenario));
+            }
+            if let Some(dns) = &component.dns {
+                for &endpoint in &dns.endpoints {
+                    let mut dependency = crate::scenario::Dependency::hard(endpoint);
+                    dependency.timeout = 0;
+                    edges.push(edge(component_index, dependency, true, scenario));
                 }
             }
+            let demand_sensitive = scenario.traffic.is_some()
+                && (component.capacity.is_some()
+                    || component.concurrency.is_some()
+                    || component.passive_check.is_some());
+            components.push(ComponentPlan {
+                spec: component.clone(),
+                units_start,
+                units_end: units.len() as u32,
+                edges_start,
+                edges_end: edges.len() as u32,
+                dependents: Vec::new(),
+                mechanism_key: entity_key(&["component", &component.name, "#mechanisms"]),
+                demand_sensitive,
+            });
         }
-        let zones = scenario.zones.iter().enumerate().filter_map(|(i, zone)| {
-            zone.outage.as_ref().map(|outage| DomainPlan {
-                kind: DomainKind::Zone,
-                index: i,
-                time_to_failure: outage.time_to_failure.clone(),
-                time_to_repair: outage.time_to_repair.clone(),
-                stream_key: entity_key(&["zone", &zone.name]),
-                units: std::mem::take(&mut zone_units[i]),
-            })
-        });
-        let regions = scenario
-            .regions
-            .iter()
-            .enumerate()
-            .filter_map(|(i, region)| {
-                region.outage.as_ref().map(|outage| DomainPlan {
+        for (index, edge) in edges.iter().enumerate() {
+            components[edge.callee as usize]
+                .dependents
+                .push(index as u32);
+        }
+        let mut domains = Vec::new();
+        for (i, zone) in scenario.zones.iter().enumerate() {
+            if let Some(outage) = &zone.outage {
+                causes.push(format!("zone {}", zone.name));
+                domains.push(DomainPlan {
+                    kind: DomainKind::Zone,
+                    index: i,
+                    time_to_failure: outage.time_to_failure.clone(),
+                    time_to_repair: outage.time_to_repair.clone(),
+                    stream_key: entity_key(&["zone", &zone.name]),
+                    units: std::mem::take(&mut zone_units[i]),
+                    cause: causes.len() as u32 - 1,
+                });
+            }
+        }
+        for (i, region) in scenario.regions.iter().enumerate() {
+            if let Some(outage) = &region.outage {
+                causes.push(format!("region {}", region.name));
+                domains.push(DomainPlan {
                     kind: DomainKind::Region,
                     index: i,
                     time_to_failure: outage.time_to_failure.clone(),
                     time_to_repair: outage.time_to_repair.clone(),
                     stream_key: entity_key(&["region", &region.name]),
                     units: std::mem::take(&mut region_units[i]),
-                })
-            });
-        let domains: Vec<DomainPlan> = zones
-            .collect::<Vec<_>>()
-            .into_iter()
-            .chain(regions)
-            .collect();
-        let mut components: Vec<ComponentPlan> = scenario
-            .components
-            .iter()
-            .map(|c| ComponentPlan {
-                replicas: c.replicas,
-                require: c.require,
-                dependents: Vec::new(),
-                failures: c
-                    .failures
-                    .iter()
-                    .map(|f| (f.time_to_failure.clone(), f.time_to_repair.clone()))
-                    .collect(),
-            })
-            .collect();
-        for (index, component) in scenario.components.iter().enumerate() {
-            for &dependency in &component.depends_on {
-                components[dependency].dependents.push(index as u32);
+                    cause: causes.len() as u32 - 1,
+                });
             }
         }
+        causes.push("demand".to_string());
         Plan {
             horizon: scenario.simulation.horizon,
             seed: scenario.simulation.seed,
@@ -155,7 +230,44 @@ impl Plan {
             unit_modes,
             domains,
             components,
+            edges,
             entry: scenario.entry as u32,
+            traffic: scenario.traffic.clone(),
+            demand_cause: causes.len() as u32 - 1,
+            causes,
+            zone_regions: scenario
+                .zones
+                .iter()
+                .map(|z| z.region.map(|r| r as u32))
+                .collect(),
+            region_count: scenario.regions.len(),
         }
+    }
+
+    /// The effect and recovery of unit mode `mode_index`.
+    pub fn mode_behaviour(&self, unit: u32, mode_index: u32) -> (Effect, Recovery) {
+        let component = &self.components[self.units[unit as usize].component as usize].spec;
+        let failure = &component.failures[self.unit_modes[mode_index as usize].mode as usize];
+        (failure.effect, failure.recovery)
+    }
+}
+
+fn edge(
+    caller: usize,
+    dependency: crate::scenario::Dependency,
+    dns_endpoint: bool,
+    scenario: &Scenario,
+) -> EdgePlan {
+    let callee = dependency.component;
+    EdgePlan {
+        caller: caller as u32,
+        callee: callee as u32,
+        stream_key: entity_key(&[
+            "edge",
+            &scenario.components[caller].name,
+            &scenario.components[callee].name,
+        ]),
+        dependency,
+        dns_endpoint,
     }
 }

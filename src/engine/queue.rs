@@ -83,14 +83,14 @@ mod tests {
     #[test]
     fn orders_by_time_then_insertion() {
         let mut queue = EventQueue::default();
-        queue.push(5, Event::UnitRepaired { unit: 0 });
-        queue.push(3, Event::UnitRepaired { unit: 1 });
-        queue.push(5, Event::UnitRepaired { unit: 2 });
-        queue.push(3, Event::UnitRepaired { unit: 3 });
-        queue.push(5, Event::UnitRepaired { unit: 4 });
+        queue.push(5, Event::UnitRecovers { unit: 0 });
+        queue.push(3, Event::UnitRecovers { unit: 1 });
+        queue.push(5, Event::UnitRecovers { unit: 2 });
+        queue.push(3, Event::UnitRecovers { unit: 3 });
+        queue.push(5, Event::UnitRecovers { unit: 4 });
         let order: Vec<u32> = std::iter::from_fn(|| queue.pop())
             .map(|(_, event)| match event {
-                Event::UnitRepaired { unit } => unit,
+                Event::UnitRecovers { unit } => unit,
                 _ => unreachable!(),
             })
             .collect();

@@ -1,30 +1,50 @@
-//! One trial: a discrete-event simulation of the scenario over the horizon.
+//! One trial: the event loop, the per-trial state, and the accounting of lost service.
 //!
-//! State is kept as counts so that each event costs O(1) plus the components whose state
-//! actually flips: a unit is available while nothing blocks it (its own failure, its zone's
-//! outage, its region's outage); a component keeps how many of its units are available and
-//! how many of its dependencies are down, and only a flip propagates to its dependents.
-//! A component's service level is derived from these counts; in the core model it is 0 or 1.
+//! The engine integrates the entry's service level between events: each interval adds
+//! (1 - level) x demand x length to the lost service and, when the level is below 1, the
+//! same amount to the attribution slot of its cause. Components keep their own level and the
+//! time it was set, so their accounting costs O(1) per change.
 
 use rand_chacha::ChaCha8Rng;
 
 use super::plan::Plan;
 use super::queue::EventQueue;
-use super::Event;
+use super::state::{
+    BreakerPhase, DnsState, EdgeState, FailoverPhase, FailoverState, Level, UnitState,
+};
+use super::{Attribution, Event, Mechanism};
 use crate::rng::stream;
+use crate::scenario::Recovery;
 use crate::time::Ticks;
 
-/// What one trial measured. Lengths are in ticks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Ticks in one hour.
+pub const HOUR: Ticks = 3_600_000_000;
+
+/// What one trial measured.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrialOutcome {
-    /// Time the system (the entry component) was down.
-    pub downtime: Ticks,
-    /// Outages of the system: maximal intervals of positive length with the entry down.
+    /// Lost service as a fraction of the demand over the horizon: 1 - availability.
+    pub lost: f64,
+    /// Time with the system's level at 0.
+    pub full_outage: Ticks,
+    /// Time with the system's level strictly between 0 and 1.
+    pub degraded: Ticks,
+    /// Fraction of the demand served only through a fallback.
+    pub fallback: f64,
+    /// Maximal intervals of positive length with the system's level below 1.
     pub incidents: u32,
-    /// Per component: time it was down, counting its dependencies.
-    pub component_downtime: Vec<Ticks>,
-    /// Per component: time fewer than `require` of its own units were available.
-    pub component_own_downtime: Vec<Ticks>,
+    /// Per component: time-average of 1 - level (dependencies included).
+    pub component_lost: Vec<f64>,
+    /// Per component: time-average of 1 - own level (its units only).
+    pub component_own_lost: Vec<f64>,
+    /// Per (cause, mechanism) slot: lost service as a fraction of the demand.
+    pub cause_lost: Vec<f64>,
+    /// Write windows lost at asynchronous failovers, in seconds.
+    pub data_loss: Vec<f64>,
+    /// Failover outages (primary failure to clients reconnected), in seconds.
+    pub failover_durations: Vec<f64>,
+    /// Per (unit mode cause, recovery kind): outages ended that way.
+    pub recoveries: Vec<u32>,
     /// Events processed.
     pub events: u64,
 }
@@ -32,60 +52,79 @@ pub struct TrialOutcome {
 /// Sees every event of a trial as it is applied (for traces and tests); the no-op
 /// implementation for `()` compiles away.
 pub trait Observer {
-    fn on_event(&mut self, _time: Ticks, _event: Event, _system_up: bool) {}
+    fn on_event(&mut self, _time: Ticks, _event: Event, _system_level: f64) {}
 }
 impl Observer for () {}
 
-/// The reusable state of a trial. `run` resets it, so one value serves many trials without
-/// allocating.
+/// The reusable state of a trial. `run` resets it, so one value serves many trials.
 pub struct TrialRunner<'p> {
-    plan: &'p Plan,
-    queue: EventQueue,
-    mode_streams: Vec<ChaCha8Rng>,
-    domain_streams: Vec<ChaCha8Rng>,
-    /// Per unit: how many things make it unavailable (own failure, zone, region).
-    unit_blockers: Vec<u8>,
-    available_units: Vec<u32>,
-    dependencies_down: Vec<u32>,
-    component_up: Vec<bool>,
-    component_own_up: Vec<bool>,
-    component_down_since: Vec<Ticks>,
-    component_own_down_since: Vec<Ticks>,
-    worklist: Vec<u32>,
-    system: SystemOutages,
-    outcome: TrialOutcome,
-}
-
-/// Books the system's outages, merging an outage that resumes at the very instant another
-/// ended (two events at the same time must not count as two incidents).
-#[derive(Debug, Default, Clone, Copy)]
-struct SystemOutages {
-    down_since: Ticks,
-    last_outage_start: Ticks,
-    last_up_at: Option<Ticks>,
+    pub(super) plan: &'p Plan,
+    pub(super) queue: EventQueue,
+    pub(super) mode_streams: Vec<ChaCha8Rng>,
+    pub(super) domain_streams: Vec<ChaCha8Rng>,
+    pub(super) unit_streams: Vec<ChaCha8Rng>,
+    pub(super) component_streams: Vec<ChaCha8Rng>,
+    pub(super) edge_streams: Vec<ChaCha8Rng>,
+    pub(super) units: Vec<UnitState>,
+    pub(super) levels: Vec<Level>,
+    level_since: Vec<Ticks>,
+    pub(super) failovers: Vec<Option<FailoverState>>,
+    pub(super) edges: Vec<EdgeState>,
+    pub(super) dns: Vec<DnsState>,
+    /// Per zone and per region: whether an outage covers it now.
+    pub(super) zone_down: Vec<bool>,
+    pub(super) region_down: Vec<bool>,
+    /// Demand now, relative to the peak.
+    pub(super) demand: f64,
+    pub(super) worklist: Vec<u32>,
+    pub(super) queued: Vec<bool>,
+    last_time: Ticks,
+    total_weight: f64,
+    pub(super) cause_dirty: bool,
+    entry_cause: Attribution,
+    incident_open: bool,
+    last_incident_end: Option<Ticks>,
+    pub(super) outcome: TrialOutcome,
 }
 
 impl<'p> TrialRunner<'p> {
     pub fn new(plan: &'p Plan) -> Self {
         let placeholder = stream(0, 0, 0);
         let components = plan.components.len();
+        let slots = plan.causes.len() * Mechanism::ALL.len();
         TrialRunner {
             plan,
             queue: EventQueue::default(),
             mode_streams: vec![placeholder.clone(); plan.unit_modes.len()],
-            domain_streams: vec![placeholder; plan.domains.len()],
-            unit_blockers: vec![0; plan.units.len()],
-            available_units: vec![0; components],
-            dependencies_down: vec![0; components],
-            component_up: vec![true; components],
-            component_own_up: vec![true; components],
-            component_down_since: vec![0; components],
-            component_own_down_since: vec![0; components],
+            domain_streams: vec![placeholder.clone(); plan.domains.len()],
+            unit_streams: vec![placeholder.clone(); plan.units.len()],
+            component_streams: vec![placeholder.clone(); components],
+            edge_streams: vec![placeholder; plan.edges.len()],
+            units: vec![UnitState::default(); plan.units.len()],
+            levels: vec![Level::UP; components],
+            level_since: vec![0; components],
+            failovers: vec![None; components],
+            edges: Vec::with_capacity(plan.edges.len()),
+            dns: vec![DnsState::default(); components],
+            zone_down: vec![false; plan.zone_regions.len()],
+            region_down: vec![false; plan.region_count],
+            demand: 1.0,
             worklist: Vec::with_capacity(components),
-            system: SystemOutages::default(),
+            queued: vec![false; components],
+            last_time: 0,
+            total_weight: 0.0,
+            cause_dirty: false,
+            entry_cause: Attribution {
+                cause: 0,
+                mechanism: Mechanism::Outage,
+            },
+            incident_open: false,
+            last_incident_end: None,
             outcome: TrialOutcome {
-                component_downtime: vec![0; components],
-                component_own_downtime: vec![0; components],
+                component_lost: vec![0.0; components],
+                component_own_lost: vec![0.0; components],
+                cause_lost: vec![0.0; slots],
+                recoveries: vec![0; plan.causes.len() * Recovery::ALL.len()],
                 ..TrialOutcome::default()
             },
         }
@@ -99,222 +138,233 @@ impl<'p> TrialRunner<'p> {
     /// Like `run`, showing every event to `observer`.
     pub fn run_observed<O: Observer>(&mut self, trial: u64, observer: &mut O) -> &TrialOutcome {
         self.reset(trial);
-        let horizon = self.plan.horizon;
         while let Some((now, event)) = self.queue.pop() {
             self.outcome.events += 1;
+            self.integrate(now);
             match event {
                 Event::UnitFails { unit, mode } => self.unit_fails(now, unit, mode),
-                Event::UnitRepaired { unit } => self.unit_repaired(now, unit),
+                Event::UnitRecovers { unit } => self.unit_recovers(now, unit),
                 Event::DomainFails { domain } => self.domain_fails(now, domain),
-                Event::DomainRepaired { domain } => self.domain_repaired(now, domain),
+                Event::DomainRecovers { domain } => self.domain_recovers(now, domain),
+                Event::Rotation { unit, generation } => self.rotation_event(now, unit, generation),
+                Event::Failover {
+                    component,
+                    generation,
+                } => self.failover_event(now, component, generation),
+                Event::EdgeView { edge, generation } => self.edge_view_event(now, edge, generation),
+                Event::Breaker { edge, generation } => self.breaker_event(now, edge, generation),
+                Event::DnsCheck { edge, generation } => self.dns_check_event(now, edge, generation),
+                Event::DnsDrain {
+                    component,
+                    generation,
+                } => self.dns_drain_event(now, component, generation),
+                Event::TrafficHour => self.traffic_hour(now),
             }
-            observer.on_event(now, event, self.component_up[self.plan.entry as usize]);
+            self.settle(now);
+            observer.on_event(now, event, self.levels[self.plan.entry as usize].served);
         }
-        self.close(horizon);
+        self.close();
         &self.outcome
     }
 
     fn reset(&mut self, trial: u64) {
         let plan = self.plan;
+        let seed = plan.seed;
         self.queue.clear();
         for (rng, mode) in self.mode_streams.iter_mut().zip(&plan.unit_modes) {
-            *rng = stream(plan.seed, trial, mode.stream_key);
+            *rng = stream(seed, trial, mode.stream_key);
         }
         for (rng, domain) in self.domain_streams.iter_mut().zip(&plan.domains) {
-            *rng = stream(plan.seed, trial, domain.stream_key);
+            *rng = stream(seed, trial, domain.stream_key);
         }
-        self.unit_blockers.fill(0);
-        for (available, component) in self.available_units.iter_mut().zip(&plan.components) {
-            *available = component.replicas;
+        for (rng, unit) in self.unit_streams.iter_mut().zip(&plan.units) {
+            *rng = stream(seed, trial, unit.mechanism_key);
         }
-        self.dependencies_down.fill(0);
-        self.component_up.fill(true);
-        self.component_own_up.fill(true);
-        self.system = SystemOutages::default();
-        self.outcome.downtime = 0;
-        self.outcome.incidents = 0;
-        self.outcome.events = 0;
-        self.outcome.component_downtime.fill(0);
-        self.outcome.component_own_downtime.fill(0);
+        for (rng, component) in self.component_streams.iter_mut().zip(&plan.components) {
+            *rng = stream(seed, trial, component.mechanism_key);
+        }
+        for (rng, edge) in self.edge_streams.iter_mut().zip(&plan.edges) {
+            *rng = stream(seed, trial, edge.stream_key);
+        }
+        for unit in &mut self.units {
+            *unit = UnitState {
+                in_rotation: true,
+                ..UnitState::default()
+            };
+        }
+        self.levels.fill(Level::UP);
+        self.level_since.fill(0);
+        self.zone_down.fill(false);
+        self.region_down.fill(false);
+        self.edges.clear();
+        for edge in &plan.edges {
+            let _ = edge;
+            self.edges.push(EdgeState {
+                view: 1.0,
+                view_generation: 0,
+                breaker: BreakerPhase::Closed,
+                breaker_generation: 0,
+                breaker_cause: plan.demand_cause,
+                deemed_healthy: true,
+                dns_generation: 0,
+                dns_phase: 0,
+            });
+        }
+        for (c, component) in plan.components.iter().enumerate() {
+            self.failovers[c] = component.spec.failover.as_ref().map(|_| FailoverState {
+                primary: component.units_start,
+                phase: FailoverPhase::Serving,
+                generation: 0,
+                target: component.units_start,
+                outage_start: 0,
+                cause: plan.demand_cause,
+                planned: false,
+            });
+            if component.spec.dns.is_some() {
+                let endpoints = (component.edges_end - component.edges_start) as usize;
+                let dns = &mut self.dns[c];
+                dns.record = 0;
+                dns.weights.clear();
+                dns.weights.resize(endpoints, 0.0);
+                dns.weights[0] = 1.0;
+                dns.from.clear();
+                dns.from.resize(endpoints, 0.0);
+                dns.generation = 0;
+                dns.drain_step = 0;
+            }
+        }
+        self.demand = plan.traffic.as_ref().map_or(1.0, |t| t.hourly[0]);
+        self.queued.fill(false);
+        self.worklist.clear();
+        self.last_time = 0;
+        self.total_weight = 0.0;
+        self.cause_dirty = false;
+        self.incident_open = false;
+        self.last_incident_end = None;
+        let outcome = &mut self.outcome;
+        outcome.lost = 0.0;
+        outcome.full_outage = 0;
+        outcome.degraded = 0;
+        outcome.fallback = 0.0;
+        outcome.incidents = 0;
+        outcome.events = 0;
+        outcome.component_lost.fill(0.0);
+        outcome.component_own_lost.fill(0.0);
+        outcome.cause_lost.fill(0.0);
+        outcome.data_loss.clear();
+        outcome.failover_durations.clear();
+        outcome.recoveries.fill(0);
+        self.draw_initial_phases();
         for unit in 0..plan.units.len() as u32 {
             self.schedule_unit_failure(0, unit);
         }
         for domain in 0..plan.domains.len() as u32 {
             self.schedule_domain_failure(0, domain);
         }
+        if plan.traffic.as_ref().is_some_and(|t| !t.is_constant()) {
+            self.schedule(0, HOUR, Event::TrafficHour);
+        }
     }
 
     /// Schedules `event` after `delay`, unless that falls at or past the horizon (nothing
     /// after the horizon can affect the trial).
     #[inline]
-    fn schedule(&mut self, now: Ticks, delay: Ticks, event: Event) {
+    pub(super) fn schedule(&mut self, now: Ticks, delay: Ticks, event: Event) {
         let time = now.saturating_add(delay);
         if time < self.plan.horizon {
             self.queue.push(time, event);
         }
     }
 
-    /// Draws every failure mode's time to failure; the earliest wins (competing risks).
-    fn schedule_unit_failure(&mut self, now: Ticks, unit: u32) {
-        let plan = self.plan;
-        let unit_plan = &plan.units[unit as usize];
-        let failures = &plan.components[unit_plan.component as usize].failures;
-        let mut earliest: Option<(Ticks, u32)> = None;
-        for index in unit_plan.modes_start..unit_plan.modes_end {
-            let mode = plan.unit_modes[index as usize].mode;
-            let delay = failures[mode as usize]
-                .0
-                .sample(&mut self.mode_streams[index as usize]);
-            if earliest.is_none_or(|(best, _)| delay < best) {
-                earliest = Some((delay, index));
+    /// Books the interval since the last event at the entry's current level.
+    fn integrate(&mut self, now: Ticks) {
+        if now <= self.last_time {
+            return;
+        }
+        let length = (now - self.last_time) as f64;
+        let level = self.levels[self.plan.entry as usize];
+        let weight = self.demand * length;
+        self.total_weight += weight;
+        self.outcome.fallback += (level.served - level.clean).max(0.0) * weight;
+        if level.served < 1.0 {
+            let lost = (1.0 - level.served) * weight;
+            self.outcome.lost += lost;
+            if self.cause_dirty {
+                self.entry_cause = self.explain(self.plan.entry);
+                self.cause_dirty = false;
             }
-        }
-        if let Some((delay, mode)) = earliest {
-            self.schedule(now, delay, Event::UnitFails { unit, mode });
-        }
-    }
-
-    fn schedule_domain_failure(&mut self, now: Ticks, domain: u32) {
-        let delay = self.plan.domains[domain as usize]
-            .time_to_failure
-            .sample(&mut self.domain_streams[domain as usize]);
-        self.schedule(now, delay, Event::DomainFails { domain });
-    }
-
-    fn unit_fails(&mut self, now: Ticks, unit: u32, mode_index: u32) {
-        let plan = self.plan;
-        let component = plan.units[unit as usize].component;
-        let mode = plan.unit_modes[mode_index as usize].mode;
-        let repair = plan.components[component as usize].failures[mode as usize]
-            .1
-            .sample(&mut self.mode_streams[mode_index as usize]);
-        self.schedule(now, repair, Event::UnitRepaired { unit });
-        self.block_unit(now, unit);
-    }
-
-    fn unit_repaired(&mut self, now: Ticks, unit: u32) {
-        self.unblock_unit(now, unit);
-        // As good as new: every mode's clock starts afresh.
-        self.schedule_unit_failure(now, unit);
-    }
-
-    fn domain_fails(&mut self, now: Ticks, domain: u32) {
-        let plan = self.plan;
-        let domain_plan = &plan.domains[domain as usize];
-        let repair = domain_plan
-            .time_to_repair
-            .sample(&mut self.domain_streams[domain as usize]);
-        self.schedule(now, repair, Event::DomainRepaired { domain });
-        for &unit in &domain_plan.units {
-            self.block_unit(now, unit);
-        }
-    }
-
-    fn domain_repaired(&mut self, now: Ticks, domain: u32) {
-        let plan = self.plan;
-        for &unit in &plan.domains[domain as usize].units {
-            self.unblock_unit(now, unit);
-        }
-        self.schedule_domain_failure(now, domain);
-    }
-
-    #[inline]
-    fn block_unit(&mut self, now: Ticks, unit: u32) {
-        let blockers = &mut self.unit_blockers[unit as usize];
-        *blockers += 1;
-        if *blockers == 1 {
-            let component = self.plan.units[unit as usize].component;
-            self.available_units[component as usize] -= 1;
-            self.refresh(now, component);
-        }
-    }
-
-    #[inline]
-    fn unblock_unit(&mut self, now: Ticks, unit: u32) {
-        let blockers = &mut self.unit_blockers[unit as usize];
-        *blockers -= 1;
-        if *blockers == 0 {
-            let component = self.plan.units[unit as usize].component;
-            self.available_units[component as usize] += 1;
-            self.refresh(now, component);
-        }
-    }
-
-    /// Re-derives `component`'s state from its counts and, if it flipped, its dependents'.
-    fn refresh(&mut self, now: Ticks, component: u32) {
-        self.worklist.push(component);
-        while let Some(component) = self.worklist.pop() {
-            let c = component as usize;
-            let plan = &self.plan.components[c];
-            let own_up = self.available_units[c] >= plan.require;
-            if own_up != self.component_own_up[c] {
-                self.component_own_up[c] = own_up;
-                if own_up {
-                    self.outcome.component_own_downtime[c] +=
-                        now - self.component_own_down_since[c];
-                } else {
-                    self.component_own_down_since[c] = now;
-                }
-            }
-            let up = own_up && self.dependencies_down[c] == 0;
-            if up == self.component_up[c] {
-                continue;
-            }
-            self.component_up[c] = up;
-            if up {
-                self.outcome.component_downtime[c] += now - self.component_down_since[c];
+            self.outcome.cause_lost[self.entry_cause.slot()] += lost;
+            if level.served <= 0.0 {
+                self.outcome.full_outage += now - self.last_time;
             } else {
-                self.component_down_since[c] = now;
+                self.outcome.degraded += now - self.last_time;
             }
-            if component == self.plan.entry {
-                self.system_changed(now, up);
-            }
-            for &dependent in &plan.dependents {
-                let count = &mut self.dependencies_down[dependent as usize];
-                if up {
-                    *count -= 1;
-                } else {
-                    *count += 1;
+            if !self.incident_open {
+                self.incident_open = true;
+                // An outage resuming at the instant the last one ended is the same incident.
+                if self.last_incident_end != Some(self.last_time) {
+                    self.outcome.incidents += 1;
                 }
-                self.worklist.push(dependent);
             }
+        } else if self.incident_open {
+            self.incident_open = false;
+            self.last_incident_end = Some(self.last_time);
+        }
+        self.last_time = now;
+    }
+
+    /// Books a component's level change at `now`.
+    pub(super) fn set_level(&mut self, now: Ticks, component: usize, level: Level) {
+        let old = self.levels[component];
+        let length = (now - self.level_since[component]) as f64;
+        self.outcome.component_lost[component] += (1.0 - old.served) * length;
+        self.outcome.component_own_lost[component] += (1.0 - old.own) * length;
+        self.level_since[component] = now;
+        self.levels[component] = level;
+        self.cause_dirty = true;
+    }
+
+    /// Ends the trial at the horizon: open intervals count up to it; sums become fractions.
+    fn close(&mut self) {
+        let horizon = self.plan.horizon;
+        self.integrate(horizon);
+        for c in 0..self.levels.len() {
+            let level = self.levels[c];
+            self.set_level(horizon, c, level);
+        }
+        let horizon = horizon as f64;
+        let total = self.total_weight.max(f64::MIN_POSITIVE);
+        self.outcome.lost /= total;
+        self.outcome.fallback /= total;
+        for lost in &mut self.outcome.cause_lost {
+            *lost /= total;
+        }
+        for lost in self
+            .outcome
+            .component_lost
+            .iter_mut()
+            .chain(self.outcome.component_own_lost.iter_mut())
+        {
+            *lost /= horizon;
         }
     }
 
-    fn system_changed(&mut self, now: Ticks, up: bool) {
-        let system = &mut self.system;
-        if up {
-            let length = now - system.down_since;
-            if length > 0 {
-                self.outcome.incidents += 1;
-                self.outcome.downtime += length;
-                system.last_outage_start = system.down_since;
-                system.last_up_at = Some(now);
-            }
-        } else if system.last_up_at == Some(now) {
-            // Down again at the instant the last outage ended: it is the same outage.
-            self.outcome.incidents -= 1;
-            self.outcome.downtime -= now - system.last_outage_start;
-            system.down_since = system.last_outage_start;
-            system.last_up_at = None;
-        } else {
-            system.down_since = now;
+    fn traffic_hour(&mut self, now: Ticks) {
+        let plan = self.plan;
+        if let Some(traffic) = &plan.traffic {
+            self.demand = traffic.hourly[((now / HOUR) % 24) as usize];
         }
+        for (c, component) in plan.components.iter().enumerate() {
+            if component.demand_sensitive {
+                self.enqueue(c as u32);
+            }
+        }
+        self.schedule(now, HOUR, Event::TrafficHour);
     }
 
-    /// Ends the trial at the horizon: open outages count up to it.
-    fn close(&mut self, horizon: Ticks) {
-        for c in 0..self.plan.components.len() {
-            if !self.component_up[c] {
-                self.outcome.component_downtime[c] += horizon - self.component_down_since[c];
-            }
-            if !self.component_own_up[c] {
-                self.outcome.component_own_downtime[c] +=
-                    horizon - self.component_own_down_since[c];
-            }
-        }
-        if !self.component_up[self.plan.entry as usize] {
-            self.system_changed(horizon, true);
-        }
+    /// Records that an outage of a unit in mode cause `cause` ended by `recovery`.
+    pub(super) fn count_recovery(&mut self, cause: u32, recovery: Recovery) {
+        let slot = cause as usize * Recovery::ALL.len() + recovery as usize;
+        self.outcome.recoveries[slot] += 1;
     }
 }

@@ -2,14 +2,14 @@
 //! and what would be valid. Nothing after this point can fail on input.
 
 use indexmap::IndexMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::distribution::Distribution;
-use super::duration::{parse_duration, DURATION_HELP};
+use super::checker::{names, Checker};
 use super::error::{Location, ScenarioError};
+use super::mechanisms::{Dependency, Role};
 use super::model::{Component, FailureMode, Outage, Region, Scenario, Simulation, Zone};
 use super::raw::{RawComponent, RawOutage, RawScenario};
-use crate::time::{Ticks, MAX_HORIZON, TICKS_PER_YEAR};
+use crate::time::{MAX_HORIZON, TICKS_PER_YEAR};
 
 /// Default number of trials when the file does not say.
 pub const DEFAULT_TRIALS: u64 = 10_000;
@@ -17,9 +17,6 @@ pub const DEFAULT_TRIALS: u64 = 10_000;
 pub const MAX_TRIALS: u64 = 1_000_000_000;
 /// The most units a scenario may have (keeps per-trial state small and bounded).
 pub const MAX_UNITS: u64 = 1_000_000;
-
-const DISTRIBUTION_HELP: &str = "a distribution is a duration string (exponential with that mean) \
-or an object with one key: exponential, constant, uniform, weibull, lognormal, gamma or empirical";
 
 /// Reads and checks a scenario file.
 pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
@@ -128,7 +125,7 @@ fn json_error(file: &str, path: String, error: serde_json::Error) -> ScenarioErr
 }
 
 /// serde_json appends " at line L column C"; we print the position ourselves.
-fn strip_position(message: &str) -> String {
+pub(super) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(index) => message[..index].to_string(),
         None => message.to_string(),
@@ -146,22 +143,7 @@ fn explain_data_error(message: &str) -> String {
     }
 }
 
-struct Checker<'a> {
-    file: &'a str,
-}
-
 impl Checker<'_> {
-    fn error(&self, path: &str, message: impl Into<String>) -> ScenarioError {
-        ScenarioError::Invalid {
-            file: self.file.to_string(),
-            location: Location {
-                path: path.to_string(),
-                line_column: None,
-            },
-            message: message.into(),
-        }
-    }
-
     fn scenario(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
         let simulation = self.simulation(&raw)?;
         let regions = raw
@@ -237,6 +219,7 @@ impl Checker<'_> {
             zones,
             components,
             entry,
+            traffic: self.traffic(raw.traffic.as_ref())?,
         })
     }
 
@@ -265,7 +248,7 @@ impl Checker<'_> {
         })
     }
 
-    fn name(&self, path: &str, name: &str) -> Result<(), ScenarioError> {
+    pub(super) fn name(&self, path: &str, name: &str) -> Result<(), ScenarioError> {
         if name.trim().is_empty() {
             return Err(self.error(path, "names must not be empty"));
         }
@@ -327,37 +310,58 @@ impl Checker<'_> {
                 name: failure.name.clone(),
                 time_to_failure: self.distribution(&format!("{failure_path}.ttf"), &failure.ttf)?,
                 time_to_repair: self.distribution(&format!("{failure_path}.ttr"), &failure.ttr)?,
+                effect: self.effect(&format!("{failure_path}.effect"), failure.effect.as_ref())?,
+                recovery: self.recovery(
+                    &format!("{failure_path}.recovery"),
+                    failure.recovery.as_deref(),
+                )?,
             });
         }
-        let mut depends_on: Vec<usize> = Vec::with_capacity(raw.depends_on.len());
-        for (i, dependency) in raw.depends_on.iter().enumerate() {
+        let mut depends_on: Vec<Dependency> = Vec::with_capacity(raw.depends_on.len());
+        for (i, value) in raw.depends_on.iter().enumerate() {
             let dependency_path = format!("{path}.depends_on[{i}]");
-            let index = self.reference(
-                &dependency_path,
-                dependency,
-                &scenario.components,
-                "component",
-            )?;
-            if depends_on.contains(&index) {
-                return Err(self.error(
-                    &dependency_path,
-                    format!("\"{dependency}\" is listed twice"),
-                ));
+            let dependency = self.dependency(&dependency_path, value, scenario)?;
+            if depends_on
+                .iter()
+                .any(|d| d.component == dependency.component)
+            {
+                let name = scenario
+                    .components
+                    .get_index(dependency.component)
+                    .map_or("", |(n, _)| n.as_str());
+                return Err(self.error(&dependency_path, format!("\"{name}\" is listed twice")));
             }
-            depends_on.push(index);
+            depends_on.push(dependency);
         }
-        Ok(Component {
+        let mut component = Component {
             name: name.to_string(),
             replicas,
             zones,
             require,
             failures,
             depends_on,
-        })
+            role: Role::ActiveActive,
+            capacity: None,
+            load_factor: 1.0,
+            concurrency: None,
+            deadline: None,
+            health_check: None,
+            passive_check: None,
+            retry_next_upstream: false,
+            liveness: None,
+            restart: None,
+            replacement: None,
+            failover: None,
+            replication: None,
+            read_fraction: 0.0,
+            dns: None,
+        };
+        self.mechanisms(&path, raw, scenario, &mut component)?;
+        Ok(component)
     }
 
     /// Resolves a name to its index in `map`, or says which names exist.
-    fn reference<T>(
+    pub(super) fn reference<T>(
         &self,
         path: &str,
         name: &str,
@@ -391,7 +395,7 @@ impl Checker<'_> {
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             marks[start] = Mark::OnStack;
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(&dependency) = components[node].depends_on.get(*next) {
+                if let Some(dependency) = components[node].dependencies().nth(*next) {
                     *next += 1;
                     match marks[dependency] {
                         Mark::New => {
@@ -432,224 +436,6 @@ impl Checker<'_> {
             })
         })
         .transpose()
-    }
-
-    fn duration(&self, path: &str, value: &Value) -> Result<Ticks, ScenarioError> {
-        match value {
-            Value::String(text) => parse_duration(text).map_err(|message| self.error(path, message)),
-            Value::Number(number) => Err(self.error(
-                path,
-                format!(
-                    "a bare number is not a duration: write it with a unit, e.g. \"{number}s\" or \"{number}h\""
-                ),
-            )),
-            other => Err(self.error(
-                path,
-                format!("expected a duration, found {}; {DURATION_HELP}", kind_of(other)),
-            )),
-        }
-    }
-
-    fn positive_duration(&self, path: &str, value: &Value) -> Result<Ticks, ScenarioError> {
-        let ticks = self.duration(path, value)?;
-        if ticks == 0 {
-            return Err(self.error(path, "must be longer than zero"));
-        }
-        Ok(ticks)
-    }
-
-    fn positive_number(
-        &self,
-        path: &str,
-        value: &Value,
-        allow_zero: bool,
-    ) -> Result<f64, ScenarioError> {
-        let bound = if allow_zero { ">= 0" } else { "> 0" };
-        let number = value.as_f64().ok_or_else(|| {
-            self.error(
-                path,
-                format!("expected a finite number {bound}, found {}", kind_of(value)),
-            )
-        })?;
-        let in_range = if allow_zero {
-            number >= 0.0
-        } else {
-            number > 0.0
-        };
-        if !number.is_finite() || !in_range {
-            return Err(self.error(
-                path,
-                format!("must be a finite number {bound}, got {number}"),
-            ));
-        }
-        Ok(number)
-    }
-
-    /// The fields of a parameter object, rejecting missing and unknown keys.
-    fn fields<'v>(
-        &self,
-        path: &str,
-        value: &'v Value,
-        keys: &[&str],
-    ) -> Result<Vec<&'v Value>, ScenarioError> {
-        let object: &Map<String, Value> = value.as_object().ok_or_else(|| {
-            self.error(
-                path,
-                format!(
-                    "expected an object with keys {}, found {}",
-                    keys.join(", "),
-                    kind_of(value)
-                ),
-            )
-        })?;
-        if let Some(unknown) = object.keys().find(|k| !keys.contains(&k.as_str())) {
-            return Err(self.error(
-                &format!("{path}.{unknown}"),
-                format!("unknown key \"{unknown}\"; expected {}", keys.join(", ")),
-            ));
-        }
-        keys.iter()
-            .map(|key| {
-                object.get(*key).ok_or_else(|| {
-                    self.error(
-                        path,
-                        format!("missing key \"{key}\"; expected {}", keys.join(", ")),
-                    )
-                })
-            })
-            .collect()
-    }
-
-    fn distribution(&self, path: &str, value: &Value) -> Result<Distribution, ScenarioError> {
-        let object = match value {
-            Value::String(_) | Value::Number(_) => {
-                let mean = self.positive_duration(path, value)? as f64;
-                return Ok(Distribution::Exponential { mean });
-            }
-            Value::Object(object) if object.len() == 1 => object,
-            other => {
-                return Err(self.error(
-                    path,
-                    format!(
-                        "expected a distribution, found {}; {DISTRIBUTION_HELP}",
-                        describe(other)
-                    ),
-                ))
-            }
-        };
-        let (kind, parameters) = object.iter().next().expect("one key");
-        let path = format!("{path}.{kind}");
-        let path = path.as_str();
-        match kind.as_str() {
-            "exponential" => {
-                let [mean] = self.fields(path, parameters, &["mean"])?[..] else {
-                    unreachable!()
-                };
-                let mean = self.positive_duration(&format!("{path}.mean"), mean)? as f64;
-                Ok(Distribution::Exponential { mean })
-            }
-            "constant" => Ok(Distribution::Constant {
-                value: self.positive_duration(path, parameters)?,
-            }),
-            "uniform" => {
-                let [min, max] = self.fields(path, parameters, &["min", "max"])?[..] else {
-                    unreachable!()
-                };
-                let min = self.duration(&format!("{path}.min"), min)?;
-                let max = self.positive_duration(&format!("{path}.max"), max)?;
-                if min > max {
-                    return Err(self.error(&format!("{path}.min"), "must not be greater than max"));
-                }
-                Ok(Distribution::Uniform {
-                    min: min as f64,
-                    max: max as f64,
-                })
-            }
-            "weibull" => {
-                let [shape, scale] = self.fields(path, parameters, &["shape", "scale"])?[..] else {
-                    unreachable!()
-                };
-                let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
-                let scale = self.positive_duration(&format!("{path}.scale"), scale)? as f64;
-                Ok(Distribution::Weibull { shape, scale })
-            }
-            "lognormal" => {
-                let [median, sigma] = self.fields(path, parameters, &["median", "sigma"])?[..]
-                else {
-                    unreachable!()
-                };
-                let median = self.positive_duration(&format!("{path}.median"), median)? as f64;
-                let sigma = self.positive_number(&format!("{path}.sigma"), sigma, true)?;
-                Ok(Distribution::Lognormal { median, sigma })
-            }
-            "gamma" => {
-                let [shape, mean] = self.fields(path, parameters, &["shape", "mean"])?[..] else {
-                    unreachable!()
-                };
-                let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
-                let mean = self.positive_duration(&format!("{path}.mean"), mean)? as f64;
-                let sampler = rand_distr::Gamma::new(shape, mean / shape)
-                    .map_err(|e| self.error(path, format!("invalid gamma parameters: {e}")))?;
-                Ok(Distribution::Gamma {
-                    shape,
-                    mean,
-                    sampler,
-                })
-            }
-            "empirical" => {
-                let list = parameters.as_array().ok_or_else(|| {
-                    self.error(
-                        path,
-                        format!(
-                            "expected a list of durations, found {}",
-                            kind_of(parameters)
-                        ),
-                    )
-                })?;
-                if list.is_empty() {
-                    return Err(self.error(path, "must list at least one duration"));
-                }
-                let values = list
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| self.positive_duration(&format!("{path}[{i}]"), v))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Distribution::Empirical { values })
-            }
-            _ => Err(self.error(
-                path,
-                format!("unknown distribution \"{kind}\"; {DISTRIBUTION_HELP}"),
-            )),
-        }
-    }
-}
-
-fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
-    keys.map(|k| format!("\"{k}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Object(object) if object.is_empty() => "an empty object".to_string(),
-        Value::Object(object) => format!(
-            "an object with {} keys ({})",
-            object.len(),
-            names(object.keys())
-        ),
-        other => kind_of(other).to_string(),
     }
 }
 

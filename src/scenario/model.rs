@@ -3,6 +3,7 @@
 //! Only `scenario::load` builds these values, so the engine can trust them completely.
 
 use super::distribution::Distribution;
+use super::mechanisms::*;
 use crate::time::Ticks;
 
 /// A whole scenario after validation.
@@ -17,6 +18,8 @@ pub struct Scenario {
     pub components: Vec<Component>,
     /// Index of the entry component into `components`.
     pub entry: usize,
+    /// Demand over time; `None`: constant, and capacity plays no part.
+    pub traffic: Option<Traffic>,
 }
 
 /// How to simulate: horizon, number of trials and master seed.
@@ -54,6 +57,8 @@ pub struct FailureMode {
     pub name: String,
     pub time_to_failure: Distribution,
     pub time_to_repair: Distribution,
+    pub effect: Effect,
+    pub recovery: Recovery,
 }
 
 /// A group of identical units that is up while `require` of them are available and every
@@ -66,11 +71,40 @@ pub struct Component {
     pub zones: Vec<usize>,
     pub require: u32,
     pub failures: Vec<FailureMode>,
-    /// Indices of hard dependencies.
-    pub depends_on: Vec<usize>,
+    pub depends_on: Vec<Dependency>,
+    pub role: Role,
+    /// Requests per second one unit can serve; `None`: unlimited.
+    pub capacity: Option<f64>,
+    /// Requests to this component per request to the system.
+    pub load_factor: f64,
+    /// Requests in flight the component can hold (workers); `None`: unlimited.
+    pub concurrency: Option<f64>,
+    /// Deadline of requests to this component: slow units fail requests past it.
+    pub deadline: Option<Ticks>,
+    pub health_check: Option<HealthCheck>,
+    pub passive_check: Option<PassiveCheck>,
+    /// Failed requests are retried on another unit (`proxy_next_upstream`).
+    pub retry_next_upstream: bool,
+    pub liveness: Option<Liveness>,
+    pub restart: Option<Restart>,
+    pub replacement: Option<Replacement>,
+    pub failover: Option<Failover>,
+    pub replication: Option<Replication>,
+    /// primary_replica: the fraction of requests that are reads.
+    pub read_fraction: f64,
+    pub dns: Option<DnsFailover>,
 }
 
 impl Component {
+    /// Every component this one needs: its dependencies and its DNS endpoints.
+    pub fn dependencies(&self) -> impl Iterator<Item = usize> + '_ {
+        let endpoints = self
+            .dns
+            .iter()
+            .flat_map(|dns| dns.endpoints.iter().copied());
+        self.depends_on.iter().map(|d| d.component).chain(endpoints)
+    }
+
     /// The zone of unit `unit`, if the component is placed in zones.
     pub fn zone_of_unit(&self, unit: u32) -> Option<usize> {
         if self.zones.is_empty() {
@@ -95,7 +129,7 @@ impl Scenario {
         while let Some(index) = stack.pop() {
             if !needed[index] {
                 needed[index] = true;
-                stack.extend(self.components[index].depends_on.iter().copied());
+                stack.extend(self.components[index].dependencies());
             }
         }
         (0..needed.len()).filter(|i| needed[*i]).collect()

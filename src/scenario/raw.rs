@@ -70,6 +70,15 @@ pub struct RawScenario {
     pub zones: UniqueMap<RawZone>,
     pub components: UniqueMap<RawComponent>,
     pub entry: Option<String>,
+    pub traffic: Option<RawTraffic>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    pub peak_rps: f64,
+    /// "constant", {"diurnal": {...}} or {"hourly": [24 numbers]}
+    pub profile: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -108,8 +117,128 @@ pub struct RawComponent {
     pub require: Option<u32>,
     #[serde(default)]
     pub failures: Vec<RawFailure>,
+    /// Each a component name (a hard dependency) or a `RawDependency` object.
     #[serde(default)]
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<Value>,
+    pub role: Option<String>,
+    pub capacity: Option<f64>,
+    pub load_factor: Option<f64>,
+    pub concurrency: Option<f64>,
+    pub deadline: Option<Value>,
+    pub health_check: Option<RawHealthCheck>,
+    pub passive_check: Option<RawPassiveCheck>,
+    pub retry_next_upstream: Option<bool>,
+    pub liveness: Option<RawLiveness>,
+    pub restart: Option<RawRestart>,
+    pub replacement: Option<RawReplacement>,
+    pub failover: Option<RawFailover>,
+    pub replication: Option<RawReplication>,
+    pub read_fraction: Option<f64>,
+    pub dns: Option<RawDns>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    pub interval: Value,
+    pub timeout: Option<Value>,
+    pub unhealthy_threshold: Option<u32>,
+    pub healthy_threshold: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPassiveCheck {
+    pub max_fails: Option<u32>,
+    pub fail_timeout: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLiveness {
+    pub period: Value,
+    pub failure_threshold: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRestart {
+    pub duration: Value,
+    pub backoff_initial: Option<Value>,
+    pub backoff_max: Option<Value>,
+    pub backoff_reset: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplacement {
+    pub detection: Option<Value>,
+    pub provisioning: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailover {
+    pub detection: Value,
+    pub promotion: Value,
+    pub reconnect: Option<Value>,
+    pub failure_probability: Option<f64>,
+    pub manual_promotion: Option<Value>,
+    pub monitors: Option<RawMonitors>,
+    pub failback: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonitors {
+    pub zones: Vec<String>,
+    pub quorum: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplication {
+    pub mode: String,
+    pub lag: Option<Value>,
+    pub catch_up: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDependency {
+    pub component: String,
+    pub needed_by: Option<f64>,
+    pub fallback: Option<bool>,
+    pub timeout: Option<Value>,
+    pub breaker: Option<RawBreaker>,
+    pub retries: Option<RawRetries>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaker {
+    pub error_threshold: Option<f64>,
+    pub reset_timeout: Option<Value>,
+    pub window: Option<Value>,
+    pub min_volume: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetries {
+    pub attempts: u32,
+    pub backoff: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDns {
+    pub endpoints: Vec<String>,
+    pub check_interval: Option<Value>,
+    pub check_threshold: Option<u32>,
+    pub ttl: Value,
+    pub stale_fraction: Option<f64>,
+    pub stale_extra: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,4 +247,8 @@ pub struct RawFailure {
     pub name: String,
     pub ttf: Value,
     pub ttr: Value,
+    /// "crash", "hang" or {"slow": {"latency": D}}
+    pub effect: Option<Value>,
+    /// "repair", "restart" or "replace"
+    pub recovery: Option<String>,
 }

@@ -1,52 +1,68 @@
-//! A fixed-size histogram of fractions in [0, 1] on a logarithmic scale, for percentiles of
-//! per-trial downtime without keeping every trial in memory.
+//! A fixed-size histogram of non-negative values on a logarithmic scale, for percentiles
+//! (of per-trial downtime, of lost write windows) without keeping every value in memory.
 //!
 //! Exactly zero has its own bin (highly available systems have many years without any
-//! downtime); the rest of (0, 1] is split into `BINS_PER_DECADE` bins per decade down to
-//! 1e-12 (30 ms a year), values below that going to the lowest bin. A percentile is reported
-//! as its bin's geometric centre, so it is within 0.6% of the exact order statistic
-//! (clamped to the observed minimum and maximum, which are kept exactly).
+//! downtime); the rest of (0, top] is split into `BINS_PER_DECADE` bins per decade down to
+//! top x 1e-decades, values below that going to the lowest bin and above `top` to the
+//! highest. A percentile is reported as its bin's geometric centre, so it is within 0.6% of
+//! the exact order statistic (clamped to the observed minimum and maximum, kept exactly).
 
 /// Bins per factor of ten: adjacent bin edges differ by 10^(1/200), about 1.16%.
 pub const BINS_PER_DECADE: usize = 200;
-/// Decades below 1 that have bins of their own.
-pub const DECADES: usize = 12;
-const BINS: usize = BINS_PER_DECADE * DECADES + 1;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogHistogram {
     /// counts[0]: exact zeros; counts[i], i >= 1: (edge(i - 1), edge(i)].
     counts: Vec<u64>,
+    /// log10 of the top edge, and the number of decades with bins below it.
+    top_exponent: i32,
+    decades: usize,
     total: u64,
     min_positive: f64,
     max: f64,
 }
 
 impl Default for LogHistogram {
+    /// For fractions in [0, 1], down to 1e-12 (30 ms a year).
     fn default() -> Self {
+        LogHistogram::new(0, 12)
+    }
+}
+
+impl LogHistogram {
+    /// Bins for (10^(top_exponent - decades), 10^top_exponent].
+    pub fn new(top_exponent: i32, decades: usize) -> Self {
         LogHistogram {
-            counts: vec![0; BINS],
+            counts: vec![0; BINS_PER_DECADE * decades + 1],
+            top_exponent,
+            decades,
             total: 0,
             min_positive: f64::INFINITY,
             max: 0.0,
         }
     }
-}
 
-/// Upper edge of bin `i` (i >= 1).
-fn upper_edge(i: usize) -> f64 {
-    10f64.powf(i as f64 / BINS_PER_DECADE as f64 - DECADES as f64)
-}
+    /// Upper edge of bin `i` (i >= 1).
+    fn upper_edge(&self, i: usize) -> f64 {
+        10f64.powf(
+            i as f64 / BINS_PER_DECADE as f64 - self.decades as f64 + f64::from(self.top_exponent),
+        )
+    }
 
-impl LogHistogram {
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
     #[inline]
-    pub fn add(&mut self, fraction: f64) {
-        let value = fraction.clamp(0.0, 1.0);
+    pub fn add(&mut self, value: f64) {
+        let value = if value.is_nan() { 0.0 } else { value.max(0.0) };
+        let last = self.counts.len() - 1;
         let bin = if value <= 0.0 {
             0
         } else {
-            let position = (value.log10() + DECADES as f64) * BINS_PER_DECADE as f64;
-            (position.ceil().max(1.0) as usize).min(BINS - 1)
+            let position = (value.log10() - f64::from(self.top_exponent) + self.decades as f64)
+                * BINS_PER_DECADE as f64;
+            (position.ceil().max(1.0) as usize).min(last)
         };
         self.counts[bin] += 1;
         self.total += 1;
@@ -56,6 +72,7 @@ impl LogHistogram {
         self.max = self.max.max(value);
     }
 
+    /// Adds another histogram with the same range.
     pub fn merge(&mut self, other: &LogHistogram) {
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             *mine += theirs;
@@ -87,9 +104,9 @@ impl LogHistogram {
                     return 0.0;
                 }
                 let centre = if bin == 1 {
-                    upper_edge(1)
+                    self.upper_edge(1)
                 } else {
-                    (upper_edge(bin - 1) * upper_edge(bin)).sqrt()
+                    (self.upper_edge(bin - 1) * self.upper_edge(bin)).sqrt()
                 };
                 return centre.clamp(self.min_positive, self.max);
             }
@@ -116,6 +133,15 @@ mod tests {
         }
         assert_eq!(histogram.quantile(1.0), 1000e-6);
         assert_eq!(histogram.max(), 1000e-6);
+    }
+
+    #[test]
+    fn other_ranges() {
+        let mut seconds = LogHistogram::new(9, 15);
+        (1..=100).for_each(|i| seconds.add(i as f64));
+        assert!((seconds.quantile(0.5) / 50.0 - 1.0).abs() < 0.006);
+        assert_eq!(seconds.quantile(1.0), 100.0);
+        assert_eq!(seconds.total(), 100);
     }
 
     #[test]

@@ -1,0 +1,136 @@
+//! Dependency edges: retries that hide short blips of a dependency, and opossum-style
+//! circuit breakers that trip on the error share in a rolling window and close after a
+//! successful half-open probe.
+
+use rand::Rng;
+
+use super::state::BreakerPhase;
+use super::trial::TrialRunner;
+use super::Event;
+use crate::time::{ticks_from_f64, Ticks};
+
+impl TrialRunner<'_> {
+    /// The callee of `edge` changed level: update the caller's view and its breaker.
+    pub(super) fn callee_changed(&mut self, now: Ticks, edge: u32) {
+        let plan = self.plan;
+        let edge_plan = &plan.edges[edge as usize];
+        let level = self.levels[edge_plan.callee as usize].served;
+        if edge_plan.dns_endpoint {
+            self.edges[edge as usize].view = level;
+            self.dns_endpoint_changed(now, edge);
+            return;
+        }
+        let state = &mut self.edges[edge as usize];
+        state.view_generation = state.view_generation.wrapping_add(1);
+        match &edge_plan.dependency.retries {
+            // Retries hide bad news for as long as they keep trying; good news is immediate.
+            Some(retries) if level < state.view => {
+                let generation = state.view_generation;
+                self.schedule(now, retries.window(), Event::EdgeView { edge, generation });
+            }
+            _ => {
+                state.view = level;
+                self.breaker_reconsider(now, edge);
+            }
+        }
+    }
+
+    pub(super) fn edge_view_event(&mut self, now: Ticks, edge: u32, generation: u32) {
+        let state = &mut self.edges[edge as usize];
+        if state.view_generation != generation {
+            return;
+        }
+        let callee = self.plan.edges[edge as usize].callee;
+        state.view = self.levels[callee as usize].served;
+        self.breaker_reconsider(now, edge);
+        self.enqueue(self.plan.edges[edge as usize].caller);
+    }
+
+    /// While closed: schedule the trip if the error share is at or above the threshold, or
+    /// cancel a pending one if it fell below.
+    fn breaker_reconsider(&mut self, now: Ticks, edge: u32) {
+        let plan = self.plan;
+        let edge_plan = &plan.edges[edge as usize];
+        let Some(breaker) = &edge_plan.dependency.breaker else {
+            return;
+        };
+        let state = &self.edges[edge as usize];
+        if state.breaker == BreakerPhase::Open {
+            return;
+        }
+        let errors = 1.0 - state.view;
+        let calls_per_window = self.request_rate(edge_plan.caller as usize)
+            * edge_plan.dependency.needed_by
+            * breaker.window as f64
+            / 1e6;
+        let enough_volume =
+            plan.traffic.is_none() || calls_per_window >= f64::from(breaker.min_volume);
+        let callee = edge_plan.callee as usize;
+        let hanging = self.levels[callee].hanging > 0.0;
+        let cause = if errors > 0.0 {
+            self.explain(edge_plan.callee).cause
+        } else {
+            plan.demand_cause
+        };
+        let state = &mut self.edges[edge as usize];
+        state.breaker_generation = state.breaker_generation.wrapping_add(1);
+        if errors >= breaker.error_threshold && errors > 0.0 && enough_volume {
+            // The window fills with errors at rate `errors`: the share reaches the threshold
+            // after window x threshold / errors; timeouts register only when they expire.
+            let wait = if hanging {
+                edge_plan.dependency.timeout
+            } else {
+                0
+            };
+            let fill = ticks_from_f64(breaker.window as f64 * breaker.error_threshold / errors);
+            state.breaker_cause = cause;
+            let generation = state.breaker_generation;
+            self.schedule(now, wait + fill, Event::Breaker { edge, generation });
+        }
+    }
+
+    pub(super) fn breaker_event(&mut self, now: Ticks, edge: u32, generation: u32) {
+        let plan = self.plan;
+        let edge_plan = &plan.edges[edge as usize];
+        let breaker = edge_plan
+            .dependency
+            .breaker
+            .as_ref()
+            .expect("breaker events need a breaker");
+        if self.edges[edge as usize].breaker_generation != generation {
+            return;
+        }
+        let view = self.edges[edge as usize].view;
+        let state = &mut self.edges[edge as usize];
+        match state.breaker {
+            BreakerPhase::Closed => {
+                state.breaker = BreakerPhase::Open;
+                state.breaker_generation = state.breaker_generation.wrapping_add(1);
+                let generation = state.breaker_generation;
+                self.schedule(
+                    now,
+                    breaker.reset_timeout,
+                    Event::Breaker { edge, generation },
+                );
+            }
+            BreakerPhase::Open => {
+                // Half-open: one trial call, which succeeds with the dependency's level.
+                let success = self.edge_streams[edge as usize].random::<f64>() < view;
+                let state = &mut self.edges[edge as usize];
+                state.breaker_generation = state.breaker_generation.wrapping_add(1);
+                if success {
+                    state.breaker = BreakerPhase::Closed;
+                    self.breaker_reconsider(now, edge);
+                } else {
+                    let generation = state.breaker_generation;
+                    self.schedule(
+                        now,
+                        breaker.reset_timeout,
+                        Event::Breaker { edge, generation },
+                    );
+                }
+            }
+        }
+        self.enqueue(edge_plan.caller);
+    }
+}

@@ -1,0 +1,277 @@
+//! Failover of components with a primary: detection (with a monitor quorum), promotion of
+//! a replica (which can fail), client reconnection, optional failback, and the data lost
+//! with asynchronous replication.
+
+use rand::Rng;
+
+use super::state::{FailoverPhase, FailoverState};
+use super::trial::TrialRunner;
+use super::Event;
+use crate::scenario::Replication;
+use crate::time::{Ticks, TICKS_PER_SECOND};
+
+impl TrialRunner<'_> {
+    /// A unit of `component` turned good or bad: move its failover along if needed.
+    pub(super) fn failover_unit_changed(&mut self, now: Ticks, component: u32) {
+        let c = component as usize;
+        let Some(failover) = self.failovers[c].as_ref() else {
+            return;
+        };
+        let primary_good = self.units[failover.primary as usize].good();
+        match failover.phase {
+            FailoverPhase::Serving if !primary_good => {
+                let spec = self.plan.components[c]
+                    .spec
+                    .failover
+                    .as_ref()
+                    .expect("failover");
+                let detection = spec.detection.sample(&mut self.component_streams[c]);
+                let cause = self.units[failover.primary as usize].cause;
+                let state = self.failovers[c].as_mut().expect("failover");
+                state.phase = FailoverPhase::Detecting;
+                state.outage_start = now;
+                state.cause = cause;
+                state.planned = false;
+                let generation = bump(state);
+                self.schedule(
+                    now,
+                    detection,
+                    Event::Failover {
+                        component,
+                        generation,
+                    },
+                );
+            }
+            FailoverPhase::Serving => self.maybe_fail_back(now, component),
+            FailoverPhase::Detecting | FailoverPhase::Blocked | FailoverPhase::Manual
+                if primary_good =>
+            {
+                // The primary came back before anyone was promoted: no failover, no loss.
+                let state = self.failovers[c].as_mut().expect("failover");
+                state.phase = FailoverPhase::Serving;
+                bump(state);
+            }
+            FailoverPhase::Blocked => self.decide(now, component),
+            _ => {}
+        }
+    }
+
+    /// Domains changed: a blocked failover may now have its monitor quorum.
+    pub(super) fn domains_changed(&mut self, now: Ticks) {
+        for c in 0..self.failovers.len() {
+            if self.failovers[c]
+                .as_ref()
+                .is_some_and(|f| f.phase == FailoverPhase::Blocked)
+            {
+                self.decide(now, c as u32);
+            }
+        }
+    }
+
+    pub(super) fn failover_event(&mut self, now: Ticks, component: u32, generation: u32) {
+        let c = component as usize;
+        let Some(state) = self.failovers[c].as_ref() else {
+            return;
+        };
+        if state.generation != generation {
+            return;
+        }
+        match state.phase {
+            FailoverPhase::Detecting | FailoverPhase::Blocked => self.decide(now, component),
+            FailoverPhase::Promoting | FailoverPhase::Manual => self.promote(now, component),
+            FailoverPhase::Reconnecting => {
+                let state = self.failovers[c].as_mut().expect("failover");
+                state.phase = FailoverPhase::Serving;
+                bump(state);
+                if !state.planned {
+                    let seconds = (now - state.outage_start) as f64 / TICKS_PER_SECOND;
+                    self.outcome.failover_durations.push(seconds);
+                }
+                self.enqueue(component);
+                // The new primary may have failed while clients reconnected.
+                self.failover_unit_changed(now, component);
+            }
+            FailoverPhase::Serving => {}
+        }
+    }
+
+    /// The monitors agreed the primary is down: promote a replica if one can be.
+    fn decide(&mut self, now: Ticks, component: u32) {
+        let c = component as usize;
+        let plan = self.plan;
+        let spec = plan.components[c].spec.failover.as_ref().expect("failover");
+        if !self.monitor_quorum(c) {
+            self.block(component);
+            return;
+        }
+        let Some(target) = self.candidate(now, c) else {
+            self.block(component);
+            if let Some(ready) = self.next_caught_up(now, c) {
+                let generation = self.failovers[c].as_ref().expect("failover").generation;
+                self.schedule(
+                    now,
+                    ready - now,
+                    Event::Failover {
+                        component,
+                        generation,
+                    },
+                );
+            }
+            return;
+        };
+        let failed = self.component_streams[c].random::<f64>() < spec.failure_probability;
+        let state = self.failovers[c].as_mut().expect("failover");
+        state.target = target;
+        let delay = if failed {
+            state.phase = FailoverPhase::Manual;
+            spec.manual_promotion.sample(&mut self.component_streams[c])
+        } else {
+            state.phase = FailoverPhase::Promoting;
+            spec.promotion.sample(&mut self.component_streams[c])
+        };
+        let generation = bump(self.failovers[c].as_mut().expect("failover"));
+        self.schedule(
+            now,
+            delay,
+            Event::Failover {
+                component,
+                generation,
+            },
+        );
+    }
+
+    fn block(&mut self, component: u32) {
+        let state = self.failovers[component as usize]
+            .as_mut()
+            .expect("failover");
+        if state.phase != FailoverPhase::Blocked {
+            state.phase = FailoverPhase::Blocked;
+            bump(state);
+        }
+    }
+
+    /// Promotion done: the target becomes primary (losing the replication lag's writes),
+    /// then clients reconnect.
+    fn promote(&mut self, now: Ticks, component: u32) {
+        let c = component as usize;
+        let plan = self.plan;
+        let spec = &plan.components[c].spec;
+        let target = self.failovers[c].as_ref().expect("failover").target;
+        let target = if self.units[target as usize].good() {
+            target
+        } else if let Some(other) = self.candidate(now, c) {
+            other
+        } else {
+            self.block(component);
+            return;
+        };
+        let planned = self.failovers[c].as_ref().expect("failover").planned;
+        if let (Some(Replication::Async { lag }), false) = (&spec.replication, planned) {
+            let window = lag.sample(&mut self.component_streams[c]);
+            self.outcome
+                .data_loss
+                .push(window as f64 / TICKS_PER_SECOND);
+        }
+        let reconnect = spec
+            .failover
+            .as_ref()
+            .expect("failover")
+            .reconnect
+            .sample(&mut self.component_streams[c]);
+        let state = self.failovers[c].as_mut().expect("failover");
+        state.primary = target;
+        state.phase = FailoverPhase::Reconnecting;
+        let generation = bump(state);
+        self.schedule(
+            now,
+            reconnect,
+            Event::Failover {
+                component,
+                generation,
+            },
+        );
+        self.enqueue(component);
+    }
+
+    /// A planned switchover back to unit 0 once it is healthy, if configured.
+    fn maybe_fail_back(&mut self, now: Ticks, component: u32) {
+        let c = component as usize;
+        let plan = self.plan;
+        let preferred = plan.components[c].units_start;
+        let spec = plan.components[c].spec.failover.as_ref().expect("failover");
+        let state = self.failovers[c].as_ref().expect("failover");
+        if !spec.failback || state.primary == preferred || !self.units[preferred as usize].good() {
+            return;
+        }
+        if !self.caught_up(now, preferred) {
+            return;
+        }
+        let delay = spec.promotion.sample(&mut self.component_streams[c]);
+        let state = self.failovers[c].as_mut().expect("failover");
+        state.phase = FailoverPhase::Promoting;
+        state.target = preferred;
+        state.planned = true;
+        state.outage_start = now;
+        let generation = bump(state);
+        self.schedule(
+            now,
+            delay,
+            Event::Failover {
+                component,
+                generation,
+            },
+        );
+        self.enqueue(component);
+    }
+
+    /// The first good, caught-up unit other than the primary.
+    fn candidate(&self, now: Ticks, component: usize) -> Option<u32> {
+        let plan = &self.plan.components[component];
+        let primary = self.failovers[component]
+            .as_ref()
+            .expect("failover")
+            .primary;
+        (plan.units_start..plan.units_end)
+            .find(|&u| u != primary && self.units[u as usize].good() && self.caught_up(now, u))
+    }
+
+    fn caught_up(&self, now: Ticks, unit: u32) -> bool {
+        self.units[unit as usize].caught_up_at <= now
+    }
+
+    /// When the next good replica finishes catching up (sync replication).
+    fn next_caught_up(&self, now: Ticks, component: usize) -> Option<Ticks> {
+        let plan = &self.plan.components[component];
+        (plan.units_start..plan.units_end)
+            .filter(|&u| self.units[u as usize].good() && self.units[u as usize].caught_up_at > now)
+            .map(|u| self.units[u as usize].caught_up_at)
+            .min()
+    }
+
+    /// Enough monitors can see each other (their zones and regions are up).
+    fn monitor_quorum(&self, component: usize) -> bool {
+        let spec = self.plan.components[component]
+            .spec
+            .failover
+            .as_ref()
+            .expect("failover");
+        let Some(monitors) = &spec.monitors else {
+            return true;
+        };
+        let up = monitors
+            .zones
+            .iter()
+            .filter(|&&zone| {
+                !self.zone_down[zone]
+                    && self.plan.zone_regions[zone].is_none_or(|r| !self.region_down[r as usize])
+            })
+            .count();
+        up >= monitors.quorum as usize
+    }
+}
+
+/// Invalidates pending failover events and returns the new generation.
+fn bump(state: &mut FailoverState) -> u32 {
+    state.generation = state.generation.wrapping_add(1);
+    state.generation
+}

@@ -1,0 +1,343 @@
+//! Service levels: a component's level from its units, role and mechanisms, times one
+//! factor per dependency; changes propagate to callers only when a level actually moves.
+//! Also the attribution of lost service to a (cause, mechanism).
+
+use super::state::{BreakerPhase, FailoverPhase, Level};
+use super::trial::TrialRunner;
+use super::{Attribution, Mechanism};
+use crate::scenario::{Effect, Role};
+use crate::time::Ticks;
+
+/// What a component's own units provide, before dependencies.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Own {
+    pub level: f64,
+    pub hanging: f64,
+    /// Which limit set the level, for attribution.
+    pub mechanism: Mechanism,
+    /// A unit whose badness explains the loss, if any.
+    pub culprit: Option<u32>,
+}
+
+/// What one dependency does to its caller's requests.
+#[derive(Debug, Clone, Copy)]
+struct Factor {
+    served: f64,
+    clean: f64,
+    cascade: bool,
+}
+
+impl TrialRunner<'_> {
+    /// Marks a component for re-evaluation at the end of the current event.
+    #[inline]
+    pub(super) fn enqueue(&mut self, component: u32) {
+        if !self.queued[component as usize] {
+            self.queued[component as usize] = true;
+            self.worklist.push(component);
+        }
+    }
+
+    /// Re-evaluates every marked component; a component whose level moved marks its callers.
+    pub(super) fn settle(&mut self, now: Ticks) {
+        while let Some(component) = self.worklist.pop() {
+            self.queued[component as usize] = false;
+            let level = self.evaluate(component as usize);
+            let old = self.levels[component as usize];
+            if level.served == old.served
+                && level.clean == old.clean
+                && level.hanging == old.hanging
+                && level.own == old.own
+            {
+                continue;
+            }
+            self.set_level(now, component as usize, level);
+            let plan = self.plan;
+            for &edge in &plan.components[component as usize].dependents {
+                self.callee_changed(now, edge);
+                self.enqueue(plan.edges[edge as usize].caller);
+            }
+        }
+    }
+
+    /// The component's level from the current state.
+    fn evaluate(&self, component: usize) -> Level {
+        let plan = self.plan;
+        let spec = &plan.components[component].spec;
+        let own = self.own_level(component);
+        let mut served = own.level;
+        let mut clean = own.level;
+        let mut hanging = own.hanging;
+        let edges = plan.components[component].edges_start..plan.components[component].edges_end;
+        if spec.dns.is_some() {
+            let dns = &self.dns[component];
+            let mut through = 0.0;
+            let mut hang = 0.0;
+            for (position, edge) in edges.enumerate() {
+                let weight = dns.weights[position];
+                through += weight * self.edges[edge as usize].view;
+                hang += weight * self.levels[plan.edges[edge as usize].callee as usize].hanging;
+            }
+            served *= through;
+            clean *= through;
+            hanging = (hanging + own.level * hang).min(1.0);
+        } else {
+            for edge in edges {
+                let factor = self.factor(edge as usize);
+                if factor.cascade {
+                    // Workers held by a hanging dependency: the caller stops answering.
+                    return Level {
+                        served: 0.0,
+                        clean: 0.0,
+                        hanging: 1.0,
+                        own: own.level,
+                    };
+                }
+                served *= factor.served;
+                clean *= factor.clean;
+            }
+        }
+        Level {
+            served,
+            clean,
+            hanging,
+            own: own.level,
+        }
+    }
+
+    /// The level a component's units provide, and what limits it.
+    pub(super) fn own_level(&self, component: usize) -> Own {
+        let plan = self.plan;
+        let component_plan = &plan.components[component];
+        let spec = &component_plan.spec;
+        if spec.role != Role::ActiveActive {
+            return self.primary_level(component);
+        }
+        let mut serving = 0u32;
+        let mut in_rotation = 0u32;
+        let mut hanging = 0u32;
+        let mut culprit: Option<u32> = None;
+        for unit in component_plan.units_start..component_plan.units_end {
+            let state = &self.units[unit as usize];
+            let good = state.good();
+            if !good && culprit.is_none_or(|c| state.bad_since >= self.units[c as usize].bad_since)
+            {
+                culprit = Some(unit);
+            }
+            if !state.in_rotation {
+                continue;
+            }
+            in_rotation += 1;
+            if good {
+                serving += 1;
+                continue;
+            }
+            match self.unit_effect(unit) {
+                Effect::Crash => {}
+                Effect::Hang => hanging += 1,
+                Effect::Slow { latency } => match spec.deadline {
+                    Some(deadline) if latency >= deadline => hanging += 1,
+                    // Slow but within the deadline: the request succeeds.
+                    _ => serving += 1,
+                },
+            }
+        }
+        if serving < spec.require || in_rotation == 0 {
+            return Own {
+                level: 0.0,
+                hanging: 0.0,
+                mechanism: Mechanism::Outage,
+                culprit,
+            };
+        }
+        let routed = if spec.retry_next_upstream {
+            1.0
+        } else {
+            f64::from(serving) / f64::from(in_rotation)
+        };
+        let hang_share = if spec.retry_next_upstream {
+            0.0
+        } else {
+            f64::from(hanging) / f64::from(in_rotation)
+        };
+        let mut level = routed;
+        let mut mechanism = Mechanism::Detection;
+        if let Some(capacity) = spec.capacity {
+            let demand = self.request_rate(component);
+            if demand > 0.0 {
+                let supplied = (f64::from(serving) * capacity / demand).min(1.0);
+                if supplied < routed {
+                    mechanism = Mechanism::Overload;
+                }
+                level *= supplied;
+            }
+        }
+        Own {
+            level,
+            hanging: hang_share,
+            mechanism,
+            culprit,
+        }
+    }
+
+    /// Level of a component with a primary: everything while the primary serves, the reads
+    /// (primary_replica) while a replica is up, nothing otherwise.
+    fn primary_level(&self, component: usize) -> Own {
+        let plan = self.plan;
+        let component_plan = &plan.components[component];
+        let spec = &component_plan.spec;
+        let failover = self.failovers[component]
+            .as_ref()
+            .expect("a primary needs failover");
+        let primary = &self.units[failover.primary as usize];
+        if failover.phase == FailoverPhase::Serving && primary.good() {
+            return Own {
+                level: 1.0,
+                hanging: 0.0,
+                mechanism: Mechanism::Failover,
+                culprit: None,
+            };
+        }
+        let replica_up = (component_plan.units_start..component_plan.units_end)
+            .any(|u| u != failover.primary && self.units[u as usize].good());
+        let reads = if spec.role == Role::PrimaryReplica && replica_up {
+            spec.read_fraction
+        } else {
+            0.0
+        };
+        let hanging = if failover.phase == FailoverPhase::Detecting
+            && !primary.good()
+            && self.unit_effect(failover.primary) != Effect::Crash
+        {
+            1.0 - reads
+        } else {
+            0.0
+        };
+        Own {
+            level: reads,
+            hanging,
+            mechanism: Mechanism::Failover,
+            culprit: Some(failover.primary),
+        }
+    }
+
+    /// What dependency edge `edge` does to its caller's requests.
+    fn factor(&self, edge: usize) -> Factor {
+        let plan = self.plan;
+        let edge_plan = &plan.edges[edge];
+        let dependency = &edge_plan.dependency;
+        let state = &self.edges[edge];
+        let needed = dependency.needed_by;
+        let failing = if state.breaker == BreakerPhase::Open {
+            // Calls fail fast: nothing waits, every call needing the dependency fails.
+            needed
+        } else {
+            let callee = self.levels[edge_plan.callee as usize];
+            if let Some(concurrency) = plan.components[edge_plan.caller as usize].spec.concurrency {
+                // Little's law: workers held = call rate x share hanging x time held.
+                let held = self.request_rate(edge_plan.caller as usize)
+                    * needed
+                    * callee.hanging
+                    * dependency.timeout as f64
+                    / 1e6;
+                if held >= concurrency {
+                    return Factor {
+                        served: 0.0,
+                        clean: 0.0,
+                        cascade: true,
+                    };
+                }
+            }
+            needed * (1.0 - state.view)
+        };
+        let clean = 1.0 - failing;
+        Factor {
+            served: if dependency.fallback { 1.0 } else { clean },
+            clean,
+            cascade: false,
+        }
+    }
+
+    /// Why `component` is below 1: follows the factor that costs the most down to a root
+    /// cause and names the mechanism that made it cost service.
+    pub(super) fn explain(&self, component: u32) -> Attribution {
+        let plan = self.plan;
+        let mut component = component as usize;
+        for _ in 0..=plan.components.len() {
+            let own = self.own_level(component);
+            let mut worst: Option<(f64, usize, Factor)> = None;
+            let component_plan = &plan.components[component];
+            if component_plan.spec.dns.is_some() {
+                // Clients on an endpoint that fails them: DNS is why.
+                if own.level >= 1.0 {
+                    let dns = &self.dns[component];
+                    let edges = component_plan.edges_start..component_plan.edges_end;
+                    let bad = edges
+                        .enumerate()
+                        .filter(|(p, e)| {
+                            dns.weights[*p] > 0.0 && self.edges[*e as usize].view < 1.0
+                        })
+                        .max_by(|a, b| dns.weights[a.0].total_cmp(&dns.weights[b.0]));
+                    if let Some((_, edge)) = bad {
+                        let root = self.explain(plan.edges[edge as usize].callee);
+                        return Attribution {
+                            cause: root.cause,
+                            mechanism: Mechanism::Dns,
+                        };
+                    }
+                }
+            } else {
+                for edge in component_plan.edges_start..component_plan.edges_end {
+                    let factor = self.factor(edge as usize);
+                    let cost = if factor.cascade {
+                        2.0
+                    } else {
+                        1.0 - factor.served
+                    };
+                    if cost > 0.0 && worst.is_none_or(|(w, _, _)| cost > w) {
+                        worst = Some((cost, edge as usize, factor));
+                    }
+                }
+            }
+            let own_cost = 1.0 - own.level;
+            match worst {
+                Some((cost, edge, factor)) if cost > own_cost => {
+                    let state = &self.edges[edge];
+                    let callee = plan.edges[edge].callee;
+                    if factor.cascade {
+                        let root = self.explain(callee);
+                        return Attribution {
+                            cause: root.cause,
+                            mechanism: Mechanism::Cascade,
+                        };
+                    }
+                    if state.breaker == BreakerPhase::Open
+                        && self.levels[callee as usize].served >= 1.0
+                    {
+                        return Attribution {
+                            cause: state.breaker_cause,
+                            mechanism: Mechanism::Breaker,
+                        };
+                    }
+                    component = callee as usize;
+                }
+                _ => {
+                    let cause = match (own.mechanism, own.culprit) {
+                        (Mechanism::Failover, _) => self.failovers[component]
+                            .as_ref()
+                            .map_or(plan.demand_cause, |f| f.cause),
+                        (_, Some(unit)) => self.units[unit as usize].cause,
+                        (_, None) => plan.demand_cause,
+                    };
+                    return Attribution {
+                        cause,
+                        mechanism: own.mechanism,
+                    };
+                }
+            }
+        }
+        Attribution {
+            cause: plan.demand_cause,
+            mechanism: Mechanism::Outage,
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The mutable state of one trial, per unit, component, edge and fault domain. Plain data:
+//! the logic that changes it lives in the sibling modules.
+
+use crate::time::Ticks;
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitState {
+    /// Down by one of its own failure modes.
+    pub failed: bool,
+    /// The unit mode it failed with, while `failed`.
+    pub mode: u32,
+    /// Zone and region outages currently covering the unit.
+    pub domains_down: u8,
+    /// Whether routers send it requests (health checks lag the truth).
+    pub in_rotation: bool,
+    pub rotation_generation: u32,
+    /// When it last turned bad (failed or its domain went down), for attribution.
+    pub bad_since: Ticks,
+    /// The attribution cause of its current badness.
+    pub cause: u32,
+    /// Phase of the periodic active health checks (checks at phase + k * interval).
+    pub check_phase: Ticks,
+    /// When passive checks last ejected it.
+    pub ejected_at: Ticks,
+    pub restart_count: u32,
+    pub last_restart: Ticks,
+    /// Sync replication: earliest time the unit can be promoted.
+    pub caught_up_at: Ticks,
+}
+
+impl UnitState {
+    /// Neither failed nor covered by an outage.
+    #[inline]
+    pub fn good(&self) -> bool {
+        !self.failed && self.domains_down == 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailoverPhase {
+    Serving,
+    Detecting,
+    Promoting,
+    Reconnecting,
+    /// No promotable replica, or no monitor quorum: waiting for one (or the primary).
+    Blocked,
+    /// The automatic failover failed: waiting for a manual promotion (or the primary).
+    Manual,
+}
+
+#[derive(Debug, Clone)]
+pub struct FailoverState {
+    /// Global index of the unit that is primary.
+    pub primary: u32,
+    pub phase: FailoverPhase,
+    pub generation: u32,
+    /// The unit being promoted.
+    pub target: u32,
+    /// When the current outage of the primary began.
+    pub outage_start: Ticks,
+    /// Attribution cause of the current outage.
+    pub cause: u32,
+    /// A planned switchover back to the preferred unit (no data loss).
+    pub planned: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerPhase {
+    Closed,
+    Open,
+}
+
+#[derive(Debug, Clone)]
+pub struct EdgeState {
+    /// The callee's level as the caller sees it (retries delay bad news).
+    pub view: f64,
+    pub view_generation: u32,
+    pub breaker: BreakerPhase,
+    pub breaker_generation: u32,
+    /// The cause that tripped the breaker, for attribution while it stays open.
+    pub breaker_cause: u32,
+    /// DNS endpoint: the health checker's verdict, and its pending change.
+    pub deemed_healthy: bool,
+    pub dns_generation: u32,
+    pub dns_phase: Ticks,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DnsState {
+    /// Position of the endpoint the record points to, among the component's edges.
+    pub record: usize,
+    /// Fraction of clients using each endpoint now.
+    pub weights: Vec<f64>,
+    /// Weights when the record last changed: the clients still to move.
+    pub from: Vec<f64>,
+    pub generation: u32,
+    pub drain_step: u32,
+    pub drain_start: Ticks,
+    /// When the stale resolvers give up the old answer.
+    pub stale_until: Ticks,
+}
+
+/// A component's current level and what it exports to its callers.
+#[derive(Debug, Clone, Copy)]
+pub struct Level {
+    /// Fraction of requests that succeed (including through fallbacks).
+    pub served: f64,
+    /// Fraction that succeed without any fallback.
+    pub clean: f64,
+    /// Fraction of requests that hang (time out) rather than fail fast.
+    pub hanging: f64,
+    /// The component's own level, ignoring dependencies.
+    pub own: f64,
+}
+
+impl Level {
+    pub const UP: Level = Level {
+        served: 1.0,
+        clean: 1.0,
+        hanging: 0.0,
+        own: 1.0,
+    };
+}

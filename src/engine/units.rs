@@ -1,0 +1,374 @@
+//! Units and fault domains: failures, recoveries (repair, restart with backoff,
+//! replacement), zone and region outages, and the health checks that move units in and out
+//! of rotation.
+
+use rand::Rng;
+
+use super::trial::TrialRunner;
+use super::{DomainKind, Event};
+use crate::scenario::{Effect, Recovery};
+use crate::time::Ticks;
+
+impl TrialRunner<'_> {
+    /// Draws the phases of periodic health checks, once per trial.
+    pub(super) fn draw_initial_phases(&mut self) {
+        let plan = self.plan;
+        for (u, unit) in plan.units.iter().enumerate() {
+            if let Some(check) = &plan.components[unit.component as usize].spec.health_check {
+                self.units[u].check_phase = self.unit_streams[u].random_range(0..check.interval);
+            }
+        }
+        for (e, edge) in plan.edges.iter().enumerate() {
+            if edge.dns_endpoint {
+                let dns = plan.components[edge.caller as usize].spec.dns.as_ref();
+                let interval = dns.map_or(1, |d| d.check_interval);
+                self.edges[e].dns_phase = self.edge_streams[e].random_range(0..interval);
+            }
+        }
+    }
+
+    /// Draws every failure mode's time to failure; the earliest wins (competing risks).
+    pub(super) fn schedule_unit_failure(&mut self, now: Ticks, unit: u32) {
+        let plan = self.plan;
+        let unit_plan = &plan.units[unit as usize];
+        let failures = &plan.components[unit_plan.component as usize].spec.failures;
+        let mut earliest: Option<(Ticks, u32)> = None;
+        for index in unit_plan.modes_start..unit_plan.modes_end {
+            let mode = plan.unit_modes[index as usize].mode;
+            let delay = failures[mode as usize]
+                .time_to_failure
+                .sample(&mut self.mode_streams[index as usize]);
+            if earliest.is_none_or(|(best, _)| delay < best) {
+                earliest = Some((delay, index));
+            }
+        }
+        if let Some((delay, mode)) = earliest {
+            self.schedule(now, delay, Event::UnitFails { unit, mode });
+        }
+    }
+
+    pub(super) fn schedule_domain_failure(&mut self, now: Ticks, domain: u32) {
+        let delay = self.plan.domains[domain as usize]
+            .time_to_failure
+            .sample(&mut self.domain_streams[domain as usize]);
+        self.schedule(now, delay, Event::DomainFails { domain });
+    }
+
+    pub(super) fn unit_fails(&mut self, now: Ticks, unit: u32, mode_index: u32) {
+        let plan = self.plan;
+        let unit_plan = &plan.units[unit as usize];
+        let component = &plan.components[unit_plan.component as usize].spec;
+        let mode = plan.unit_modes[mode_index as usize];
+        let failure = &component.failures[mode.mode as usize];
+        // Always drawn, so a mode's stream stays aligned whatever ends its outages.
+        let repair = failure
+            .time_to_repair
+            .sample(&mut self.mode_streams[mode_index as usize]);
+        let recovery_delay = match failure.recovery {
+            Recovery::Repair => repair,
+            Recovery::Restart => self.restart_delay(now, unit, failure.effect),
+            Recovery::Replace => {
+                let replacement = component.replacement.as_ref().expect("checked at load");
+                let provisioning = replacement
+                    .provisioning
+                    .sample(&mut self.unit_streams[unit as usize]);
+                replacement.detection.saturating_add(provisioning)
+            }
+        };
+        self.schedule(now, recovery_delay, Event::UnitRecovers { unit });
+        let was_good = self.units[unit as usize].good();
+        let state = &mut self.units[unit as usize];
+        state.failed = true;
+        state.mode = mode_index;
+        if was_good {
+            state.cause = mode.cause;
+            state.bad_since = now;
+            self.unit_turned_bad(now, unit);
+        } else {
+            self.enqueue(unit_plan.component);
+        }
+    }
+
+    /// Time from a failure to the restarted process serving again: detection by the
+    /// orchestrator, CrashLoopBackOff delay, and the restart itself.
+    fn restart_delay(&mut self, now: Ticks, unit: u32, effect: Effect) -> Ticks {
+        let plan = self.plan;
+        let component = &plan.components[plan.units[unit as usize].component as usize].spec;
+        let restart = component.restart.as_ref().expect("checked at load");
+        let rng = &mut self.unit_streams[unit as usize];
+        let detection = match (effect, &component.liveness) {
+            // A crashed process exits: the orchestrator sees it at once.
+            (Effect::Crash, _) => 0,
+            (_, Some(liveness)) => {
+                let phase = rng.random_range(0..liveness.period);
+                phase + liveness.period * Ticks::from(liveness.failure_threshold - 1)
+            }
+            (_, None) => 0,
+        };
+        let state = &mut self.units[unit as usize];
+        let restart_at = now + detection;
+        if state.restart_count > 0
+            && restart_at.saturating_sub(state.last_restart) >= restart.backoff_reset
+        {
+            state.restart_count = 0;
+        }
+        // Kubernetes restarts at once the first time, then waits 10 s, 20 s, 40 s, ...
+        let backoff = if state.restart_count == 0 {
+            0
+        } else {
+            let doublings = (state.restart_count - 1).min(40);
+            restart
+                .backoff_initial
+                .saturating_mul(1 << doublings)
+                .min(restart.backoff_max)
+        };
+        let duration = restart.duration.sample(rng);
+        state.restart_count += 1;
+        state.last_restart = restart_at + backoff + duration;
+        detection + backoff + duration
+    }
+
+    pub(super) fn unit_recovers(&mut self, now: Ticks, unit: u32) {
+        let plan = self.plan;
+        let state = &mut self.units[unit as usize];
+        state.failed = false;
+        let mode = plan.unit_modes[state.mode as usize];
+        let recovery = plan.mode_behaviour(unit, state.mode).1;
+        self.count_recovery(mode.cause, recovery);
+        if self.units[unit as usize].good() {
+            self.unit_turned_good(now, unit);
+        } else {
+            self.enqueue(plan.units[unit as usize].component);
+        }
+        // As good as new: every mode's clock starts afresh.
+        self.schedule_unit_failure(now, unit);
+    }
+
+    pub(super) fn domain_fails(&mut self, now: Ticks, domain: u32) {
+        let plan = self.plan;
+        let domain_plan = &plan.domains[domain as usize];
+        let repair = domain_plan
+            .time_to_repair
+            .sample(&mut self.domain_streams[domain as usize]);
+        self.schedule(now, repair, Event::DomainRecovers { domain });
+        self.set_domain_down(domain, true);
+        for &unit in &domain_plan.units {
+            let state = &mut self.units[unit as usize];
+            let was_good = state.good();
+            state.domains_down += 1;
+            if was_good {
+                state.cause = domain_plan.cause;
+                state.bad_since = now;
+                self.unit_turned_bad(now, unit);
+            }
+        }
+        self.domains_changed(now);
+    }
+
+    pub(super) fn domain_recovers(&mut self, now: Ticks, domain: u32) {
+        let plan = self.plan;
+        self.set_domain_down(domain, false);
+        for &unit in &plan.domains[domain as usize].units {
+            let state = &mut self.units[unit as usize];
+            state.domains_down -= 1;
+            if state.good() {
+                self.unit_turned_good(now, unit);
+            }
+        }
+        self.schedule_domain_failure(now, domain);
+        self.domains_changed(now);
+    }
+
+    fn set_domain_down(&mut self, domain: u32, down: bool) {
+        let plan = self.plan;
+        let domain_plan = &plan.domains[domain as usize];
+        match domain_plan.kind {
+            DomainKind::Zone => self.zone_down[domain_plan.index] = down,
+            DomainKind::Region => self.region_down[domain_plan.index] = down,
+        }
+    }
+
+    /// What a bad unit still in rotation does to requests: its failure mode's effect, or a
+    /// hang (timeouts) when an outage of its zone or region cut it off.
+    pub(super) fn unit_effect(&self, unit: u32) -> Effect {
+        let state = &self.units[unit as usize];
+        if state.failed {
+            self.plan.mode_behaviour(unit, state.mode).0
+        } else {
+            Effect::Hang
+        }
+    }
+
+    fn unit_turned_bad(&mut self, now: Ticks, unit: u32) {
+        let component = self.plan.units[unit as usize].component;
+        let spec = &self.plan.components[component as usize].spec;
+        let state = &mut self.units[unit as usize];
+        state.rotation_generation = state.rotation_generation.wrapping_add(1);
+        let generation = state.rotation_generation;
+        if state.in_rotation {
+            match self.detection_delay(now, unit) {
+                // No checks: routers see the failure at once (the core model).
+                Some(0) => self.units[unit as usize].in_rotation = false,
+                Some(delay) => self.schedule(now, delay, Event::Rotation { unit, generation }),
+                None if spec.health_check.is_none() && spec.passive_check.is_none() => {
+                    self.units[unit as usize].in_rotation = false
+                }
+                None => {}
+            }
+        }
+        self.enqueue(component);
+        self.failover_unit_changed(now, component);
+    }
+
+    fn unit_turned_good(&mut self, now: Ticks, unit: u32) {
+        let plan = self.plan;
+        let component = plan.units[unit as usize].component;
+        let spec = &plan.components[component as usize].spec;
+        if let Some(crate::scenario::Replication::Sync {
+            catch_up: Some(catch_up),
+        }) = &spec.replication
+        {
+            let delay = catch_up.sample(&mut self.unit_streams[unit as usize]);
+            self.units[unit as usize].caught_up_at = now.saturating_add(delay);
+        }
+        let state = &mut self.units[unit as usize];
+        state.rotation_generation = state.rotation_generation.wrapping_add(1);
+        let generation = state.rotation_generation;
+        if !state.in_rotation {
+            let delay = self.return_delay(now, unit);
+            if delay == 0 {
+                self.units[unit as usize].in_rotation = true;
+            } else {
+                self.schedule(now, delay, Event::Rotation { unit, generation });
+            }
+        }
+        self.enqueue(component);
+        self.failover_unit_changed(now, component);
+    }
+
+    /// Health checks flip a unit's rotation to match its health, if nothing changed since.
+    pub(super) fn rotation_event(&mut self, now: Ticks, unit: u32, generation: u32) {
+        let state = &mut self.units[unit as usize];
+        if state.rotation_generation != generation {
+            return;
+        }
+        state.in_rotation = state.good();
+        if !state.in_rotation {
+            state.ejected_at = now;
+        }
+        let _ = now;
+        self.enqueue(self.plan.units[unit as usize].component);
+    }
+
+    /// Time until checks take a bad unit out of rotation: `Some(0)` without checks, `None`
+    /// when no check can see this failure.
+    fn detection_delay(&mut self, now: Ticks, unit: u32) -> Option<Ticks> {
+        let plan = self.plan;
+        let component = plan.units[unit as usize].component as usize;
+        let spec = &plan.components[component].spec;
+        if spec.health_check.is_none() && spec.passive_check.is_none() {
+            return Some(0);
+        }
+        let effect = self.unit_effect(unit);
+        let mut best: Option<Ticks> = None;
+        if let Some(check) = &spec.health_check {
+            let (fails_checks, waits) = match effect {
+                Effect::Crash => (true, 0),
+                Effect::Hang => (true, check.timeout),
+                Effect::Slow { latency } => (latency >= check.timeout, check.timeout),
+            };
+            if fails_checks {
+                let first = next_tick(now, self.units[unit as usize].check_phase, check.interval);
+                let marked =
+                    first + check.interval * Ticks::from(check.unhealthy_threshold - 1) + waits;
+                best = Some(marked - now);
+            }
+        }
+        if let Some(passive) = &spec.passive_check {
+            let failing_requests = match effect {
+                Effect::Crash => Some(0),
+                Effect::Hang => Some(self.request_timeout(component)),
+                Effect::Slow { latency } => spec.deadline.filter(|d| latency >= *d),
+            };
+            if let Some(wait) = failing_requests {
+                let in_rotation = self.units_in_rotation(component).max(1) as f64;
+                let unit_rate = self.request_rate(component) / in_rotation;
+                let needed = f64::from(passive.max_fails) / unit_rate.max(f64::MIN_POSITIVE);
+                // nginx counts max_fails within fail_timeout: slower failures never eject.
+                if needed * 1e6 <= passive.fail_timeout as f64 {
+                    let delay = crate::time::ticks_from_f64(needed * 1e6) + wait;
+                    best = Some(best.map_or(delay, |b| b.min(delay)));
+                }
+            }
+        }
+        best
+    }
+
+    /// Time until a unit that turned good is back in rotation.
+    fn return_delay(&mut self, now: Ticks, unit: u32) -> Ticks {
+        let plan = self.plan;
+        let spec = &plan.components[plan.units[unit as usize].component as usize].spec;
+        let state = &self.units[unit as usize];
+        if let Some(check) = &spec.health_check {
+            let first = next_tick(now, state.check_phase, check.interval);
+            first + check.interval * Ticks::from(check.healthy_threshold - 1) - now
+        } else if let Some(passive) = &spec.passive_check {
+            next_tick(now, state.ejected_at, passive.fail_timeout) - now
+        } else {
+            0
+        }
+    }
+
+    /// Requests per second reaching `component` now.
+    pub(super) fn request_rate(&self, component: usize) -> f64 {
+        let spec = &self.plan.components[component].spec;
+        self.plan
+            .traffic
+            .as_ref()
+            .map_or(0.0, |t| t.peak_rps * self.demand * spec.load_factor)
+    }
+
+    /// How long callers of `component` wait before giving up (the shortest of its callers'
+    /// timeouts; its deadline if it has one, or 10 s).
+    fn request_timeout(&self, component: usize) -> Ticks {
+        let plan = self.plan;
+        plan.components[component]
+            .dependents
+            .iter()
+            .map(|e| plan.edges[*e as usize].dependency.timeout)
+            .filter(|t| *t > 0)
+            .min()
+            .or(plan.components[component].spec.deadline)
+            .unwrap_or(10_000_000)
+    }
+
+    fn units_in_rotation(&self, component: usize) -> usize {
+        let plan = &self.plan.components[component];
+        (plan.units_start..plan.units_end)
+            .filter(|u| self.units[*u as usize].in_rotation)
+            .count()
+    }
+}
+
+/// The first instant at or after `now` of the form `phase + k * period`.
+fn next_tick(now: Ticks, phase: Ticks, period: Ticks) -> Ticks {
+    if now <= phase {
+        phase
+    } else {
+        phase + (now - phase).div_ceil(period) * period
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_tick;
+
+    #[test]
+    fn next_tick_is_at_or_after_now() {
+        assert_eq!(next_tick(0, 3, 10), 3);
+        assert_eq!(next_tick(3, 3, 10), 3);
+        assert_eq!(next_tick(4, 3, 10), 13);
+        assert_eq!(next_tick(13, 3, 10), 13);
+        assert_eq!(next_tick(25, 3, 10), 33);
+    }
+}

@@ -1,0 +1,268 @@
+//! The checker that turns JSON values into checked ones, naming the JSON path of anything
+//! invalid: durations, numbers, parameter objects and distributions.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::distribution::Distribution;
+use super::duration::{parse_duration, DURATION_HELP};
+use super::error::{Location, ScenarioError};
+use crate::time::Ticks;
+
+const DISTRIBUTION_HELP: &str = "a distribution is a duration string (exponential with that mean) \
+or an object with one key: exponential, constant, uniform, weibull, lognormal, gamma or empirical";
+
+pub(super) struct Checker<'a> {
+    pub file: &'a str,
+}
+
+impl Checker<'_> {
+    pub fn error(&self, path: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            file: self.file.to_string(),
+            location: Location {
+                path: path.to_string(),
+                line_column: None,
+            },
+            message: message.into(),
+        }
+    }
+
+    /// Deserializes a JSON value into `T`, prefixing serde's path with `path`.
+    pub fn typed<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        value: &Value,
+    ) -> Result<T, ScenarioError> {
+        serde_path_to_error::deserialize(value).map_err(|error| {
+            let inner = error.path().to_string();
+            let full = if inner == "." {
+                path.to_string()
+            } else {
+                format!("{path}.{inner}")
+            };
+            self.error(
+                &full,
+                super::load::strip_position(&error.into_inner().to_string()),
+            )
+        })
+    }
+
+    pub fn duration(&self, path: &str, value: &Value) -> Result<Ticks, ScenarioError> {
+        match value {
+            Value::String(text) => parse_duration(text).map_err(|message| self.error(path, message)),
+            Value::Number(number) => Err(self.error(
+                path,
+                format!(
+                    "a bare number is not a duration: write it with a unit, e.g. \"{number}s\" or \"{number}h\""
+                ),
+            )),
+            other => Err(self.error(
+                path,
+                format!("expected a duration, found {}; {DURATION_HELP}", kind_of(other)),
+            )),
+        }
+    }
+
+    pub fn positive_duration(&self, path: &str, value: &Value) -> Result<Ticks, ScenarioError> {
+        let ticks = self.duration(path, value)?;
+        if ticks == 0 {
+            return Err(self.error(path, "must be longer than zero"));
+        }
+        Ok(ticks)
+    }
+
+    pub fn positive_number(
+        &self,
+        path: &str,
+        value: &Value,
+        allow_zero: bool,
+    ) -> Result<f64, ScenarioError> {
+        let bound = if allow_zero { ">= 0" } else { "> 0" };
+        let number = value.as_f64().ok_or_else(|| {
+            self.error(
+                path,
+                format!("expected a finite number {bound}, found {}", kind_of(value)),
+            )
+        })?;
+        let in_range = if allow_zero {
+            number >= 0.0
+        } else {
+            number > 0.0
+        };
+        if !number.is_finite() || !in_range {
+            return Err(self.error(
+                path,
+                format!("must be a finite number {bound}, got {number}"),
+            ));
+        }
+        Ok(number)
+    }
+
+    /// The fields of a parameter object, rejecting missing and unknown keys.
+    pub fn fields<'v>(
+        &self,
+        path: &str,
+        value: &'v Value,
+        keys: &[&str],
+    ) -> Result<Vec<&'v Value>, ScenarioError> {
+        let object: &Map<String, Value> = value.as_object().ok_or_else(|| {
+            self.error(
+                path,
+                format!(
+                    "expected an object with keys {}, found {}",
+                    keys.join(", "),
+                    kind_of(value)
+                ),
+            )
+        })?;
+        if let Some(unknown) = object.keys().find(|k| !keys.contains(&k.as_str())) {
+            return Err(self.error(
+                &format!("{path}.{unknown}"),
+                format!("unknown key \"{unknown}\"; expected {}", keys.join(", ")),
+            ));
+        }
+        keys.iter()
+            .map(|key| {
+                object.get(*key).ok_or_else(|| {
+                    self.error(
+                        path,
+                        format!("missing key \"{key}\"; expected {}", keys.join(", ")),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    pub fn distribution(&self, path: &str, value: &Value) -> Result<Distribution, ScenarioError> {
+        let object = match value {
+            Value::String(_) | Value::Number(_) => {
+                let mean = self.positive_duration(path, value)? as f64;
+                return Ok(Distribution::Exponential { mean });
+            }
+            Value::Object(object) if object.len() == 1 => object,
+            other => {
+                return Err(self.error(
+                    path,
+                    format!(
+                        "expected a distribution, found {}; {DISTRIBUTION_HELP}",
+                        describe(other)
+                    ),
+                ))
+            }
+        };
+        let (kind, parameters) = object.iter().next().expect("one key");
+        let path = format!("{path}.{kind}");
+        let path = path.as_str();
+        match kind.as_str() {
+            "exponential" => {
+                let [mean] = self.fields(path, parameters, &["mean"])?[..] else {
+                    unreachable!()
+                };
+                let mean = self.positive_duration(&format!("{path}.mean"), mean)? as f64;
+                Ok(Distribution::Exponential { mean })
+            }
+            "constant" => Ok(Distribution::Constant {
+                value: self.positive_duration(path, parameters)?,
+            }),
+            "uniform" => {
+                let [min, max] = self.fields(path, parameters, &["min", "max"])?[..] else {
+                    unreachable!()
+                };
+                let min = self.duration(&format!("{path}.min"), min)?;
+                let max = self.positive_duration(&format!("{path}.max"), max)?;
+                if min > max {
+                    return Err(self.error(&format!("{path}.min"), "must not be greater than max"));
+                }
+                Ok(Distribution::Uniform {
+                    min: min as f64,
+                    max: max as f64,
+                })
+            }
+            "weibull" => {
+                let [shape, scale] = self.fields(path, parameters, &["shape", "scale"])?[..] else {
+                    unreachable!()
+                };
+                let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
+                let scale = self.positive_duration(&format!("{path}.scale"), scale)? as f64;
+                Ok(Distribution::Weibull { shape, scale })
+            }
+            "lognormal" => {
+                let [median, sigma] = self.fields(path, parameters, &["median", "sigma"])?[..]
+                else {
+                    unreachable!()
+                };
+                let median = self.positive_duration(&format!("{path}.median"), median)? as f64;
+                let sigma = self.positive_number(&format!("{path}.sigma"), sigma, true)?;
+                Ok(Distribution::Lognormal { median, sigma })
+            }
+            "gamma" => {
+                let [shape, mean] = self.fields(path, parameters, &["shape", "mean"])?[..] else {
+                    unreachable!()
+                };
+                let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
+                let mean = self.positive_duration(&format!("{path}.mean"), mean)? as f64;
+                let sampler = rand_distr::Gamma::new(shape, mean / shape)
+                    .map_err(|e| self.error(path, format!("invalid gamma parameters: {e}")))?;
+                Ok(Distribution::Gamma {
+                    shape,
+                    mean,
+                    sampler,
+                })
+            }
+            "empirical" => {
+                let list = parameters.as_array().ok_or_else(|| {
+                    self.error(
+                        path,
+                        format!(
+                            "expected a list of durations, found {}",
+                            kind_of(parameters)
+                        ),
+                    )
+                })?;
+                if list.is_empty() {
+                    return Err(self.error(path, "must list at least one duration"));
+                }
+                let values = list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.positive_duration(&format!("{path}[{i}]"), v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Distribution::Empirical { values })
+            }
+            _ => Err(self.error(
+                path,
+                format!("unknown distribution \"{kind}\"; {DISTRIBUTION_HELP}"),
+            )),
+        }
+    }
+}
+
+pub(super) fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    keys.map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+pub(super) fn describe(value: &Value) -> String {
+    match value {
+        Value::Object(object) if object.is_empty() => "an empty object".to_string(),
+        Value::Object(object) => format!(
+            "an object with {} keys ({})",
+            object.len(),
+            names(object.keys())
+        ),
+        other => kind_of(other).to_string(),
+    }
+}

@@ -1,0 +1,585 @@
+//! Checks the HA-mechanism keys of a scenario (see `docs/model.md`): failure effects and
+//! recoveries, dependencies with breakers and retries, detection, restart, replacement,
+//! failover, replication, DNS failover, capacity and traffic.
+
+use serde_json::Value;
+
+use super::checker::Checker;
+use super::error::ScenarioError;
+use super::mechanisms::*;
+use super::model::Component;
+use super::raw::{RawComponent, RawDependency, RawScenario, RawTraffic};
+use crate::time::Ticks;
+
+const SECOND: Ticks = 1_000_000;
+
+impl Checker<'_> {
+    /// A number within [min, max] (or (min, max] when `min_open`).
+    fn number_in(
+        &self,
+        path: &str,
+        value: f64,
+        min: f64,
+        max: f64,
+        min_open: bool,
+    ) -> Result<f64, ScenarioError> {
+        let above_min = if min_open { value > min } else { value >= min };
+        if !value.is_finite() || !above_min || value > max {
+            let low = if min_open { "(" } else { "[" };
+            return Err(self.error(
+                path,
+                format!("must be a number in {low}{min}, {max}], got {value}"),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn optional_duration(
+        &self,
+        path: &str,
+        value: Option<&Value>,
+        default: Ticks,
+    ) -> Result<Ticks, ScenarioError> {
+        value.map_or(Ok(default), |v| self.positive_duration(path, v))
+    }
+
+    pub(super) fn effect(
+        &self,
+        path: &str,
+        value: Option<&Value>,
+    ) -> Result<Effect, ScenarioError> {
+        const HELP: &str = "expected \"crash\", \"hang\" or {\"slow\": {\"latency\": \"2s\"}}";
+        match value {
+            None => Ok(Effect::Crash),
+            Some(Value::String(text)) if text == "crash" => Ok(Effect::Crash),
+            Some(Value::String(text)) if text == "hang" => Ok(Effect::Hang),
+            Some(object @ Value::Object(map)) if map.contains_key("slow") && map.len() == 1 => {
+                let [parameters] =
+                    self.fields(&format!("{path}.slow"), &object["slow"], &["latency"])?[..]
+                else {
+                    unreachable!()
+                };
+                let latency =
+                    self.positive_duration(&format!("{path}.slow.latency"), parameters)?;
+                Ok(Effect::Slow { latency })
+            }
+            Some(other) => Err(self.error(path, format!("unknown effect {other}; {HELP}"))),
+        }
+    }
+
+    pub(super) fn recovery(
+        &self,
+        path: &str,
+        name: Option<&str>,
+    ) -> Result<Recovery, ScenarioError> {
+        match name {
+            None => Ok(Recovery::Repair),
+            Some(name) => Recovery::ALL
+                .into_iter()
+                .find(|r| r.name() == name)
+                .ok_or_else(|| {
+                    self.error(path, format!("unknown recovery \"{name}\"; expected \"repair\", \"restart\" or \"replace\""))
+                }),
+        }
+    }
+
+    /// One `depends_on` entry: a component name, or an object with the dependency's details.
+    pub(super) fn dependency(
+        &self,
+        path: &str,
+        value: &Value,
+        scenario: &RawScenario,
+    ) -> Result<Dependency, ScenarioError> {
+        let raw: RawDependency =
+            match value {
+                Value::String(name) => {
+                    let index = self.reference(path, name, &scenario.components, "component")?;
+                    return Ok(Dependency::hard(index));
+                }
+                Value::Object(_) => self.typed(path, value)?,
+                other => return Err(self.error(
+                    path,
+                    format!(
+                        "expected a component name or {{\"component\": NAME, ...}}, found {other}"
+                    ),
+                )),
+            };
+        let component = self.reference(
+            &format!("{path}.component"),
+            &raw.component,
+            &scenario.components,
+            "component",
+        )?;
+        let needed_by = raw.needed_by.map_or(Ok(1.0), |v| {
+            self.number_in(&format!("{path}.needed_by"), v, 0.0, 1.0, true)
+        })?;
+        let timeout = self.optional_duration(
+            &format!("{path}.timeout"),
+            raw.timeout.as_ref(),
+            10 * SECOND,
+        )?;
+        let breaker = match &raw.breaker {
+            None => None,
+            Some(b) => {
+                let p = format!("{path}.breaker");
+                let threshold = b.error_threshold.map_or(Ok(50.0), |v| {
+                    self.number_in(&format!("{p}.error_threshold"), v, 0.0, 100.0, true)
+                })?;
+                Some(Breaker {
+                    error_threshold: threshold / 100.0,
+                    reset_timeout: self.optional_duration(
+                        &format!("{p}.reset_timeout"),
+                        b.reset_timeout.as_ref(),
+                        30 * SECOND,
+                    )?,
+                    window: self.optional_duration(
+                        &format!("{p}.window"),
+                        b.window.as_ref(),
+                        10 * SECOND,
+                    )?,
+                    min_volume: b.min_volume.unwrap_or(0),
+                })
+            }
+        };
+        let retries = match &raw.retries {
+            None => None,
+            Some(r) => {
+                let p = format!("{path}.retries");
+                if r.attempts == 0 || r.attempts > 20 {
+                    return Err(self.error(
+                        &format!("{p}.attempts"),
+                        format!("must be between 1 and 20, got {}", r.attempts),
+                    ));
+                }
+                Some(Retries {
+                    attempts: r.attempts,
+                    backoff: self.positive_duration(&format!("{p}.backoff"), &r.backoff)?,
+                })
+            }
+        };
+        Ok(Dependency {
+            component,
+            needed_by,
+            fallback: raw.fallback.unwrap_or(false),
+            timeout,
+            breaker,
+            retries,
+        })
+    }
+
+    pub(super) fn traffic(
+        &self,
+        raw: Option<&RawTraffic>,
+    ) -> Result<Option<Traffic>, ScenarioError> {
+        let Some(raw) = raw else { return Ok(None) };
+        let peak_rps = self.number_in("traffic.peak_rps", raw.peak_rps, 0.0, 1e12, true)?;
+        let path = "traffic.profile";
+        const HELP: &str = "expected \"constant\", {\"diurnal\": {\"trough\": 0.3, \"peak_hour\": 14}} or {\"hourly\": [24 numbers in [0, 1]]}";
+        let traffic = match &raw.profile {
+            None => Traffic {
+                peak_rps,
+                hourly: [1.0; 24],
+            },
+            Some(Value::String(text)) if text == "constant" => Traffic {
+                peak_rps,
+                hourly: [1.0; 24],
+            },
+            Some(Value::Object(map)) if map.len() == 1 && map.contains_key("diurnal") => {
+                let p = format!("{path}.diurnal");
+                let [trough, peak_hour] =
+                    self.fields(&p, &map["diurnal"], &["trough", "peak_hour"])?[..]
+                else {
+                    unreachable!()
+                };
+                let trough = self.positive_number(&format!("{p}.trough"), trough, true)?;
+                let trough = self.number_in(&format!("{p}.trough"), trough, 0.0, 1.0, false)?;
+                let peak_hour = self.positive_number(&format!("{p}.peak_hour"), peak_hour, true)?;
+                let peak_hour =
+                    self.number_in(&format!("{p}.peak_hour"), peak_hour, 0.0, 24.0, false)?;
+                Traffic::diurnal(peak_rps, trough, peak_hour)
+            }
+            Some(Value::Object(map)) if map.len() == 1 && map.contains_key("hourly") => {
+                let p = format!("{path}.hourly");
+                let list = map["hourly"]
+                    .as_array()
+                    .filter(|l| l.len() == 24)
+                    .ok_or_else(|| {
+                        self.error(
+                            &p,
+                            "expected a list of 24 numbers in [0, 1], one per hour of the day",
+                        )
+                    })?;
+                let mut hourly = [0.0; 24];
+                for (i, (slot, value)) in hourly.iter_mut().zip(list).enumerate() {
+                    let number = self.positive_number(&format!("{p}[{i}]"), value, true)?;
+                    *slot = self.number_in(&format!("{p}[{i}]"), number, 0.0, 1.0, false)?;
+                }
+                if hourly.iter().all(|h| *h == 0.0) {
+                    return Err(self.error(&p, "at least one hour must have demand above 0"));
+                }
+                Traffic { peak_rps, hourly }
+            }
+            Some(other) => return Err(self.error(path, format!("unknown profile {other}; {HELP}"))),
+        };
+        Ok(Some(traffic))
+    }
+
+    /// Fills the mechanism fields of `component` from `raw` and checks how they combine.
+    pub(super) fn mechanisms(
+        &self,
+        path: &str,
+        raw: &RawComponent,
+        scenario: &RawScenario,
+        component: &mut Component,
+    ) -> Result<(), ScenarioError> {
+        let has_traffic = scenario.traffic.is_some();
+        let needs_traffic = |key: &str| {
+            self.error(
+                &format!("{path}.{key}"),
+                format!("{key} needs request rates: add a top-level \"traffic\" with \"peak_rps\""),
+            )
+        };
+        component.role = match raw.role.as_deref() {
+            None | Some("active_active") => Role::ActiveActive,
+            Some("active_passive") => Role::ActivePassive,
+            Some("primary_replica") => Role::PrimaryReplica,
+            Some(other) => {
+                return Err(self.error(
+                    &format!("{path}.role"),
+                    format!("unknown role \"{other}\"; expected \"active_active\", \"active_passive\" or \"primary_replica\""),
+                ))
+            }
+        };
+        if let Some(capacity) = raw.capacity {
+            if !has_traffic {
+                return Err(needs_traffic("capacity"));
+            }
+            component.capacity =
+                Some(self.number_in(&format!("{path}.capacity"), capacity, 0.0, 1e12, true)?);
+        }
+        if let Some(concurrency) = raw.concurrency {
+            if !has_traffic {
+                return Err(needs_traffic("concurrency"));
+            }
+            component.concurrency = Some(self.number_in(
+                &format!("{path}.concurrency"),
+                concurrency,
+                0.0,
+                1e12,
+                true,
+            )?);
+        }
+        component.load_factor = raw.load_factor.map_or(Ok(1.0), |v| {
+            self.number_in(&format!("{path}.load_factor"), v, 0.0, 1e6, true)
+        })?;
+        component.deadline = raw
+            .deadline
+            .as_ref()
+            .map(|v| self.positive_duration(&format!("{path}.deadline"), v))
+            .transpose()?;
+        if let Some(check) = &raw.health_check {
+            let p = format!("{path}.health_check");
+            let interval = self.positive_duration(&format!("{p}.interval"), &check.interval)?;
+            let timeout = self.optional_duration(
+                &format!("{p}.timeout"),
+                check.timeout.as_ref(),
+                (5 * SECOND).min(interval),
+            )?;
+            if timeout > interval {
+                return Err(self.error(&format!("{p}.timeout"), "must not be longer than interval"));
+            }
+            let threshold = |key: &str, value: Option<u32>, default: u32| {
+                let value = value.unwrap_or(default);
+                if value == 0 || value > 100 {
+                    Err(self.error(
+                        &format!("{p}.{key}"),
+                        format!("must be between 1 and 100, got {value}"),
+                    ))
+                } else {
+                    Ok(value)
+                }
+            };
+            component.health_check = Some(HealthCheck {
+                interval,
+                timeout,
+                unhealthy_threshold: threshold(
+                    "unhealthy_threshold",
+                    check.unhealthy_threshold,
+                    2,
+                )?,
+                healthy_threshold: threshold("healthy_threshold", check.healthy_threshold, 5)?,
+            });
+        }
+        if let Some(check) = &raw.passive_check {
+            let p = format!("{path}.passive_check");
+            if !has_traffic {
+                return Err(needs_traffic("passive_check"));
+            }
+            let max_fails = check.max_fails.unwrap_or(1);
+            if max_fails == 0 {
+                return Err(self.error(&format!("{p}.max_fails"), "must be at least 1"));
+            }
+            component.passive_check = Some(PassiveCheck {
+                max_fails,
+                fail_timeout: self.optional_duration(
+                    &format!("{p}.fail_timeout"),
+                    check.fail_timeout.as_ref(),
+                    10 * SECOND,
+                )?,
+            });
+        }
+        component.retry_next_upstream = raw.retry_next_upstream.unwrap_or(false);
+        if let Some(liveness) = &raw.liveness {
+            let p = format!("{path}.liveness");
+            let failure_threshold = liveness.failure_threshold.unwrap_or(3);
+            if failure_threshold == 0 {
+                return Err(self.error(&format!("{p}.failure_threshold"), "must be at least 1"));
+            }
+            component.liveness = Some(Liveness {
+                period: self.positive_duration(&format!("{p}.period"), &liveness.period)?,
+                failure_threshold,
+            });
+        }
+        if let Some(restart) = &raw.restart {
+            let p = format!("{path}.restart");
+            let restart = Restart {
+                duration: self.distribution(&format!("{p}.duration"), &restart.duration)?,
+                backoff_initial: self.optional_duration(
+                    &format!("{p}.backoff_initial"),
+                    restart.backoff_initial.as_ref(),
+                    10 * SECOND,
+                )?,
+                backoff_max: self.optional_duration(
+                    &format!("{p}.backoff_max"),
+                    restart.backoff_max.as_ref(),
+                    300 * SECOND,
+                )?,
+                backoff_reset: self.optional_duration(
+                    &format!("{p}.backoff_reset"),
+                    restart.backoff_reset.as_ref(),
+                    600 * SECOND,
+                )?,
+            };
+            if restart.backoff_max < restart.backoff_initial {
+                return Err(self.error(
+                    &format!("{p}.backoff_max"),
+                    "must not be shorter than backoff_initial",
+                ));
+            }
+            component.restart = Some(restart);
+        }
+        if let Some(replacement) = &raw.replacement {
+            let p = format!("{path}.replacement");
+            component.replacement = Some(Replacement {
+                detection: replacement
+                    .detection
+                    .as_ref()
+                    .map_or(Ok(0), |v| self.duration(&format!("{p}.detection"), v))?,
+                provisioning: self
+                    .distribution(&format!("{p}.provisioning"), &replacement.provisioning)?,
+            });
+        }
+        for (i, (mode, raw_mode)) in component.failures.iter().zip(&raw.failures).enumerate() {
+            let p = format!("{path}.failures[{i}].recovery");
+            match mode.recovery {
+                Recovery::Restart if component.restart.is_none() => {
+                    return Err(self.error(&p, "\"restart\" needs the component's \"restart\" settings"))
+                }
+                Recovery::Restart if mode.effect != Effect::Crash && component.liveness.is_none() => {
+                    return Err(self.error(
+                        &p,
+                        "a hung or slow process is restarted only after a liveness probe fails: add the component's \"liveness\"",
+                    ))
+                }
+                Recovery::Replace if component.replacement.is_none() => {
+                    return Err(self.error(&p, "\"replace\" needs the component's \"replacement\" settings"))
+                }
+                _ => {}
+            }
+            let _ = raw_mode;
+        }
+        if let Some(failover) = &raw.failover {
+            let p = format!("{path}.failover");
+            if component.role == Role::ActiveActive {
+                return Err(self.error(
+                    &p,
+                    "failover needs \"role\": \"active_passive\" or \"primary_replica\"",
+                ));
+            }
+            let failure_probability = failover.failure_probability.map_or(Ok(0.0), |v| {
+                self.number_in(&format!("{p}.failure_probability"), v, 0.0, 1.0, false)
+            })?;
+            let manual_promotion =
+                match &failover.manual_promotion {
+                    Some(v) => self.distribution(&format!("{p}.manual_promotion"), v)?,
+                    None if failure_probability > 0.0 => return Err(self.error(
+                        &format!("{p}.manual_promotion"),
+                        "needed when failure_probability > 0: how long a manual promotion takes",
+                    )),
+                    None => Distribution::Constant { value: 1 },
+                };
+            let monitors = match &failover.monitors {
+                None => None,
+                Some(m) => {
+                    let mp = format!("{p}.monitors");
+                    if m.zones.is_empty() {
+                        return Err(self
+                            .error(&format!("{mp}.zones"), "must list the zone of each monitor"));
+                    }
+                    let zones = m
+                        .zones
+                        .iter()
+                        .enumerate()
+                        .map(|(i, z)| {
+                            self.reference(&format!("{mp}.zones[{i}]"), z, &scenario.zones, "zone")
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if m.quorum == 0 || m.quorum as usize > zones.len() {
+                        return Err(self.error(
+                            &format!("{mp}.quorum"),
+                            format!(
+                                "must be between 1 and the number of monitors ({}), got {}",
+                                zones.len(),
+                                m.quorum
+                            ),
+                        ));
+                    }
+                    Some(Monitors {
+                        zones,
+                        quorum: m.quorum,
+                    })
+                }
+            };
+            let zero = Distribution::Constant { value: 0 };
+            component.failover = Some(Failover {
+                detection: self.distribution(&format!("{p}.detection"), &failover.detection)?,
+                promotion: self.distribution(&format!("{p}.promotion"), &failover.promotion)?,
+                reconnect: failover.reconnect.as_ref().map_or(Ok(zero), |v| {
+                    self.distribution(&format!("{p}.reconnect"), v)
+                })?,
+                failure_probability,
+                manual_promotion,
+                monitors,
+                failback: failover.failback.unwrap_or(false),
+            });
+        } else if component.role != Role::ActiveActive {
+            return Err(self.error(
+                &format!("{path}.failover"),
+                "a component with a primary needs \"failover\" settings (detection, promotion)",
+            ));
+        }
+        if let Some(replication) = &raw.replication {
+            let p = format!("{path}.replication");
+            if component.role == Role::ActiveActive {
+                return Err(self.error(
+                    &p,
+                    "replication needs \"role\": \"active_passive\" or \"primary_replica\"",
+                ));
+            }
+            component.replication = Some(match replication.mode.as_str() {
+                "async" => {
+                    let lag = replication.lag.as_ref().ok_or_else(|| {
+                        self.error(
+                            &format!("{p}.lag"),
+                            "async replication needs a lag distribution",
+                        )
+                    })?;
+                    if replication.catch_up.is_some() {
+                        return Err(
+                            self.error(&format!("{p}.catch_up"), "only for sync replication")
+                        );
+                    }
+                    Replication::Async {
+                        lag: self.distribution(&format!("{p}.lag"), lag)?,
+                    }
+                }
+                "sync" => {
+                    if replication.lag.is_some() {
+                        return Err(self.error(&format!("{p}.lag"), "sync replication has no lag"));
+                    }
+                    Replication::Sync {
+                        catch_up: replication
+                            .catch_up
+                            .as_ref()
+                            .map(|v| self.distribution(&format!("{p}.catch_up"), v))
+                            .transpose()?,
+                    }
+                }
+                other => {
+                    return Err(self.error(
+                        &format!("{p}.mode"),
+                        format!("unknown mode \"{other}\"; expected \"sync\" or \"async\""),
+                    ))
+                }
+            });
+        }
+        if let Some(read_fraction) = raw.read_fraction {
+            if component.role != Role::PrimaryReplica {
+                return Err(self.error(
+                    &format!("{path}.read_fraction"),
+                    "only for \"role\": \"primary_replica\"",
+                ));
+            }
+            component.read_fraction = self.number_in(
+                &format!("{path}.read_fraction"),
+                read_fraction,
+                0.0,
+                1.0,
+                false,
+            )?;
+        }
+        if let Some(dns) = &raw.dns {
+            let p = format!("{path}.dns");
+            if dns.endpoints.is_empty() {
+                return Err(self.error(
+                    &format!("{p}.endpoints"),
+                    "must list at least one endpoint component",
+                ));
+            }
+            let mut endpoints = Vec::with_capacity(dns.endpoints.len());
+            for (i, name) in dns.endpoints.iter().enumerate() {
+                let ep = format!("{p}.endpoints[{i}]");
+                let index = self.reference(&ep, name, &scenario.components, "component")?;
+                if endpoints.contains(&index)
+                    || component.depends_on.iter().any(|d| d.component == index)
+                {
+                    return Err(self.error(
+                        &ep,
+                        format!("\"{name}\" is listed twice (as an endpoint or in depends_on)"),
+                    ));
+                }
+                endpoints.push(index);
+            }
+            let check_threshold = dns.check_threshold.unwrap_or(3);
+            if check_threshold == 0 {
+                return Err(self.error(&format!("{p}.check_threshold"), "must be at least 1"));
+            }
+            let stale_fraction = dns.stale_fraction.map_or(Ok(0.0), |v| {
+                self.number_in(&format!("{p}.stale_fraction"), v, 0.0, 1.0, false)
+            })?;
+            let stale_extra = dns
+                .stale_extra
+                .as_ref()
+                .map(|v| self.distribution(&format!("{p}.stale_extra"), v))
+                .transpose()?;
+            if stale_fraction > 0.0 && stale_extra.is_none() {
+                return Err(self.error(&format!("{p}.stale_extra"), "needed when stale_fraction > 0: how much longer stale resolvers keep the answer"));
+            }
+            component.dns = Some(DnsFailover {
+                endpoints,
+                check_interval: self.optional_duration(
+                    &format!("{p}.check_interval"),
+                    dns.check_interval.as_ref(),
+                    30 * SECOND,
+                )?,
+                check_threshold,
+                ttl: self.positive_duration(&format!("{p}.ttl"), &dns.ttl)?,
+                stale_fraction,
+                stale_extra,
+            });
+        }
+        Ok(())
+    }
+}
+
+use super::distribution::Distribution;

@@ -1,0 +1,211 @@
+//! The checked HA mechanisms of a scenario: detection, recovery, failover, replication,
+//! dependencies with breakers and retries, DNS failover, capacity and traffic. Every field
+//! here has been validated by `scenario::load`; see `docs/model.md` for their meaning.
+
+use super::distribution::Distribution;
+use crate::time::Ticks;
+
+/// What a failed unit does to the requests still sent to it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Effect {
+    /// Fast errors (connection refused, 5xx); the process is gone.
+    Crash,
+    /// Requests time out; the process is alive.
+    Hang,
+    /// Requests take `latency` longer; they fail only past a deadline.
+    Slow { latency: Ticks },
+}
+
+/// What ends a unit's outage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// The failure mode's own `ttr`.
+    Repair,
+    /// Restart by the orchestrator (liveness), with CrashLoopBackOff.
+    Restart,
+    /// Replacement of the instance after a provisioning delay.
+    Replace,
+}
+
+impl Recovery {
+    pub const ALL: [Recovery; 3] = [Recovery::Repair, Recovery::Restart, Recovery::Replace];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Recovery::Repair => "repair",
+            Recovery::Restart => "restart",
+            Recovery::Replace => "replace",
+        }
+    }
+}
+
+/// Active health checks by whoever routes to the component (load balancer, readiness).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub interval: Ticks,
+    pub timeout: Ticks,
+    pub unhealthy_threshold: u32,
+    pub healthy_threshold: u32,
+}
+
+/// Passive checks (nginx `max_fails` / `fail_timeout`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassiveCheck {
+    pub max_fails: u32,
+    pub fail_timeout: Ticks,
+}
+
+/// Liveness probe: how long until a hung process is killed and restarted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Liveness {
+    pub period: Ticks,
+    pub failure_threshold: u32,
+}
+
+/// Restart by an orchestrator, with CrashLoopBackOff-style exponential backoff.
+#[derive(Debug, Clone)]
+pub struct Restart {
+    pub duration: Distribution,
+    pub backoff_initial: Ticks,
+    pub backoff_max: Ticks,
+    /// Running this long since the last restart resets the backoff.
+    pub backoff_reset: Ticks,
+}
+
+/// Replacement of a lost instance (auto-scaling group).
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    pub detection: Ticks,
+    pub provisioning: Distribution,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Every healthy unit serves; `require` and capacity decide the level.
+    ActiveActive,
+    /// One primary serves everything; the others stand by.
+    ActivePassive,
+    /// One primary serves writes; any healthy unit serves the `read_fraction`.
+    PrimaryReplica,
+}
+
+/// Monitors that must agree before a failover (Redis Sentinel's quorum).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitors {
+    /// Zone index of each monitor.
+    pub zones: Vec<usize>,
+    pub quorum: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Failover {
+    /// From the primary's failure to the decision to fail over.
+    pub detection: Distribution,
+    pub promotion: Distribution,
+    pub reconnect: Distribution,
+    /// Probability that an attempted failover fails.
+    pub failure_probability: f64,
+    /// After a failed failover: a manual promotion (the primary's repair may come first).
+    pub manual_promotion: Distribution,
+    pub monitors: Option<Monitors>,
+    /// Move back to the preferred primary (unit 0) when it recovers.
+    pub failback: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Replication {
+    /// No data loss; a replica that was down must catch up before it can be promoted.
+    Sync { catch_up: Option<Distribution> },
+    /// The writes within the lag at the moment of failover are lost.
+    Async { lag: Distribution },
+}
+
+/// An opossum-style circuit breaker on a dependency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breaker {
+    /// Trip when the error share in the window reaches this fraction (0, 1].
+    pub error_threshold: f64,
+    pub reset_timeout: Ticks,
+    pub window: Ticks,
+    pub min_volume: u32,
+}
+
+/// Retries with exponential backoff: attempts after the first, first backoff, doubling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retries {
+    pub attempts: u32,
+    pub backoff: Ticks,
+}
+
+impl Retries {
+    /// The time a request keeps retrying: backoff x (2^attempts - 1).
+    pub fn window(&self) -> Ticks {
+        let factor = (1u64 << self.attempts.min(40)) - 1;
+        self.backoff.saturating_mul(factor)
+    }
+}
+
+/// One dependency of a component.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    pub component: usize,
+    /// Fraction of the caller's requests that need the dependency (1 = hard).
+    pub needed_by: f64,
+    /// Requests whose call fails get a fallback answer instead of an error.
+    pub fallback: bool,
+    /// How long the caller waits for the dependency before giving up.
+    pub timeout: Ticks,
+    pub breaker: Option<Breaker>,
+    pub retries: Option<Retries>,
+}
+
+impl Dependency {
+    pub fn hard(component: usize) -> Self {
+        Dependency {
+            component,
+            needed_by: 1.0,
+            fallback: false,
+            timeout: 1_000_000,
+            breaker: None,
+            retries: None,
+        }
+    }
+}
+
+/// DNS failover between endpoints, in priority order.
+#[derive(Debug, Clone)]
+pub struct DnsFailover {
+    pub endpoints: Vec<usize>,
+    pub check_interval: Ticks,
+    pub check_threshold: u32,
+    pub ttl: Ticks,
+    /// Fraction of clients behind resolvers that keep answers past the TTL.
+    pub stale_fraction: f64,
+    pub stale_extra: Option<Distribution>,
+}
+
+/// Demand over the day, as a multiple of the peak rate for each hour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traffic {
+    pub peak_rps: f64,
+    /// 24 values in [0, 1]: demand of each hour of the day relative to the peak.
+    pub hourly: [f64; 24],
+}
+
+impl Traffic {
+    /// True when every hour has the same demand (no hourly events needed).
+    pub fn is_constant(&self) -> bool {
+        self.hourly.iter().all(|h| *h == self.hourly[0])
+    }
+
+    /// The diurnal profile: a cosine between `trough` and 1 with its top at `peak_hour`,
+    /// taken at each hour's midpoint.
+    pub fn diurnal(peak_rps: f64, trough: f64, peak_hour: f64) -> Traffic {
+        let mut hourly = [0.0; 24];
+        for (hour, value) in hourly.iter_mut().enumerate() {
+            let angle = 2.0 * std::f64::consts::PI * (hour as f64 + 0.5 - peak_hour) / 24.0;
+            *value = trough + (1.0 - trough) * (1.0 + angle.cos()) / 2.0;
+        }
+        Traffic { peak_rps, hourly }
+    }
+}
