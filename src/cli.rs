@@ -145,7 +145,7 @@ pub fn simulate(config: &RunConfig) -> Result<RunReport, CliError> {
     let accumulator = with_progress(config.progress, trials, |progress| {
         pool.install(|| montecarlo::run(&plan, trials, progress))
     });
-    Ok(RunReport::new(scenario, &accumulator))
+    Ok(RunReport::new(scenario, &plan, &accumulator))
 }
 
 /// Runs `work`, showing a progress bar on standard error if it lasts over a second.

@@ -24,7 +24,7 @@ pub fn run_with(scenario: &Scenario, trials: u64, seed: u64, threads: usize) -> 
         .build()
         .unwrap();
     let accumulator = pool.install(|| montecarlo::run(&plan, trials, &|_| {}));
-    RunReport::new(&scenario, &accumulator)
+    RunReport::new(&scenario, &plan, &accumulator)
 }
 
 pub fn run(scenario: &Scenario, trials: u64, seed: u64) -> RunReport {

@@ -6,14 +6,14 @@ use sim::time::Ticks;
 
 use crate::common::scenario;
 
-const HOUR: Ticks = 3_600_000_000;
+pub const HOUR: Ticks = 3_600_000_000;
 
 /// hours_down / horizon_hours, computed as the engine does.
 fn fraction(hours_down: u64, horizon_hours: u64) -> f64 {
     (hours_down * HOUR) as f64 / (horizon_hours * HOUR) as f64
 }
 
-fn one_trial(text: &str) -> sim::engine::TrialOutcome {
+pub fn one_trial(text: &str) -> sim::engine::TrialOutcome {
     let scenario = scenario(text);
     let plan = Plan::new(&scenario);
     let mut runner = TrialRunner::new(&plan);

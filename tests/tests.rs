@@ -8,5 +8,6 @@ mod engine;
 mod errors;
 mod exact;
 mod fuzz;
+mod mechanisms;
 mod reference;
 mod snapshots;

@@ -115,13 +115,17 @@ impl TrialRunner<'_> {
         let mut serving = 0u32;
         let mut in_rotation = 0u32;
         let mut hanging = 0u32;
+        let (mut bad, mut bad_hanging) = (0u32, 0u32);
         let mut culprit: Option<u32> = None;
         for unit in component_plan.units_start..component_plan.units_end {
             let state = &self.units[unit as usize];
             let good = state.good();
-            if !good && culprit.is_none_or(|c| state.bad_since >= self.units[c as usize].bad_since)
-            {
-                culprit = Some(unit);
+            if !good {
+                bad += 1;
+                bad_hanging += u32::from(self.unit_effect(unit) != Effect::Crash);
+                if culprit.is_none_or(|c| state.bad_since >= self.units[c as usize].bad_since) {
+                    culprit = Some(unit);
+                }
             }
             if !state.in_rotation {
                 continue;
@@ -142,9 +146,15 @@ impl TrialRunner<'_> {
             }
         }
         if serving < spec.require || in_rotation == 0 {
+            // Down: requests meet the failed units, which hang or fail fast by their effect.
+            let hanging = if bad == 0 {
+                0.0
+            } else {
+                f64::from(bad_hanging) / f64::from(bad)
+            };
             return Own {
                 level: 0.0,
-                hanging: 0.0,
+                hanging,
                 mechanism: Mechanism::Outage,
                 culprit,
             };

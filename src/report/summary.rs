@@ -4,8 +4,9 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::montecarlo::{RunAccumulator, TIERS};
-use crate::scenario::Scenario;
+use crate::engine::{Mechanism, Plan};
+use crate::montecarlo::{EventStats, RunAccumulator, TIERS};
+use crate::scenario::{Recovery, Replication, Scenario};
 use crate::stats::{confidence_interval, Moments};
 use crate::time::{ticks_to_years, MINUTES_PER_YEAR};
 
@@ -43,6 +44,54 @@ pub struct Downtime {
     pub max: f64,
 }
 
+/// Where the service went: time fully down or degraded, and requests saved by fallbacks.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Service {
+    /// Minutes per year with the system's service level at 0.
+    pub full_outage_minutes_per_year: Estimate,
+    /// Minutes per year with the level strictly between 0 and 1.
+    pub degraded_minutes_per_year: Estimate,
+    /// Fraction of requests that succeeded only through a fallback.
+    pub fallback_fraction: Estimate,
+}
+
+/// Mean and spread of a duration over all its occurrences, in seconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Spread {
+    pub mean: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Failovers {
+    pub per_year: Estimate,
+    /// From the primary's failure to clients reconnected; null when none happened.
+    pub duration_seconds: Option<Spread>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DataLoss {
+    /// Asynchronous failovers, each losing the writes within the replication lag.
+    pub events_per_year: Estimate,
+    /// The lost window (recovery point) of each event; null when none happened.
+    pub rpo_seconds: Option<Spread>,
+}
+
+/// One root cause and the mechanism that turned it into lost service.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cause {
+    /// "component/mode", "zone NAME", "region NAME" or "demand".
+    pub cause: String,
+    /// outage, detection, failover, dns, breaker, cascade or overload.
+    pub mechanism: String,
+    pub minutes_per_year: f64,
+    pub std_error: f64,
+    /// Share of all lost service.
+    pub share: f64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ComponentReport {
     pub replicas: u32,
@@ -75,6 +124,15 @@ pub struct RunReport {
     pub mean_outage_minutes: Option<Estimate>,
     /// Fraction of trials with any downtime.
     pub trials_with_downtime: f64,
+    pub service: Service,
+    /// Present when a component has failover.
+    pub failovers: Option<Failovers>,
+    /// Present when a component replicates asynchronously.
+    pub data_loss: Option<DataLoss>,
+    /// Lost service by cause and mechanism, largest first (non-zero only).
+    pub downtime_causes: Vec<Cause>,
+    /// Per failure mode: outages per year ended by repair, restart or replacement.
+    pub recoveries: IndexMap<String, IndexMap<String, f64>>,
     pub components: IndexMap<String, ComponentReport>,
     /// Simulated events over all trials.
     pub events: u64,
@@ -126,8 +184,68 @@ fn availability_of(downtime: &Moments, trials_with_downtime: Option<u64>) -> Ava
     }
 }
 
+fn spread(stats: &EventStats) -> Option<Spread> {
+    (stats.values.count() > 0).then(|| Spread {
+        mean: stats.values.mean(),
+        p50: stats.histogram.quantile(0.5),
+        p99: stats.histogram.quantile(0.99),
+        max: stats.histogram.max(),
+    })
+}
+
+fn causes(plan: &Plan, accumulator: &RunAccumulator) -> Vec<Cause> {
+    let total = accumulator.downtime_fraction.mean();
+    let mut causes: Vec<Cause> = accumulator
+        .cause_fraction
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.mean() > 0.0)
+        .map(|(slot, m)| {
+            let mechanism = Mechanism::ALL[slot % Mechanism::ALL.len()];
+            Cause {
+                cause: plan.causes[slot / Mechanism::ALL.len()].clone(),
+                mechanism: mechanism.name().to_string(),
+                minutes_per_year: m.mean() * MINUTES_PER_YEAR,
+                std_error: m.std_error() * MINUTES_PER_YEAR,
+                share: if total > 0.0 { m.mean() / total } else { 0.0 },
+            }
+        })
+        .collect();
+    // Largest first; ties by name, so the order never depends on anything else.
+    causes.sort_by(|a, b| {
+        b.minutes_per_year
+            .total_cmp(&a.minutes_per_year)
+            .then_with(|| (&a.cause, &a.mechanism).cmp(&(&b.cause, &b.mechanism)))
+    });
+    causes
+}
+
+fn recoveries(
+    plan: &Plan,
+    accumulator: &RunAccumulator,
+) -> IndexMap<String, IndexMap<String, f64>> {
+    let years = ticks_to_years(accumulator.horizon) * accumulator.trials().max(1) as f64;
+    let kinds = Recovery::ALL.len();
+    plan.causes
+        .iter()
+        .enumerate()
+        .filter_map(|(cause, name)| {
+            let counts = &accumulator.recoveries[cause * kinds..(cause + 1) * kinds];
+            (counts.iter().any(|c| *c > 0)).then(|| {
+                let per_kind = Recovery::ALL
+                    .iter()
+                    .zip(counts)
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(kind, c)| (kind.name().to_string(), *c as f64 / years))
+                    .collect();
+                (name.clone(), per_kind)
+            })
+        })
+        .collect()
+}
+
 impl RunReport {
-    pub fn new(scenario: &Scenario, accumulator: &RunAccumulator) -> RunReport {
+    pub fn new(scenario: &Scenario, plan: &Plan, accumulator: &RunAccumulator) -> RunReport {
         let trials = accumulator.trials();
         let availability = availability_of(
             &accumulator.downtime_fraction,
@@ -198,6 +316,44 @@ impl RunReport {
             incidents_per_year: estimate(&accumulator.incidents_per_year, 1.0, 0.0, f64::INFINITY),
             mean_outage_minutes,
             trials_with_downtime: accumulator.trials_with_downtime as f64 / trials.max(1) as f64,
+            service: Service {
+                full_outage_minutes_per_year: estimate(
+                    &accumulator.full_outage_minutes,
+                    1.0,
+                    0.0,
+                    MINUTES_PER_YEAR,
+                ),
+                degraded_minutes_per_year: estimate(
+                    &accumulator.degraded_minutes,
+                    1.0,
+                    0.0,
+                    MINUTES_PER_YEAR,
+                ),
+                fallback_fraction: estimate(&accumulator.fallback_fraction, 1.0, 0.0, 1.0),
+            },
+            failovers: scenario
+                .components
+                .iter()
+                .any(|c| c.failover.is_some())
+                .then(|| Failovers {
+                    per_year: estimate(&accumulator.failovers.per_year, 1.0, 0.0, f64::INFINITY),
+                    duration_seconds: spread(&accumulator.failovers),
+                }),
+            data_loss: scenario
+                .components
+                .iter()
+                .any(|c| matches!(c.replication, Some(Replication::Async { .. })))
+                .then(|| DataLoss {
+                    events_per_year: estimate(
+                        &accumulator.data_loss.per_year,
+                        1.0,
+                        0.0,
+                        f64::INFINITY,
+                    ),
+                    rpo_seconds: spread(&accumulator.data_loss),
+                }),
+            downtime_causes: causes(plan, accumulator),
+            recoveries: recoveries(plan, accumulator),
             components,
             events: accumulator.events,
         }

@@ -26,6 +26,19 @@ fn minutes(value: f64) -> String {
     }
 }
 
+/// Causes listed in the table (the JSON has them all).
+const TOP_CAUSES: usize = 8;
+
+fn seconds(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
 /// Renders the report; every line ends with a newline.
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
@@ -85,6 +98,69 @@ pub fn render(report: &RunReport) -> String {
         "  incidents/year    {:.3} +/- {:.3}   mean outage {}",
         incidents.mean, incidents.std_error, outage
     );
+    let service = &report.service;
+    if service.degraded_minutes_per_year.mean > 0.0 || service.fallback_fraction.mean > 0.0 {
+        let _ = writeln!(
+            out,
+            "  service           full outage {} min/yr   degraded {} min/yr   served by fallback {:.4}%",
+            minutes(service.full_outage_minutes_per_year.mean),
+            minutes(service.degraded_minutes_per_year.mean),
+            service.fallback_fraction.mean * 100.0
+        );
+    }
+    if let Some(failovers) = &report.failovers {
+        let durations = failovers
+            .duration_seconds
+            .as_ref()
+            .map_or(String::new(), |d| {
+                format!(
+                    "   duration mean {} s  p50 {}  p99 {}  max {} s",
+                    seconds(d.mean),
+                    seconds(d.p50),
+                    seconds(d.p99),
+                    seconds(d.max)
+                )
+            });
+        let _ = writeln!(
+            out,
+            "  failovers/year    {:.3} +/- {:.3}{durations}",
+            failovers.per_year.mean, failovers.per_year.std_error
+        );
+    }
+    if let Some(loss) = &report.data_loss {
+        let rpo = loss.rpo_seconds.as_ref().map_or(String::new(), |d| {
+            format!(
+                "   lost window (RPO) mean {} s  p50 {}  p99 {}  max {} s",
+                seconds(d.mean),
+                seconds(d.p50),
+                seconds(d.p99),
+                seconds(d.max)
+            )
+        });
+        let _ = writeln!(
+            out,
+            "  data loss/year    {:.3} +/- {:.3} events{rpo}",
+            loss.events_per_year.mean, loss.events_per_year.std_error
+        );
+    }
+    if !report.downtime_causes.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  where the downtime comes from (top {TOP_CAUSES}, minutes/year)"
+        );
+        for cause in report.downtime_causes.iter().take(TOP_CAUSES) {
+            let _ = writeln!(
+                out,
+                "  {:>10} +/- {:<8} {:>5.1}%  {} ({})",
+                minutes(cause.minutes_per_year),
+                minutes(cause.std_error),
+                cause.share * 100.0,
+                cause.cause,
+                cause.mechanism
+            );
+        }
+    }
     let _ = writeln!(out);
     let width = report
         .components

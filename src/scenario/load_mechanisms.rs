@@ -90,20 +90,21 @@ impl Checker<'_> {
         value: &Value,
         scenario: &RawScenario,
     ) -> Result<Dependency, ScenarioError> {
-        let raw: RawDependency =
-            match value {
-                Value::String(name) => {
-                    let index = self.reference(path, name, &scenario.components, "component")?;
-                    return Ok(Dependency::hard(index));
-                }
-                Value::Object(_) => self.typed(path, value)?,
-                other => return Err(self.error(
+        let raw: RawDependency = match value {
+            Value::String(name) => {
+                let index = self.reference(path, name, &scenario.components, "component")?;
+                return Ok(Dependency::hard(index));
+            }
+            Value::Object(_) => self.typed(path, value)?,
+            other => {
+                return Err(self.error(
                     path,
                     format!(
                         "expected a component name or {{\"component\": NAME, ...}}, found {other}"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let component = self.reference(
             &format!("{path}.component"),
             &raw.component,

@@ -1,0 +1,372 @@
+//! Each HA mechanism against an answer derived independently of the engine: closed forms on
+//! exponential models (statistical, with stated seeds and tolerances) and exact timelines on
+//! constant distributions (deterministic, exact equality).
+
+use sim::report::RunReport;
+use sim::time::{Ticks, MINUTES_PER_YEAR};
+
+use crate::common::{assert_within, run, scenario};
+use crate::engine::{one_trial, HOUR};
+
+const SECOND: Ticks = 1_000_000;
+const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
+
+fn downtime_minutes(report: &RunReport) -> (f64, f64) {
+    let d = &report.downtime_minutes_per_year;
+    (d.mean, d.std_error)
+}
+
+/// Detection: n = 4 replicas behind an active checker (interval 10 s, 3 failures to
+/// eject), no retries, crashes at 1 per 10 days per unit, repairs of 10 minutes (longer than
+/// detection). Each crash costs (detection delay) x 1/n of the traffic, and the detection
+/// delay is U(0, 10 s) + 2 x 10 s (mean 25 s), so the downtime is
+/// n x (crashes per unit-year) x 25 s / n = 36.5 x 25 s = 15.21 minutes a year. Overlapping
+/// failures change this by about 0.3%, far below the 4 standard errors (about 2%) allowed.
+/// Seed 21, 3000 trials.
+#[test]
+fn health_check_detection_costs_its_delay_over_n() {
+    let text = |retry: bool| {
+        format!(
+            r#"{{ "components": {{ "api": {{ "replicas": 4,
+                "health_check": {{ "interval": "10s", "timeout": "2s", "unhealthy_threshold": 3, "healthy_threshold": 2 }},
+                "retry_next_upstream": {retry},
+                "failures": [ {{ "name": "crash", "ttf": "10d", "ttr": {{ "constant": "10m" }} }} ] }} }},
+              "entry": "api" }}"#
+        )
+    };
+    let report = run(&scenario(&text(false)), 3000, 21);
+    let exact = 365.0 / 10.0 * 25.0 / 60.0;
+    let (mean, se) = downtime_minutes(&report);
+    assert_within("detection", mean, se, exact, 4.0);
+    // All of it is attributed to detection of the crash mode.
+    let top = &report.downtime_causes[0];
+    assert_eq!(
+        (top.cause.as_str(), top.mechanism.as_str()),
+        ("api/crash", "detection")
+    );
+    assert!(top.share > 0.99, "{top:?}");
+    // Retrying on the next upstream hides fast failures completely while a unit is up.
+    let retried = run(&scenario(&text(true)), 3000, 21);
+    assert!(retried.downtime_minutes_per_year.mean < 0.01 * exact);
+}
+
+/// Active-passive with exponential failures (mean 30 d, repair 1 h) and a constant failover
+/// time F = 30 s detection + 20 s promotion + 10 s reconnect = 60 s. Renewal argument:
+/// unavailability = (failovers per year) x F + P(both units down), where failovers happen at
+/// the primary's failure rate l = 1/30 d and P(both down) = (l / (l + m))^2 for two
+/// independent units. Corrections are of order l x MTTR (0.1%); tolerance 4 standard errors.
+/// Seed 22, 4000 trials.
+#[test]
+fn active_passive_matches_the_renewal_argument() {
+    let report = run(
+        &scenario(
+            r#"{ "components": { "db": { "replicas": 2, "role": "active_passive",
+                  "failover": { "detection": { "constant": "30s" }, "promotion": { "constant": "20s" },
+                                "reconnect": { "constant": "10s" } },
+                  "replication": { "mode": "async", "lag": { "constant": "2s" } },
+                  "failures": [ { "name": "node", "ttf": "30d", "ttr": "1h" } ] } },
+               "entry": "db" }"#,
+        ),
+        4000,
+        22,
+    );
+    let l: f64 = 1.0 / (30.0 * 24.0);
+    let m: f64 = 1.0;
+    let both_down = (l / (l + m)).powi(2);
+    let failovers_per_year = 365.0 / 30.0 * (1.0 - l / (l + m));
+    let exact = failovers_per_year * 60.0 / SECONDS_PER_YEAR + both_down;
+    let (mean, se) = downtime_minutes(&report);
+    assert_within("active-passive", mean, se, exact * MINUTES_PER_YEAR, 4.0);
+    let failovers = report.failovers.as_ref().unwrap();
+    assert_within(
+        "failovers/year",
+        failovers.per_year.mean,
+        failovers.per_year.std_error,
+        failovers_per_year,
+        4.0,
+    );
+    // A failover takes exactly F unless the standby is down too (then it waits for a repair).
+    let durations = failovers.duration_seconds.as_ref().unwrap();
+    assert_eq!(durations.p50, 60.0);
+    assert!(durations.mean > 60.0 && durations.max > 60.0);
+    // Async replication: one data-loss event per promotion, each losing exactly the lag.
+    let loss = report.data_loss.as_ref().unwrap();
+    let rpo = loss.rpo_seconds.as_ref().unwrap();
+    assert_eq!((rpo.mean, rpo.p50, rpo.max), (2.0, 2.0, 2.0));
+    assert!(
+        (loss.events_per_year.mean - failovers.per_year.mean).abs()
+            < 0.01 * failovers.per_year.mean
+    );
+}
+
+/// The lost window follows the lag distribution: exponential lag with mean 0.5 s gives a
+/// mean RPO within 4 standard errors of 0.5 s and a median within 5% of 0.5 ln 2.
+/// Seed 23, 4000 trials (about 48,000 failovers).
+#[test]
+fn async_data_loss_follows_the_lag_distribution() {
+    let report = run(
+        &scenario(
+            r#"{ "components": { "db": { "replicas": 2, "role": "primary_replica", "read_fraction": 0.8,
+                  "failover": { "detection": { "constant": "10s" }, "promotion": { "constant": "5s" } },
+                  "replication": { "mode": "async", "lag": "500ms" },
+                  "failures": [ { "name": "node", "ttf": "30d", "ttr": "30m" } ] } },
+               "entry": "db" }"#,
+        ),
+        4000,
+        23,
+    );
+    let loss = report.data_loss.as_ref().unwrap();
+    let rpo = loss.rpo_seconds.as_ref().unwrap();
+    let events = loss.events_per_year.mean * 4000.0;
+    let se = 0.5 / events.sqrt();
+    assert_within("rpo mean", rpo.mean, se, 0.5, 4.0);
+    assert!(
+        (rpo.p50 / (0.5 * std::f64::consts::LN_2) - 1.0).abs() < 0.05,
+        "{rpo:?}"
+    );
+    // Reads go on during failovers: the level is 0.8, never 0, while a replica is up.
+    assert!(report.service.degraded_minutes_per_year.mean > 0.0);
+}
+
+/// DNS failover: clients whose cached answers expire uniformly over the TTL add TTL/2 of
+/// outage per failover on average, plus detection (U(0, 30 s) + 2 x 30 s, mean 75 s), and
+/// stale resolvers (10%) keep the old answer TTL + 600 s. Per failover:
+/// 75 + 0.9 x 300/2 + 0.1 x (300 + 600) = 300 s. Endpoint A fails every 30 days (while up)
+/// for 2 hours; B never fails. Seed 24, 3000 trials; tolerance 4 standard errors.
+#[test]
+fn dns_failover_costs_detection_plus_half_the_ttl() {
+    let report = run(
+        &scenario(
+            r#"{ "components": {
+                  "dns": { "dns": { "endpoints": ["east", "west"], "check_interval": "30s", "check_threshold": 3,
+                                     "ttl": "300s", "stale_fraction": 0.1, "stale_extra": { "constant": "600s" } } },
+                  "east": { "failures": [ { "name": "region", "ttf": "30d", "ttr": { "constant": "2h" } } ] },
+                  "west": {} },
+               "entry": "dns" }"#,
+        ),
+        3000,
+        24,
+    );
+    let failovers_per_year = 365.0 / (30.0 + 2.0 / 24.0);
+    let exact = failovers_per_year * 300.0 / 60.0;
+    let (mean, se) = downtime_minutes(&report);
+    assert_within("dns", mean, se, exact, 4.0);
+    assert_eq!(report.downtime_causes[0].mechanism, "dns");
+}
+
+/// Capacity: three units of 100 rps, one per zone; demand peaks at 250 rps in hours 10 and
+/// 11 and is 125 rps otherwise. Zone a is down [10 h, 12 h) and [22 h, 24 h). At peak the
+/// survivors serve 200 of 250 (level 0.8) for exactly the two overlapping hours; off peak
+/// they suffice. Lost = 0.2 x 1.0 x 2 h out of 13 demand-hours.
+#[test]
+fn losing_a_zone_at_peak_sheds_the_excess() {
+    let mut hourly = vec!["0.5"; 24];
+    hourly[10] = "1";
+    hourly[11] = "1";
+    let outcome = one_trial(&format!(
+        r#"{{ "simulation": {{ "horizon": "24h" }},
+            "traffic": {{ "peak_rps": 250, "profile": {{ "hourly": [{}] }} }},
+            "zones": {{ "a": {{ "outage": {{ "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "2h" }} }} }}, "b": {{}}, "c": {{}} }},
+            "components": {{ "api": {{ "replicas": 3, "zones": ["a", "b", "c"], "capacity": 100 }} }},
+            "entry": "api" }}"#,
+        hourly.join(",")
+    ));
+    assert!(
+        (outcome.lost - 0.2 * 2.0 / 13.0).abs() < 1e-12,
+        "{}",
+        outcome.lost
+    );
+    assert_eq!(outcome.degraded, 2 * HOUR);
+    assert_eq!(outcome.full_outage, 0);
+    let overload = sim::engine::Mechanism::Overload as usize;
+    let slots: Vec<usize> = (0..outcome.cause_lost.len())
+        .filter(|s| outcome.cause_lost[*s] > 0.0)
+        .collect();
+    assert_eq!(slots.len(), 1);
+    assert_eq!(slots[0] % sim::engine::Mechanism::ALL.len(), overload);
+}
+
+fn breaker_scenario(fallback: bool, breaker: bool) -> String {
+    let breaker = if breaker {
+        r#", "breaker": { "error_threshold": 50, "window": "10s", "reset_timeout": "30s" }"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{ "simulation": {{ "horizon": "24h" }},
+            "components": {{
+              "api": {{ "depends_on": [ {{ "component": "recs", "fallback": {fallback}{breaker} }} ] }},
+              "recs": {{ "failures": [ {{ "name": "crash", "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} ] }} }},
+            "entry": "api" }}"#
+    )
+}
+
+/// Circuit breaker (docs/model.md): with the dependency failing fast (error share 1), the trip
+/// delay is window x threshold / share = 10 s x 0.5 = 5 s; the breaker, open from 10 h + 5 s,
+/// probes every 30 s, so after the dependency recovers at 11 h it closes at the first probe
+/// at or after it: 10 h + 5 s + 120 x 30 s = 11 h + 5 s, a close delay of 5 s. The same
+/// happens to the second outage [21 h, 22 h). Without a fallback the caller is down 2 h
+/// without a breaker and 2 h + 2 x 5 s with one; with a fallback nothing is lost and that
+/// time is served by the fallback.
+#[test]
+fn breaker_trip_and_close_delays_match_the_formula() {
+    let plain = one_trial(&breaker_scenario(false, false));
+    assert_eq!(plain.full_outage, 2 * HOUR);
+    let with_breaker = one_trial(&breaker_scenario(false, true));
+    assert_eq!(with_breaker.full_outage, 2 * HOUR + 10 * SECOND);
+    let with_fallback = one_trial(&breaker_scenario(true, true));
+    assert_eq!(with_fallback.lost, 0.0);
+    let served_by_fallback = (2 * HOUR + 10 * SECOND) as f64 / (24 * HOUR) as f64;
+    assert!((with_fallback.fallback - served_by_fallback).abs() < 1e-12);
+    // The extra 5 s are the breaker's.
+    let breaker_slot = sim::engine::Mechanism::Breaker as usize;
+    let lost_to_breaker: f64 = with_breaker
+        .cause_lost
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| s % sim::engine::Mechanism::ALL.len() == breaker_slot)
+        .map(|(_, v)| v)
+        .sum();
+    assert!((lost_to_breaker - (10 * SECOND) as f64 / (24 * HOUR) as f64).abs() < 1e-15);
+}
+
+/// Cascade: 100 rps, half of which need a dependency that hangs; calls time out after 2 s, so
+/// 100 x 0.5 x 2 = 100 workers are held, past the caller's 10: the caller stops answering
+/// even the requests that never needed the dependency, for the whole hang (1 h, twice). With
+/// a breaker and a fallback, the cascade lasts only until the trip: the 2 s timeout plus
+/// 10 s x 0.5 = 7 s per hang.
+#[test]
+fn a_hanging_dependency_cascades_without_a_breaker() {
+    let text = |breaker: &str| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "24h" }}, "traffic": {{ "peak_rps": 100 }},
+                "components": {{
+                  "api": {{ "concurrency": 10,
+                            "depends_on": [ {{ "component": "search", "needed_by": 0.5, "timeout": "2s", "fallback": true {breaker} }} ] }},
+                  "search": {{ "failures": [ {{ "name": "gc-pause", "effect": "hang",
+                                               "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} ] }} }},
+                "entry": "api" }}"#
+        )
+    };
+    let cascading = one_trial(&text(""));
+    assert_eq!(cascading.full_outage, 2 * HOUR);
+    let protected = one_trial(&text(
+        r#", "breaker": { "error_threshold": 50, "window": "10s", "reset_timeout": "30s" }"#,
+    ));
+    assert_eq!(protected.full_outage, 2 * 7 * SECOND);
+    assert_eq!(protected.degraded, 0);
+}
+
+/// Retries with backoff 1 s, 3 attempts retry for 1 + 2 + 4 = 7 s: a 5 s blip of the
+/// dependency is invisible, a 60 s one is seen for 53 s.
+#[test]
+fn retries_hide_blips_shorter_than_their_window() {
+    let text = |outage: &str| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "12h" }},
+                "components": {{
+                  "api": {{ "depends_on": [ {{ "component": "db", "retries": {{ "attempts": 3, "backoff": "1s" }} }} ] }},
+                  "db": {{ "failures": [ {{ "name": "blip", "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "{outage}" }} }} ] }} }},
+                "entry": "api" }}"#
+        )
+    };
+    assert_eq!(one_trial(&text("5s")).full_outage, 0);
+    assert_eq!(one_trial(&text("60s")).full_outage, 53 * SECOND);
+}
+
+/// Restart with CrashLoopBackOff: a process that crashes 60 s after each start, restarts
+/// taking 5 s, backoff 10 s doubling up to 40 s. Outages: 5 s (first restart immediate), then
+/// 10 + 5, 20 + 5, 40 + 5, 40 + 5, ... over a 20-minute horizon.
+#[test]
+fn restarts_back_off_like_crash_loop_backoff() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "20m" },
+            "components": { "worker": {
+              "restart": { "duration": { "constant": "5s" }, "backoff_initial": "10s", "backoff_max": "40s", "backoff_reset": "10m" },
+              "failures": [ { "name": "oom", "ttf": { "constant": "60s" }, "ttr": { "constant": "1h" }, "recovery": "restart" } ] } },
+            "entry": "worker" }"#,
+    );
+    // Independent replay of the timeline: up 60 s, then down for backoff_k + 5 s.
+    let horizon = 1200;
+    let (mut t, mut down, mut restarts, mut completed) = (0u64, 0u64, 0u32, 0u32);
+    loop {
+        t += 60;
+        if t >= horizon {
+            break;
+        }
+        let backoff = if restarts == 0 {
+            0
+        } else {
+            (10u64 << (restarts - 1)).min(40)
+        };
+        let outage = backoff + 5;
+        down += outage.min(horizon - t);
+        t += outage;
+        restarts += 1;
+        completed += u32::from(t < horizon);
+    }
+    assert_eq!(outcome.full_outage, down * SECOND);
+    let restart_slot = 1; // Recovery::ALL order: repair, restart, replace
+    assert_eq!(outcome.recoveries[restart_slot], completed);
+}
+
+/// Replacement: detection 1 m plus provisioning 4 m replaces a lost host in 5 minutes, not
+/// the 2-day repair of the failure mode.
+#[test]
+fn replacement_ends_the_outage_after_detection_and_provisioning() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "24h" },
+            "components": { "vm": {
+              "replacement": { "detection": "1m", "provisioning": { "constant": "4m" } },
+              "failures": [ { "name": "host", "ttf": { "constant": "10h" }, "ttr": { "constant": "2d" }, "recovery": "replace" } ] } },
+            "entry": "vm" }"#,
+    );
+    assert_eq!(outcome.full_outage, 2 * 5 * 60 * SECOND);
+}
+
+/// Passive checks: 10 rps over 2 units is 5 rps per unit; max_fails 5 ejects a unit cut off
+/// by its zone's outage once 5 requests failed, each failing only at the 2 s deadline:
+/// after 1 s + 2 s. Meanwhile half the requests fail: 0.5 x 3 s per outage, two outages.
+#[test]
+fn passive_checks_eject_after_max_fails() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "24h" }, "traffic": { "peak_rps": 10 },
+            "zones": { "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } }, "b": {} },
+            "components": { "api": { "replicas": 2, "zones": ["a", "b"], "deadline": "2s",
+              "passive_check": { "max_fails": 5, "fail_timeout": "10s" } } },
+            "entry": "api" }"#,
+    );
+    assert_eq!(outcome.degraded, 2 * 3 * SECOND);
+    assert!((outcome.lost - 0.5 * (6 * SECOND) as f64 / (24 * HOUR) as f64).abs() < 1e-15);
+}
+
+/// A failover that fails waits for the manual promotion (10 min) unless the primary comes
+/// back first; monitors that lose their quorum block the failover until a zone returns.
+#[test]
+fn failed_failovers_and_lost_quorum_wait() {
+    let manual = one_trial(
+        r#"{ "simulation": { "horizon": "24h" },
+            "components": { "db": { "replicas": 2, "role": "active_passive",
+              "failover": { "detection": { "constant": "30s" }, "promotion": { "constant": "30s" },
+                            "failure_probability": 1, "manual_promotion": { "constant": "10m" } },
+              "failures": [ { "name": "node", "ttf": { "constant": "10h" }, "ttr": { "constant": "2h" } } ] } },
+            "entry": "db" }"#,
+    );
+    // Both units fail at 10 h (same constant clocks): nothing to promote until 12 h, when
+    // the primary itself returns; then both fail again at 22 h until the horizon.
+    assert_eq!(manual.full_outage, 2 * HOUR + 2 * HOUR);
+    let quorum = one_trial(
+        r#"{ "simulation": { "horizon": "24h" },
+            "zones": { "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } },
+                       "b": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "30m" } } },
+                       "c": {} },
+            "components": { "db": { "replicas": 2, "zones": ["a", "c"], "role": "active_passive",
+              "failover": { "detection": { "constant": "30s" }, "promotion": { "constant": "30s" },
+                            "monitors": { "zones": ["a", "b", "c"], "quorum": 2 } } } },
+            "entry": "db" }"#,
+    );
+    // Zones a and b fail at 10 h: the primary (in a) is down, only monitor c is up. Zone b
+    // returns at 10.5 h: quorum again, promotion takes 30 s. The new primary is in zone c and
+    // stays primary (no automatic failback), so zone a's second outage at 21 h costs nothing.
+    assert_eq!(quorum.full_outage, 30 * 60 * SECOND + 30 * SECOND);
+}
