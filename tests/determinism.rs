@@ -128,3 +128,38 @@ fn output_file_matches_standard_output() {
     assert_eq!(std::fs::read_dir(&directory).unwrap().count(), 1);
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+fn every_scenario() -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for directory in ["scenarios", "tests/scenarios"] {
+        for entry in std::fs::read_dir(crate::common::repository_file(directory)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    paths
+}
+
+/// Every mechanism, in every shipped and test scenario: 1 and 3 threads give the same
+/// report, and the lost service attributed to causes adds up to the downtime.
+#[test]
+fn every_scenario_is_thread_independent_and_fully_attributed() {
+    let paths = every_scenario();
+    assert!(paths.len() >= 6);
+    for path in paths {
+        let scenario = sim::scenario::load_file(&path).unwrap();
+        let one = run_with(&scenario, 300, 17, 1);
+        let three = run_with(&scenario, 300, 17, 3);
+        assert_eq!(one, three, "{}", path.display());
+        let attributed: f64 = one.downtime_causes.iter().map(|c| c.minutes_per_year).sum();
+        let downtime = one.downtime_minutes_per_year.mean;
+        assert!(
+            (attributed - downtime).abs() <= 1e-9 * downtime.max(1e-9),
+            "{}: causes add up to {attributed}, downtime is {downtime}",
+            path.display()
+        );
+    }
+}

@@ -32,3 +32,17 @@ fn help_snapshot() {
     assert!(output.status.success());
     insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
 }
+
+/// Every mechanism at once: failovers, data loss, service split and causes in the table.
+#[test]
+fn mechanisms_table_snapshot() {
+    let output = sim(&[
+        "run",
+        "tests/scenarios/every-mechanism.json",
+        "--trials",
+        "200",
+        "-q",
+    ]);
+    assert!(output.status.success());
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}

@@ -11,7 +11,7 @@ use crate::time::Ticks;
 const DRAIN_STEPS: u32 = 8;
 
 /// An endpoint counts as healthy for the DNS checker at this level or above.
-const HEALTHY_LEVEL: f64 = 0.5;
+pub(super) const HEALTHY_LEVEL: f64 = 0.5;
 
 impl TrialRunner<'_> {
     /// An endpoint's level changed: its health check verdict follows after detection.

@@ -277,18 +277,26 @@ impl TrialRunner<'_> {
             let mut worst: Option<(f64, usize, Factor)> = None;
             let component_plan = &plan.components[component];
             if component_plan.spec.dns.is_some() {
-                // Clients on an endpoint that fails them: DNS is why.
+                // The endpoint that costs the most. If it failed outright, clients still
+                // sent there are DNS's doing; a mere degradation DNS never acts on is the
+                // endpoint's own story.
                 if own.level >= 1.0 {
                     let dns = &self.dns[component];
                     let edges = component_plan.edges_start..component_plan.edges_end;
-                    let bad = edges
+                    let cost = |(p, e): &(usize, u32)| {
+                        dns.weights[*p] * (1.0 - self.edges[*e as usize].view)
+                    };
+                    let worst_endpoint = edges
                         .enumerate()
-                        .filter(|(p, e)| {
-                            dns.weights[*p] > 0.0 && self.edges[*e as usize].view < 1.0
-                        })
-                        .max_by(|a, b| dns.weights[a.0].total_cmp(&dns.weights[b.0]));
-                    if let Some((_, edge)) = bad {
-                        let root = self.explain(plan.edges[edge as usize].callee);
+                        .filter(|endpoint| cost(endpoint) > 0.0)
+                        .max_by(|a, b| cost(a).total_cmp(&cost(b)));
+                    if let Some((_, edge)) = worst_endpoint {
+                        let callee = plan.edges[edge as usize].callee;
+                        if self.edges[edge as usize].view >= super::dns::HEALTHY_LEVEL {
+                            component = callee as usize;
+                            continue;
+                        }
+                        let root = self.explain(callee);
                         return Attribution {
                             cause: root.cause,
                             mechanism: Mechanism::Dns,
