@@ -60,7 +60,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("hang restart without liveness", with_api(r#"{ "restart": { "duration": "10s" }, "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "effect": "hang", "recovery": "restart" } ] }"#), "components.api.failures[0].recovery", "liveness"),
         ("unknown recovery", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "recovery": "reboot" } ] }"#), "components.api.failures[0].recovery", "\"replace\""),
         ("capacity without traffic", with_api(r#"{ "capacity": 100 }"#), "components.api.capacity", "traffic"),
-        ("negative capacity", format!(r#"{{ "traffic": {{ "peak_rps": 10 }}, "components": {{ "api": {{ "capacity": -5 }} }}, "entry": "api" }}"#), "components.api.capacity", "(0, "),
+        ("negative capacity", r#"{ "traffic": { "peak_rps": 10 }, "components": { "api": { "capacity": -5 } }, "entry": "api" }"#.to_string(), "components.api.capacity", "(0, "),
         ("bad traffic profile", format!(r#"{{ "traffic": {{ "peak_rps": 10, "profile": "weekly" }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "traffic.profile", "diurnal"),
         ("short hourly profile", format!(r#"{{ "traffic": {{ "peak_rps": 10, "profile": {{ "hourly": [1, 2] }} }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "traffic.profile.hourly", "24 numbers"),
         ("health check timeout above interval", with_api(r#"{ "health_check": { "interval": "5s", "timeout": "10s" } }"#), "components.api.health_check.timeout", "interval"),
