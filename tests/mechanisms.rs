@@ -130,8 +130,8 @@ fn async_data_loss_follows_the_lag_distribution() {
 
 /// DNS failover: clients whose cached answers expire uniformly over the TTL add TTL/2 of
 /// outage per failover on average, plus detection (U(0, 30 s) + 2 x 30 s, mean 75 s), and
-/// stale resolvers (10%) keep the old answer TTL + 600 s. Per failover:
-/// 75 + 0.9 x 300/2 + 0.1 x (300 + 600) = 300 s. Endpoint A fails every 30 days (while up)
+/// stale resolvers (10%) keep the old answer 600 s past their normal expiry. Per failover:
+/// 75 + 300/2 + 0.1 x 600 = 285 s. Endpoint A fails every 30 days (while up)
 /// for 2 hours; B never fails. Seed 24, 3000 trials; tolerance 4 standard errors.
 #[test]
 fn dns_failover_costs_detection_plus_half_the_ttl() {
@@ -148,7 +148,7 @@ fn dns_failover_costs_detection_plus_half_the_ttl() {
         24,
     );
     let failovers_per_year = 365.0 / (30.0 + 2.0 / 24.0);
-    let exact = failovers_per_year * 300.0 / 60.0;
+    let exact = failovers_per_year * 285.0 / 60.0;
     let (mean, se) = downtime_minutes(&report);
     assert_within("dns", mean, se, exact, 4.0);
     assert_eq!(report.downtime_causes[0].mechanism, "dns");
@@ -369,4 +369,115 @@ fn failed_failovers_and_lost_quorum_wait() {
     // returns at 10.5 h: quorum again, promotion takes 30 s. The new primary is in zone c and
     // stays primary (no automatic failback), so zone a's second outage at 21 h costs nothing.
     assert_eq!(quorum.full_outage, 30 * 60 * SECOND + 30 * SECOND);
+}
+
+/// A soft dependency needed by 30% of requests: its 1-hour outages cost 0.3 of the traffic
+/// for exactly that hour, twice; the caller is degraded, never fully down.
+#[test]
+fn a_soft_dependency_costs_its_share() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "24h" },
+            "components": {
+              "api": { "depends_on": [ { "component": "recs", "needed_by": 0.3 } ] },
+              "recs": { "failures": [ { "name": "crash", "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } ] } },
+            "entry": "api" }"#,
+    );
+    assert_eq!(outcome.degraded, 2 * HOUR);
+    assert_eq!(outcome.full_outage, 0);
+    assert!((outcome.lost - 0.3 * 2.0 / 24.0).abs() < 1e-12);
+}
+
+/// Health checks on a hang: the check must time out, so detection is the check schedule
+/// plus the timeout. One of two units hangs at 10 h (for 1 h) with checks every 10 s at
+/// phase p, 2 failures to eject, timeout 3 s: half the requests fail from 10 h until the
+/// second failing check completes. The phase is random, so compare with the schedule
+/// computed from the run's own lost time: it must lie in [10 s + 3 s, 20 s + 3 s).
+#[test]
+fn hung_units_are_detected_after_the_check_timeout() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "11h" },
+            "zones": { "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } }, "b": {} },
+            "components": { "api": { "replicas": 2, "zones": ["a", "b"],
+              "health_check": { "interval": "10s", "timeout": "3s", "unhealthy_threshold": 2 } } },
+            "entry": "api" }"#,
+    );
+    let detection = outcome.degraded;
+    assert!(
+        (13 * SECOND..23 * SECOND).contains(&detection),
+        "{detection}"
+    );
+    let expected_lost = 0.5 * detection as f64 / (11 * HOUR) as f64;
+    assert!((outcome.lost - expected_lost).abs() < 1e-15);
+}
+
+/// A slow unit (3 s of added latency) fails only requests whose deadline it exceeds.
+#[test]
+fn slow_units_fail_only_past_the_deadline() {
+    let text = |deadline: &str| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "24h" }},
+                "components": {{ "api": {{ "replicas": 2, "deadline": "{deadline}",
+                  "health_check": {{ "interval": "10s", "timeout": "5s" }},
+                  "failures": [ {{ "name": "gc", "effect": {{ "slow": {{ "latency": "3s" }} }},
+                                  "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} ] }} }},
+                "entry": "api" }}"#
+        )
+    };
+    // Both units are slow together, the checks (5 s timeout) still pass them.
+    assert_eq!(one_trial(&text("10s")).lost, 0.0);
+    assert_eq!(one_trial(&text("2s")).full_outage, 2 * HOUR);
+}
+
+/// Failback: with it, the preferred primary takes over again once healthy, through a
+/// planned switchover (promotion time, no data loss); without it, the promoted replica stays.
+#[test]
+fn failback_only_when_configured() {
+    let text = |failback: bool| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "24h" }},
+                "zones": {{ "a": {{ "outage": {{ "ttf": {{ "constant": "5h" }}, "ttr": {{ "constant": "1h" }} }} }}, "b": {{}} }},
+                "components": {{ "db": {{ "replicas": 2, "zones": ["a", "b"], "role": "active_passive",
+                  "failover": {{ "detection": {{ "constant": "30s" }}, "promotion": {{ "constant": "20s" }}, "failback": {failback} }},
+                  "replication": {{ "mode": "async", "lag": {{ "constant": "1s" }} }} }} }},
+                "entry": "db" }}"#
+        )
+    };
+    // Zone a (the preferred primary's) is down [5 h, 6 h), [11 h, 12 h), [17 h, 18 h), [23 h, 24 h).
+    let stay = one_trial(&text(false));
+    assert_eq!(stay.full_outage, 50 * SECOND);
+    assert_eq!(stay.data_loss, vec![1.0]);
+    // With failback, every outage of zone a is a failover (50 s) and every return a
+    // switchover (20 s), except the last return, after the horizon.
+    let back = one_trial(&text(true));
+    assert_eq!(back.full_outage, 4 * 50 * SECOND + 3 * 20 * SECOND);
+    assert_eq!(back.data_loss, vec![1.0; 4]);
+    assert_eq!(back.failover_durations, vec![50.0; 4]);
+}
+
+/// Sync replication: a replica that was down must catch up before it can be promoted.
+#[test]
+fn sync_replicas_must_catch_up_before_promotion() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "12h" },
+            "zones": { "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } },
+                       "b": { "outage": { "ttf": { "constant": "9h" }, "ttr": { "constant": "1h" } } } },
+            "components": { "db": { "replicas": 2, "zones": ["a", "b"], "role": "active_passive",
+              "failover": { "detection": { "constant": "30s" }, "promotion": { "constant": "20s" } },
+              "replication": { "mode": "sync", "catch_up": { "constant": "30m" } } } },
+            "entry": "db" }"#,
+    );
+    // The standby (zone b) is down [9 h, 10 h) and catches up until 10.5 h; the primary's
+    // zone fails at 10 h, so the failover waits for the catch-up, then promotes (20 s).
+    assert_eq!(outcome.full_outage, 30 * 60 * SECOND + 20 * SECOND);
+    assert!(outcome.data_loss.is_empty());
+}
+
+/// The diurnal profile peaks at its peak hour and bottoms out at the trough, 12 hours away.
+#[test]
+fn diurnal_traffic_has_its_peak_and_trough() {
+    let traffic = sim::scenario::Traffic::diurnal(1000.0, 0.2, 14.5);
+    assert!((traffic.hourly[14] - 1.0).abs() < 1e-12);
+    assert!((traffic.hourly[2] - 0.2).abs() < 1e-12);
+    assert!(traffic.hourly.iter().all(|h| (0.2..=1.0).contains(h)));
+    assert!(!traffic.is_constant());
 }

@@ -25,10 +25,18 @@ impl TrialRunner<'_> {
             .expect("dns");
         let healthy = self.levels[edge_plan.callee as usize].served >= HEALTHY_LEVEL;
         let state = &mut self.edges[edge as usize];
-        state.dns_generation = state.dns_generation.wrapping_add(1);
         if healthy == state.deemed_healthy {
+            // Back to what the checker believes: the pending verdict is void.
+            state.dns_generation = state.dns_generation.wrapping_add(1);
+            state.dns_pending = false;
             return;
         }
+        if state.dns_pending {
+            // The failing (or passing) checks are already being counted.
+            return;
+        }
+        state.dns_pending = true;
+        state.dns_generation = state.dns_generation.wrapping_add(1);
         let phase = state.dns_phase;
         let first = if now <= phase {
             phase
@@ -45,6 +53,7 @@ impl TrialRunner<'_> {
         if self.edges[edge as usize].dns_generation != generation {
             return;
         }
+        self.edges[edge as usize].dns_pending = false;
         let edge_plan = &plan.edges[edge as usize];
         let caller = edge_plan.caller as usize;
         self.edges[edge as usize].deemed_healthy =
@@ -70,7 +79,9 @@ impl TrialRunner<'_> {
         from.copy_from_slice(weights);
         state.drain_step = 0;
         state.drain_start = now;
-        state.stale_until = now + dns_spec.ttl + stale_extra;
+        // Stale resolvers keep the answer `extra` past their normal expiry, which is uniform
+        // over the TTL: a step at the mean, TTL/2 + extra, has the same time-average.
+        state.stale_until = now + dns_spec.ttl / 2 + stale_extra;
         state.generation = state.generation.wrapping_add(1);
         self.dns_apply_drain(now, caller as u32);
     }

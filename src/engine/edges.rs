@@ -21,6 +21,12 @@ impl TrialRunner<'_> {
             return;
         }
         let state = &mut self.edges[edge as usize];
+        // Only a move of the success rate matters here; restarting the timers on any other
+        // change (such as the hanging share) could postpone them indefinitely.
+        if level == state.callee_level {
+            return;
+        }
+        state.callee_level = level;
         state.view_generation = state.view_generation.wrapping_add(1);
         match &edge_plan.dependency.retries {
             // Retries hide bad news for as long as they keep trying; good news is immediate.
@@ -73,8 +79,14 @@ impl TrialRunner<'_> {
             plan.demand_cause
         };
         let state = &mut self.edges[edge as usize];
+        let trips = errors >= breaker.error_threshold && errors > 0.0 && enough_volume;
+        if trips && state.breaker_errors > 0.0 {
+            // A trip is already on its way; the window keeps filling.
+            return;
+        }
         state.breaker_generation = state.breaker_generation.wrapping_add(1);
-        if errors >= breaker.error_threshold && errors > 0.0 && enough_volume {
+        state.breaker_errors = 0.0;
+        if trips {
             // The window fills with errors at rate `errors`: the share reaches the threshold
             // after window x threshold / errors; timeouts register only when they expire.
             let wait = if hanging {
@@ -84,6 +96,7 @@ impl TrialRunner<'_> {
             };
             let fill = ticks_from_f64(breaker.window as f64 * breaker.error_threshold / errors);
             state.breaker_cause = cause;
+            state.breaker_errors = errors;
             let generation = state.breaker_generation;
             self.schedule(now, wait + fill, Event::Breaker { edge, generation });
         }
@@ -105,6 +118,7 @@ impl TrialRunner<'_> {
         match state.breaker {
             BreakerPhase::Closed => {
                 state.breaker = BreakerPhase::Open;
+                state.breaker_errors = 0.0;
                 state.breaker_generation = state.breaker_generation.wrapping_add(1);
                 let generation = state.breaker_generation;
                 self.schedule(

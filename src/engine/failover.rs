@@ -91,7 +91,7 @@ impl TrialRunner<'_> {
                 // The new primary may have failed while clients reconnected.
                 self.failover_unit_changed(now, component);
             }
-            FailoverPhase::Serving => {}
+            FailoverPhase::Serving => self.maybe_fail_back(now, component),
         }
     }
 
@@ -204,6 +204,17 @@ impl TrialRunner<'_> {
             return;
         }
         if !self.caught_up(now, preferred) {
+            // Look again when it has caught up.
+            let ready = self.units[preferred as usize].caught_up_at;
+            let generation = self.failovers[c].as_ref().expect("failover").generation;
+            self.schedule(
+                now,
+                ready - now,
+                Event::Failover {
+                    component,
+                    generation,
+                },
+            );
             return;
         }
         let delay = spec.promotion.sample(&mut self.component_streams[c]);

@@ -31,6 +31,8 @@ impl TrialRunner<'_> {
     /// Marks a component for re-evaluation at the end of the current event.
     #[inline]
     pub(super) fn enqueue(&mut self, component: u32) {
+        // Whatever moved may change why the system is down, even if no level moves.
+        self.cause_dirty = true;
         if !self.queued[component as usize] {
             self.queued[component as usize] = true;
             self.worklist.push(component);
@@ -175,10 +177,12 @@ impl TrialRunner<'_> {
             let demand = self.request_rate(component);
             if demand > 0.0 {
                 let supplied = (f64::from(serving) * capacity / demand).min(1.0);
+                // Each serving unit gets its share of the demand and serves at most its
+                // capacity: the level is the smaller of routing and capacity.
                 if supplied < routed {
                     mechanism = Mechanism::Overload;
+                    level = supplied;
                 }
-                level *= supplied;
             }
         }
         Own {
@@ -207,8 +211,9 @@ impl TrialRunner<'_> {
                 culprit: None,
             };
         }
+        // Reads go to any good unit, including a freshly promoted primary.
         let replica_up = (component_plan.units_start..component_plan.units_end)
-            .any(|u| u != failover.primary && self.units[u as usize].good());
+            .any(|u| self.units[u as usize].good());
         let reads = if spec.role == Role::PrimaryReplica && replica_up {
             spec.read_fraction
         } else {

@@ -74,6 +74,10 @@ pub enum BreakerPhase {
 pub struct EdgeState {
     /// The callee's level as the caller sees it (retries delay bad news).
     pub view: f64,
+    /// The callee's level at the last change seen.
+    pub callee_level: f64,
+    /// The error share the pending trip was computed for.
+    pub breaker_errors: f64,
     pub view_generation: u32,
     pub breaker: BreakerPhase,
     pub breaker_generation: u32,
@@ -81,6 +85,7 @@ pub struct EdgeState {
     pub breaker_cause: u32,
     /// DNS endpoint: the health checker's verdict, and its pending change.
     pub deemed_healthy: bool,
+    pub dns_pending: bool,
     pub dns_generation: u32,
     pub dns_phase: Ticks,
 }

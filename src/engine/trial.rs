@@ -201,11 +201,14 @@ impl<'p> TrialRunner<'p> {
             let _ = edge;
             self.edges.push(EdgeState {
                 view: 1.0,
+                callee_level: 1.0,
+                breaker_errors: 0.0,
                 view_generation: 0,
                 breaker: BreakerPhase::Closed,
                 breaker_generation: 0,
                 breaker_cause: plan.demand_cause,
                 deemed_healthy: true,
+                dns_pending: false,
                 dns_generation: 0,
                 dns_phase: 0,
             });

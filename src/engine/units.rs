@@ -14,8 +14,11 @@ impl TrialRunner<'_> {
     pub(super) fn draw_initial_phases(&mut self) {
         let plan = self.plan;
         for (u, unit) in plan.units.iter().enumerate() {
+            // Drawn whether or not there are checks, so that adding a health check does not
+            // shift the unit's later draws (restarts, replacements) between two variants.
+            let draw: u64 = self.unit_streams[u].random();
             if let Some(check) = &plan.components[unit.component as usize].spec.health_check {
-                self.units[u].check_phase = self.unit_streams[u].random_range(0..check.interval);
+                self.units[u].check_phase = draw % check.interval;
             }
         }
         for (e, edge) in plan.edges.iter().enumerate() {

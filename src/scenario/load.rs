@@ -297,6 +297,12 @@ impl Checker<'_> {
         for (i, failure) in raw.failures.iter().enumerate() {
             let failure_path = format!("{path}.failures[{i}]");
             self.name(&format!("{failure_path}.name"), &failure.name)?;
+            if failure.name.starts_with('#') {
+                return Err(self.error(
+                    &format!("{failure_path}.name"),
+                    "names starting with '#' are reserved for the simulator's own random streams",
+                ));
+            }
             if failures.iter().any(|f| f.name == failure.name) {
                 return Err(self.error(
                     &format!("{failure_path}.name"),

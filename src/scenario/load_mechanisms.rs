@@ -117,7 +117,7 @@ impl Checker<'_> {
         let timeout = self.optional_duration(
             &format!("{path}.timeout"),
             raw.timeout.as_ref(),
-            10 * SECOND,
+            DEFAULT_TIMEOUT,
         )?;
         let breaker = match &raw.breaker {
             None => None,
@@ -469,6 +469,21 @@ impl Checker<'_> {
                 "a component with a primary needs \"failover\" settings (detection, promotion)",
             ));
         }
+        if component.role != Role::ActiveActive {
+            let ignored = [
+                ("capacity", raw.capacity.is_some()),
+                ("health_check", raw.health_check.is_some()),
+                ("passive_check", raw.passive_check.is_some()),
+                ("retry_next_upstream", raw.retry_next_upstream.is_some()),
+                ("require", raw.require.is_some_and(|r| r != 1)),
+            ];
+            if let Some((key, _)) = ignored.iter().find(|(_, present)| *present) {
+                return Err(self.error(
+                    &format!("{path}.{key}"),
+                    "only for active_active components: a primary's health is decided by its failover settings",
+                ));
+            }
+        }
         if let Some(replication) = &raw.replication {
             let p = format!("{path}.replication");
             if component.role == Role::ActiveActive {
@@ -535,6 +550,12 @@ impl Checker<'_> {
                 return Err(self.error(
                     &format!("{p}.endpoints"),
                     "must list at least one endpoint component",
+                ));
+            }
+            if !component.depends_on.is_empty() {
+                return Err(self.error(
+                    &format!("{path}.depends_on"),
+                    "a DNS component only routes to its endpoints: put dependencies on the endpoints",
                 ));
             }
             let mut endpoints = Vec::with_capacity(dns.endpoints.len());

@@ -145,6 +145,9 @@ impl Retries {
     }
 }
 
+/// How long a caller waits for a dependency unless told otherwise (opossum's default).
+pub const DEFAULT_TIMEOUT: Ticks = 10_000_000;
+
 /// One dependency of a component.
 #[derive(Debug, Clone)]
 pub struct Dependency {
@@ -165,7 +168,7 @@ impl Dependency {
             component,
             needed_by: 1.0,
             fallback: false,
-            timeout: 1_000_000,
+            timeout: DEFAULT_TIMEOUT,
             breaker: None,
             retries: None,
         }
