@@ -122,9 +122,10 @@ impl TrialRunner<'_> {
         for unit in component_plan.units_start..component_plan.units_end {
             let state = &self.units[unit as usize];
             let good = state.good();
+            let effect = self.unit_effect(unit);
             if !good {
                 bad += 1;
-                bad_hanging += u32::from(self.unit_effect(unit) != Effect::Crash);
+                bad_hanging += u32::from(effect != Effect::Crash);
                 if culprit.is_none_or(|c| state.bad_since >= self.units[c as usize].bad_since) {
                     culprit = Some(unit);
                 }
@@ -137,7 +138,7 @@ impl TrialRunner<'_> {
                 serving += 1;
                 continue;
             }
-            match self.unit_effect(unit) {
+            match effect {
                 Effect::Crash => {}
                 Effect::Hang => hanging += 1,
                 Effect::Slow { latency } => match spec.deadline {

@@ -1,14 +1,17 @@
 //! The mutable state of one trial, per unit, component, edge and fault domain. Plain data:
 //! the logic that changes it lives in the sibling modules.
 
+use crate::scenario::Effect;
 use crate::time::Ticks;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct UnitState {
     /// Down by one of its own failure modes.
     pub failed: bool,
     /// The unit mode it failed with, while `failed`.
     pub mode: u32,
+    /// That mode's effect, kept here because level evaluation reads it on every change.
+    pub effect: Effect,
     /// Zone and region outages currently covering the unit.
     pub domains_down: u8,
     /// Whether routers send it requests (health checks lag the truth).
@@ -26,6 +29,26 @@ pub struct UnitState {
     pub last_restart: Ticks,
     /// Sync replication: earliest time the unit can be promoted.
     pub caught_up_at: Ticks,
+}
+
+impl Default for UnitState {
+    fn default() -> Self {
+        UnitState {
+            failed: false,
+            mode: 0,
+            effect: Effect::Crash,
+            domains_down: 0,
+            in_rotation: true,
+            rotation_generation: 0,
+            bad_since: 0,
+            cause: 0,
+            check_phase: 0,
+            ejected_at: 0,
+            restart_count: 0,
+            last_restart: 0,
+            caught_up_at: 0,
+        }
+    }
 }
 
 impl UnitState {

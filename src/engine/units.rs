@@ -83,6 +83,7 @@ impl TrialRunner<'_> {
         let state = &mut self.units[unit as usize];
         state.failed = true;
         state.mode = mode_index;
+        state.effect = failure.effect;
         if was_good {
             state.cause = mode.cause;
             state.bad_since = now;
@@ -196,7 +197,7 @@ impl TrialRunner<'_> {
     pub(super) fn unit_effect(&self, unit: u32) -> Effect {
         let state = &self.units[unit as usize];
         if state.failed {
-            self.plan.mode_behaviour(unit, state.mode).0
+            state.effect
         } else {
             Effect::Hang
         }
