@@ -44,6 +44,15 @@ pub struct Downtime {
     pub max: f64,
 }
 
+/// A tier's downtime budget and how much of it the design uses on average.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Budget {
+    /// (1 - tier) x 525,600 minutes.
+    pub minutes_per_year: f64,
+    /// Mean downtime per year / budget: above 1, the tier is missed on average.
+    pub used: f64,
+}
+
 /// Where the service went: time fully down or degraded, and requests saved by fallbacks.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Service {
@@ -117,6 +126,8 @@ pub struct RunReport {
     pub tier_at_95_confidence: Option<String>,
     /// Per tier: the fraction of trials (years, for a 1y horizon) that met it.
     pub tier_probability: IndexMap<String, f64>,
+    /// Per tier: its yearly downtime budget and the share of it the mean downtime uses.
+    pub downtime_budget: IndexMap<String, Budget>,
     pub downtime_minutes_per_year: Downtime,
     pub incidents_per_year: Estimate,
     /// Mean length of one outage in minutes (ratio estimator, delta-method error); null
@@ -304,6 +315,19 @@ impl RunReport {
             tier_at_95_confidence: highest_tier(availability.ci95[0]),
             availability,
             tier_probability,
+            downtime_budget: TIERS
+                .iter()
+                .map(|tier| {
+                    let budget = (1.0 - tier) * MINUTES_PER_YEAR;
+                    (
+                        tier_name(*tier),
+                        Budget {
+                            minutes_per_year: budget,
+                            used: downtime_estimate.mean / budget,
+                        },
+                    )
+                })
+                .collect(),
             downtime_minutes_per_year: Downtime {
                 mean: downtime_estimate.mean,
                 std_error: downtime_estimate.std_error,

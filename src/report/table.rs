@@ -86,6 +86,18 @@ pub fn render(report: &RunReport) -> String {
         .map(|(tier, p)| format!("{tier} {:.1}%", p * 100.0))
         .collect();
     let _ = writeln!(out, "  trials meeting    {}", years.join("   "));
+    let budgets: Vec<String> = report
+        .downtime_budget
+        .iter()
+        .map(|(tier, b)| {
+            format!(
+                "{tier} {} min ({:.0}% used)",
+                minutes(b.minutes_per_year),
+                b.used * 100.0
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "  budget/year       {}", budgets.join("   "));
     let incidents = &report.incidents_per_year;
     let outage = report
         .mean_outage_minutes
