@@ -481,3 +481,59 @@ fn diurnal_traffic_has_its_peak_and_trough() {
     assert!(traffic.hourly.iter().all(|h| (0.2..=1.0).contains(h)));
     assert!(!traffic.is_constant());
 }
+
+/// Requests saved by a fallback deep in the graph are reported at the entry too.
+#[test]
+fn fallbacks_are_counted_through_hard_dependencies() {
+    let text = |entry: &str| {
+        breaker_scenario(true, true)
+            .replace(r#""entry": "api""#, &format!(r#""entry": "{entry}""#))
+            .replace(
+                r#""components": {"#,
+                r#""components": { "lb": { "depends_on": ["api"] },"#,
+            )
+    };
+    let direct = one_trial(&text("api"));
+    let through = one_trial(&text("lb"));
+    assert!(direct.fallback > 0.0);
+    assert_eq!(through.fallback, direct.fallback);
+    assert_eq!(through.lost, 0.0);
+}
+
+/// After a zone outage, units return only when health checks readmit them; that wait is
+/// the zone's, through detection, not an unexplained loss.
+#[test]
+fn readmission_after_an_outage_is_attributed_to_it() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "24h" },
+            "zones": { "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } } },
+            "components": { "db": { "zones": ["a"],
+              "health_check": { "interval": "30s", "unhealthy_threshold": 2, "healthy_threshold": 5 } } },
+            "entry": "db" }"#,
+    );
+    let mechanisms = sim::engine::Mechanism::ALL.len();
+    let zone_cause = outcome
+        .cause_lost
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v > 0.0)
+        .map(|(slot, _)| {
+            (
+                slot / mechanisms,
+                sim::engine::Mechanism::ALL[slot % mechanisms],
+            )
+        })
+        .collect::<Vec<_>>();
+    // One cause (the zone), as an outage and then as the readmission wait.
+    assert!(zone_cause
+        .iter()
+        .all(|(cause, _)| *cause == zone_cause[0].0));
+    assert!(zone_cause.contains(&(zone_cause[0].0, sim::engine::Mechanism::Outage)));
+    assert!(zone_cause.contains(&(zone_cause[0].0, sim::engine::Mechanism::Detection)));
+    // Readmission takes between 4 and 5 check intervals after the zone returns.
+    let after = outcome.full_outage - 2 * HOUR;
+    assert!(
+        (120 * SECOND..150 * SECOND).contains(&(after / 2)),
+        "{after}"
+    );
+}

@@ -19,6 +19,15 @@ pub(super) struct Own {
     pub culprit: Option<u32>,
 }
 
+/// Of a component's successful requests, the share that needed no fallback.
+fn clean_share(level: &Level) -> f64 {
+    if level.served > 0.0 {
+        (level.clean / level.served).min(1.0)
+    } else {
+        1.0
+    }
+}
+
 /// What one dependency does to its caller's requests.
 #[derive(Debug, Clone, Copy)]
 struct Factor {
@@ -73,14 +82,18 @@ impl TrialRunner<'_> {
         if spec.dns.is_some() {
             let dns = &self.dns[component];
             let mut through = 0.0;
+            let mut through_clean = 0.0;
             let mut hang = 0.0;
             for (position, edge) in edges.enumerate() {
                 let weight = dns.weights[position];
-                through += weight * self.edges[edge as usize].view;
-                hang += weight * self.levels[plan.edges[edge as usize].callee as usize].hanging;
+                let view = self.edges[edge as usize].view;
+                let callee = &self.levels[plan.edges[edge as usize].callee as usize];
+                through += weight * view;
+                through_clean += weight * view * clean_share(callee);
+                hang += weight * callee.hanging;
             }
             served *= through;
-            clean *= through;
+            clean *= through_clean;
             hanging = (hanging + own.level * hang).min(1.0);
         } else {
             for edge in edges {
@@ -119,6 +132,8 @@ impl TrialRunner<'_> {
         let mut hanging = 0u32;
         let (mut bad, mut bad_hanging) = (0u32, 0u32);
         let mut culprit: Option<u32> = None;
+        // A good unit that health checks have not readmitted yet, and the last failure it had.
+        let mut returning: Option<u32> = None;
         for unit in component_plan.units_start..component_plan.units_end {
             let state = &self.units[unit as usize];
             let good = state.good();
@@ -131,6 +146,11 @@ impl TrialRunner<'_> {
                 }
             }
             if !state.in_rotation {
+                if good
+                    && returning.is_none_or(|r| state.bad_since >= self.units[r as usize].bad_since)
+                {
+                    returning = Some(unit);
+                }
                 continue;
             }
             in_rotation += 1;
@@ -155,10 +175,15 @@ impl TrialRunner<'_> {
             } else {
                 f64::from(bad_hanging) / f64::from(bad)
             };
+            // Nothing bad left: the units are back but not yet readmitted by the checks.
+            let (mechanism, culprit) = match (culprit, returning) {
+                (None, Some(unit)) => (Mechanism::Detection, Some(unit)),
+                (culprit, _) => (Mechanism::Outage, culprit),
+            };
             return Own {
                 level: 0.0,
                 hanging,
-                mechanism: Mechanism::Outage,
+                mechanism,
                 culprit,
             };
         }
@@ -243,11 +268,11 @@ impl TrialRunner<'_> {
         let dependency = &edge_plan.dependency;
         let state = &self.edges[edge];
         let needed = dependency.needed_by;
+        let callee = self.levels[edge_plan.callee as usize];
         let failing = if state.breaker == BreakerPhase::Open {
             // Calls fail fast: nothing waits, every call needing the dependency fails.
             needed
         } else {
-            let callee = self.levels[edge_plan.callee as usize];
             if let Some(concurrency) = plan.components[edge_plan.caller as usize].spec.concurrency {
                 // Little's law: workers held = call rate x share hanging x time held.
                 let held = self.request_rate(edge_plan.caller as usize)
@@ -265,9 +290,11 @@ impl TrialRunner<'_> {
             }
             needed * (1.0 - state.view)
         };
-        let clean = 1.0 - failing;
+        let succeeding = 1.0 - failing;
+        // Calls that succeeded only through the callee's own fallbacks are not clean either.
+        let clean = 1.0 - needed + (needed - failing) * clean_share(&callee);
         Factor {
-            served: if dependency.fallback { 1.0 } else { clean },
+            served: if dependency.fallback { 1.0 } else { succeeding },
             clean,
             cascade: false,
         }
