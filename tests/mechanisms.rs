@@ -537,3 +537,33 @@ fn readmission_after_an_outage_is_attributed_to_it() {
         "{after}"
     );
 }
+
+/// Each shipped pitfall is worse than its remedy by more than 4 standard errors of the
+/// difference (1000 trials each, seed 7; same names, so common random numbers).
+#[test]
+fn every_remedy_beats_its_pitfall() {
+    let pairs = [
+        ("pitfall-single-lb", "remedy-redundant-lb"),
+        ("pitfall-sticky-sessions", "remedy-external-sessions"),
+        ("pitfall-dns-ttl-1h", "remedy-dns-ttl-60s"),
+        ("pitfall-cross-region-call", "remedy-region-local-calls"),
+        ("pitfall-hang-no-breaker", "remedy-breaker-fallback"),
+    ];
+    for (pitfall, remedy) in pairs {
+        let load = |name: &str| {
+            sim::scenario::load_file(&crate::common::repository_file(&format!(
+                "scenarios/{name}.json"
+            )))
+            .unwrap()
+        };
+        let bad = run(&load(pitfall), 1000, 7).downtime_minutes_per_year;
+        let good = run(&load(remedy), 1000, 7).downtime_minutes_per_year;
+        let se = (bad.std_error.powi(2) + good.std_error.powi(2)).sqrt();
+        assert!(
+            bad.mean - good.mean > 4.0 * se,
+            "{pitfall} {} vs {remedy} {} (se {se})",
+            bad.mean,
+            good.mean
+        );
+    }
+}
