@@ -12,12 +12,13 @@ mod failover;
 mod levels;
 mod plan;
 mod queue;
-mod state;
+pub mod state;
 mod trial;
 mod units;
 
 pub use plan::{DomainKind, Plan};
 pub use queue::EventQueue;
+pub use state::Level;
 pub use trial::{Observer, TrialOutcome, TrialRunner};
 
 /// Something that happens at an instant of a trial. `generation` fields cancel events made

@@ -86,6 +86,8 @@ pub struct RunAccumulator {
     /// Per (mode cause, recovery kind): outages ended that way, summed over trials.
     pub recoveries: Vec<u64>,
     pub events: u64,
+    /// The trial with the most lost service (the lowest number among equals) and that loss.
+    pub worst_trial: Option<(u64, f64)>,
 }
 
 impl RunAccumulator {
@@ -109,6 +111,7 @@ impl RunAccumulator {
             failovers: EventStats::new(),
             recoveries: vec![0; plan.causes.len() * Recovery::ALL.len()],
             events: 0,
+            worst_trial: None,
         }
     }
 
@@ -116,7 +119,8 @@ impl RunAccumulator {
         self.downtime_fraction.count()
     }
 
-    pub fn add(&mut self, outcome: &TrialOutcome) {
+    pub fn add(&mut self, trial: u64, outcome: &TrialOutcome) {
+        self.note_worst(Some((trial, outcome.lost)));
         let years = ticks_to_years(self.horizon);
         let fraction = outcome.lost;
         self.downtime_fraction.add(fraction);
@@ -158,7 +162,23 @@ impl RunAccumulator {
 
     /// Adds the results of later trials. Merging in trial order gives the same bits on
     /// every run.
+    fn note_worst(&mut self, candidate: Option<(u64, f64)>) {
+        let Some((trial, lost)) = candidate else {
+            return;
+        };
+        let better = match self.worst_trial {
+            None => true,
+            Some((best_trial, best_lost)) => {
+                lost > best_lost || (lost == best_lost && trial < best_trial)
+            }
+        };
+        if better {
+            self.worst_trial = Some((trial, lost));
+        }
+    }
+
     pub fn merge(&mut self, other: &RunAccumulator) {
+        self.note_worst(other.worst_trial);
         self.downtime_fraction.merge(&other.downtime_fraction);
         self.downtime_histogram.merge(&other.downtime_histogram);
         for (mine, theirs) in self
@@ -210,7 +230,7 @@ pub fn run_trials(plan: &Plan, first: u64, count: u64) -> RunAccumulator {
     let mut accumulator = RunAccumulator::new(plan);
     let mut runner = TrialRunner::new(plan);
     for trial in first..first + count {
-        accumulator.add(runner.run(trial));
+        accumulator.add(trial, runner.run(trial));
     }
     accumulator
 }

@@ -83,7 +83,7 @@ struct Recorder {
     events: Vec<Event>,
 }
 impl Observer for Recorder {
-    fn on_event(&mut self, time: Ticks, event: Event, _system_level: f64) {
+    fn on_event(&mut self, time: Ticks, event: Event, _trial: &TrialRunner) {
         self.times.push(time);
         self.events.push(event);
     }

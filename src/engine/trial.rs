@@ -52,7 +52,8 @@ pub struct TrialOutcome {
 /// Sees every event of a trial as it is applied (for traces and tests); the no-op
 /// implementation for `()` compiles away.
 pub trait Observer {
-    fn on_event(&mut self, _time: Ticks, _event: Event, _system_level: f64) {}
+    /// Called after each event is applied; `trial` shows the state it left.
+    fn on_event(&mut self, _time: Ticks, _event: Event, _trial: &TrialRunner) {}
 }
 impl Observer for () {}
 
@@ -161,7 +162,7 @@ impl<'p> TrialRunner<'p> {
                 Event::TrafficHour => self.traffic_hour(now),
             }
             self.settle(now);
-            observer.on_event(now, event, self.levels[self.plan.entry as usize].served);
+            observer.on_event(now, event, self);
         }
         self.close();
         &self.outcome
@@ -363,6 +364,20 @@ impl<'p> TrialRunner<'p> {
             }
         }
         self.schedule(now, HOUR, Event::TrafficHour);
+    }
+
+    /// Every component's current level, in scenario order.
+    pub fn levels(&self) -> &[Level] {
+        &self.levels
+    }
+
+    /// What the trial has measured so far (sums, not yet fractions, until it ends).
+    pub fn outcome(&self) -> &TrialOutcome {
+        &self.outcome
+    }
+
+    pub fn plan(&self) -> &Plan {
+        self.plan
     }
 
     /// Records that an outage of a unit in mode cause `cause` ended by `recovery`.

@@ -145,8 +145,16 @@ pub struct RunReport {
     /// Per failure mode: outages per year ended by repair, restart or replacement.
     pub recoveries: IndexMap<String, IndexMap<String, f64>>,
     pub components: IndexMap<String, ComponentReport>,
+    /// The worst trial: replay it with `sim trace FILE --trial N`.
+    pub worst_trial: WorstTrial,
     /// Simulated events over all trials.
     pub events: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorstTrial {
+    pub trial: u64,
+    pub downtime_minutes_per_year: f64,
 }
 
 /// A tier as text, e.g. 0.9999 -> "99.99%".
@@ -379,6 +387,13 @@ impl RunReport {
             downtime_causes: causes(plan, accumulator),
             recoveries: recoveries(plan, accumulator),
             components,
+            worst_trial: {
+                let (trial, lost) = accumulator.worst_trial.unwrap_or((0, 0.0));
+                WorstTrial {
+                    trial,
+                    downtime_minutes_per_year: lost * MINUTES_PER_YEAR,
+                }
+            },
             events: accumulator.events,
         }
     }

@@ -110,6 +110,13 @@ pub fn render(report: &RunReport) -> String {
         "  incidents/year    {:.3} +/- {:.3}   mean outage {}",
         incidents.mean, incidents.std_error, outage
     );
+    let _ = writeln!(
+        out,
+        "  worst trial       #{} with {} min/yr (replay: sim trace FILE --trial {})",
+        report.worst_trial.trial,
+        minutes(report.worst_trial.downtime_minutes_per_year),
+        report.worst_trial.trial
+    );
     let service = &report.service;
     if service.degraded_minutes_per_year.mean > 0.0 || service.fallback_fraction.mean > 0.0 {
         let _ = writeln!(

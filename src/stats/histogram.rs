@@ -49,6 +49,20 @@ impl LogHistogram {
         )
     }
 
+    /// Non-empty bins as (lower edge, upper edge, count); exact zeros as (0, 0, count).
+    pub fn bins(&self) -> Vec<(f64, f64, u64)> {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(bin, count)| match bin {
+                0 => (0.0, 0.0, *count),
+                1 => (0.0, self.upper_edge(1), *count),
+                _ => (self.upper_edge(bin - 1), self.upper_edge(bin), *count),
+            })
+            .collect()
+    }
+
     pub fn total(&self) -> u64 {
         self.total
     }

@@ -1,0 +1,236 @@
+//! Replaying one trial: its event log and the timeline of every component's service level.
+//!
+//! A trial depends only on (scenario, seed, trial number), so replaying trial N here shows
+//! exactly what the full run saw for it. Pure: the caller renders or prints the result.
+
+use serde::Serialize;
+
+use crate::engine::{Event, Observer, Plan, TrialOutcome, TrialRunner};
+use crate::time::{Ticks, TICKS_PER_SECOND};
+
+/// Something worth marking on a timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mark {
+    pub time: Ticks,
+    /// "failover" (drawn from `time - seconds` to `time`) or "data-loss".
+    pub kind: &'static str,
+    pub seconds: f64,
+}
+
+/// One line of the event log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogLine {
+    /// Seconds since the start of the trial.
+    pub t: f64,
+    /// The same instant as days and hh:mm:ss.
+    pub at: String,
+    pub event: &'static str,
+    /// What the event is about: a unit ("api/2"), zone, region, component or edge.
+    pub subject: String,
+    /// The failure mode, for a unit failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// The system's service level after the event.
+    pub system_level: f64,
+}
+
+/// A trial's history: level changes per component and for the system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub trial: u64,
+    pub horizon: Ticks,
+    pub components: Vec<String>,
+    /// Per component, (time, level) at the start and at every change.
+    pub levels: Vec<Vec<(Ticks, f64)>>,
+    /// The entry's level, (time, level) at the start and at every change.
+    pub system: Vec<(Ticks, f64)>,
+    pub marks: Vec<Mark>,
+    pub log: Vec<LogLine>,
+    pub outcome: TrialOutcome,
+}
+
+struct Recorder<'a> {
+    plan: &'a Plan,
+    names: Vec<String>,
+    timeline: Timeline,
+    failovers_seen: usize,
+    data_loss_seen: usize,
+}
+
+impl Observer for Recorder<'_> {
+    fn on_event(&mut self, time: Ticks, event: Event, trial: &TrialRunner) {
+        let levels = trial.levels();
+        let entry = self.plan.entry as usize;
+        let system_level = levels[entry].served;
+        let system_changed = self
+            .timeline
+            .system
+            .last()
+            .is_none_or(|(_, l)| *l != system_level);
+        for (series, level) in self.timeline.levels.iter_mut().zip(levels) {
+            if series.last().is_none_or(|(_, l)| *l != level.served) {
+                series.push((time, level.served));
+            }
+        }
+        if system_changed {
+            self.timeline.system.push((time, system_level));
+        }
+        let outcome = trial.outcome();
+        for seconds in &outcome.failover_durations[self.failovers_seen..] {
+            self.timeline.marks.push(Mark {
+                time,
+                kind: "failover",
+                seconds: *seconds,
+            });
+        }
+        self.failovers_seen = outcome.failover_durations.len();
+        for seconds in &outcome.data_loss[self.data_loss_seen..] {
+            self.timeline.marks.push(Mark {
+                time,
+                kind: "data-loss",
+                seconds: *seconds,
+            });
+        }
+        self.data_loss_seen = outcome.data_loss.len();
+        // Hourly demand steps are noise in a log unless they moved the system.
+        if matches!(event, Event::TrafficHour) && !system_changed {
+            return;
+        }
+        let (name, subject, mode) = self.describe(event);
+        self.timeline.log.push(LogLine {
+            t: time as f64 / TICKS_PER_SECOND,
+            at: clock(time),
+            event: name,
+            subject,
+            mode,
+            system_level,
+        });
+    }
+}
+
+impl Recorder<'_> {
+    fn unit_name(&self, unit: u32) -> String {
+        let unit_plan = &self.plan.units[unit as usize];
+        format!(
+            "{}/{}",
+            self.names[unit_plan.component as usize], unit_plan.index
+        )
+    }
+
+    fn edge_name(&self, edge: u32) -> String {
+        let edge_plan = &self.plan.edges[edge as usize];
+        format!(
+            "{} -> {}",
+            self.names[edge_plan.caller as usize], self.names[edge_plan.callee as usize]
+        )
+    }
+
+    fn describe(&self, event: Event) -> (&'static str, String, Option<String>) {
+        let plan = self.plan;
+        match event {
+            Event::UnitFails { unit, mode } => {
+                let cause = plan.unit_modes[mode as usize].cause as usize;
+                let mode_name = plan.causes[cause]
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                ("unit_fails", self.unit_name(unit), Some(mode_name))
+            }
+            Event::UnitRecovers { unit } => ("unit_recovers", self.unit_name(unit), None),
+            Event::DomainFails { domain } => (
+                "domain_fails",
+                plan.causes[plan.domains[domain as usize].cause as usize].clone(),
+                None,
+            ),
+            Event::DomainRecovers { domain } => (
+                "domain_recovers",
+                plan.causes[plan.domains[domain as usize].cause as usize].clone(),
+                None,
+            ),
+            Event::Rotation { unit, .. } => ("rotation", self.unit_name(unit), None),
+            Event::Failover { component, .. } => (
+                "failover_step",
+                self.names[component as usize].clone(),
+                None,
+            ),
+            Event::EdgeView { edge, .. } => ("retry_window", self.edge_name(edge), None),
+            Event::Breaker { edge, .. } => ("breaker", self.edge_name(edge), None),
+            Event::DnsCheck { edge, .. } => ("dns_check", self.edge_name(edge), None),
+            Event::DnsDrain { component, .. } => {
+                ("dns_drain", self.names[component as usize].clone(), None)
+            }
+            Event::TrafficHour => ("traffic_hour", String::new(), None),
+        }
+    }
+}
+
+/// `d` days and hh:mm:ss.mmm of a time.
+pub fn clock(time: Ticks) -> String {
+    let millis = time / 1000;
+    let (days, rest) = (millis / 86_400_000, millis % 86_400_000);
+    format!(
+        "{days}d {:02}:{:02}:{:02}.{:03}",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000
+    )
+}
+
+/// Replays trial `trial` of `plan` and records its timeline and event log.
+pub fn record(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
+    let mut recorder = Recorder {
+        plan,
+        names: component_names.to_vec(),
+        timeline: Timeline {
+            trial,
+            horizon: plan.horizon,
+            components: component_names.to_vec(),
+            levels: vec![vec![(0, 1.0)]; component_names.len()],
+            system: vec![(0, 1.0)],
+            marks: Vec::new(),
+            log: Vec::new(),
+            outcome: TrialOutcome::default(),
+        },
+        failovers_seen: 0,
+        data_loss_seen: 0,
+    };
+    let mut runner = TrialRunner::new(plan);
+    let outcome = runner.run_observed(trial, &mut recorder).clone();
+    recorder.timeline.outcome = outcome;
+    recorder.timeline
+}
+
+/// The lowest-numbered trial whose lost service is within 1.2% (two histogram bins) of
+/// `median` (both zero counts as equal), or the closest of the first `limit` trials.
+pub fn typical_trial(plan: &Plan, median: f64, limit: u64) -> u64 {
+    let mut runner = TrialRunner::new(plan);
+    let mut best = (f64::INFINITY, 0);
+    for trial in 0..limit.max(1) {
+        let lost = runner.run(trial).lost;
+        let distance = if median == 0.0 {
+            lost
+        } else {
+            (lost / median - 1.0).abs()
+        };
+        if (median == 0.0 && lost == 0.0) || (median > 0.0 && distance <= 0.012) {
+            return trial;
+        }
+        if distance < best.0 {
+            best = (distance, trial);
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock;
+
+    #[test]
+    fn clock_shows_days_and_time() {
+        assert_eq!(clock(0), "0d 00:00:00.000");
+        assert_eq!(clock(90_061_001_000), "1d 01:01:01.001");
+    }
+}
