@@ -1,18 +1,25 @@
-//! The command line: what the user typed (clap), resolved into a `RunConfig`, and the glue
-//! that runs it and renders the result. The engine never sees clap.
+//! The command line: what the user typed (clap), resolved into checked scenarios and
+//! options, and the glue that runs them and renders the results. The engine never sees
+//! clap; each subcommand lives in its own module under `cli/`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::Plan;
-use crate::montecarlo::{self, RunAccumulator};
 use crate::output::write_atomic;
-use crate::report::{self, RunReport};
 use crate::scenario::{self, Scenario, ScenarioError};
+
+mod charts_pending;
+mod check;
+mod compare;
+mod progress;
+mod report;
+mod run;
+mod sweep;
+mod trace;
+
+pub use run::{simulate, RunArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,12 +28,14 @@ use crate::scenario::{self, Scenario, ScenarioError};
     max_term_width = 100,
     about = "How available will this high-availability design be? A deterministic Monte Carlo simulator.",
     long_about = "sim simulates an architecture described in a JSON scenario file (load balancers, \
-replicas, databases, zones, regions, their failure and repair distributions) over many \
-independent trials and reports availability with confidence intervals, downtime per year and \
-its spread, the SLA tier met, and incidents.\n\nThe same scenario, seed and trial count give \
-byte-identical output whatever the number of threads.\n\nExit status: 0 success, 2 bad input \
-(the message names the file and JSON path), 1 any other failure.",
-    after_help = "Examples:\n  sim run scenarios/active-passive.json\n  sim run scenarios/active-passive.json --trials 100000 --format json --output result.json\n  sim validate scenarios/*.json\n\nThe scenario format is documented in docs/scenario-format.md."
+replicas, databases, zones, regions, their failure and repair distributions, and the HA \
+mechanisms between a failure and full recovery) over many independent trials and reports \
+availability with confidence intervals, downtime per year and its spread, the SLA tier met, \
+incidents, failovers, data loss and where the downtime comes from.\n\nThe same scenario, seed \
+and trial count give byte-identical output whatever the number of threads.\n\nExit status: 0 \
+success, 1 a check failed (sim check) or another failure, 2 bad input (the message names the \
+file and JSON path).",
+    after_help = "Examples:\n  sim run scenarios/active-passive.json\n  sim run scenarios/active-passive.json --format json --output baseline.json\n  sim compare scenarios/pitfall-single-lb.json scenarios/remedy-redundant-lb.json --format markdown\n  sim check scenarios/active-passive.json --baseline baseline.json --junit check.xml\n  sim sweep scenarios/active-passive.json --set components.api.replicas=2,3,4\n  sim report scenarios/*.json -o reports\n  sim trace scenarios/active-passive.json --trial 17 --svg trial-17.svg\n\nThe scenario format is documented in docs/scenario-format.md and docs/model.md."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -43,6 +52,16 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compare scenarios on common random numbers, with paired confidence intervals.
+    Compare(compare::CompareArgs),
+    /// The CI gate: hold a run to the scenario's SLOs and/or a baseline report.
+    Check(check::CheckArgs),
+    /// Run variants of a scenario over a parameter, or rank every parameter (--tornado).
+    Sweep(sweep::SweepArgs),
+    /// Write SVG charts, index.html and summary.md for scenarios.
+    Report(report::ReportArgs),
+    /// Replay one trial: its event log (JSON lines) and timeline SVG.
+    Trace(trace::TraceArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,12 +70,13 @@ pub enum Format {
     Table,
     /// Pretty-printed JSON with a stable key order.
     Json,
+    /// A Markdown table for a pull request or design document (compare, sweep).
+    Markdown,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// The scenario file (JSON).
-    pub file: PathBuf,
+/// Options every simulating command shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimOptions {
     /// Number of trials (overrides simulation.trials).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub trials: Option<u64>,
@@ -66,25 +86,43 @@ pub struct RunArgs {
     /// Worker threads; the result does not depend on it. Default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Also write the JSON report to this file (atomically: a temporary file, then rename).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
     /// No progress indication on standard error.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
-/// A run, resolved: the checked scenario with overrides applied and how to present it.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    pub scenario: Scenario,
-    pub threads: Option<usize>,
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub progress: bool,
+impl SimOptions {
+    /// Loads a scenario and applies --trials and --seed.
+    pub fn load(&self, file: &Path) -> Result<Scenario, CliError> {
+        let mut scenario = scenario::load_file(file)?;
+        self.apply(&mut scenario);
+        Ok(scenario)
+    }
+
+    pub fn apply(&self, scenario: &mut Scenario) {
+        if let Some(trials) = self.trials {
+            scenario.simulation.trials = trials;
+        }
+        if let Some(seed) = self.seed {
+            scenario.simulation.seed = seed;
+        }
+    }
+
+    pub fn progress(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+
+    /// Runs `work` on a pool of --threads threads.
+    pub fn install<T: Send>(&self, work: impl FnOnce() -> T + Send) -> Result<T, CliError> {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(threads) = self.threads {
+            builder = builder.num_threads(threads as usize);
+        }
+        let pool = builder
+            .build()
+            .map_err(|e| CliError::Threads(e.to_string()))?;
+        Ok(pool.install(work))
+    }
 }
 
 /// Why a command failed; decides the exit status.
@@ -92,6 +130,9 @@ pub struct RunConfig {
 pub enum CliError {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
+    /// Bad input that is not a scenario file (a baseline, a --set path, ...).
+    #[error("{0}")]
+    Input(String),
     #[error("cannot write {path}: {source}")]
     Output {
         path: String,
@@ -99,118 +140,33 @@ pub enum CliError {
     },
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    /// `sim check` found a missed objective or a regression (already printed).
+    #[error("{0}")]
+    CheckFailed(String),
 }
 
 impl CliError {
     /// 2 for bad input, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Scenario(_) => 2,
-            CliError::Output { .. } | CliError::Threads(_) => 1,
+            CliError::Scenario(_) | CliError::Input(_) => 2,
+            CliError::Output { .. } | CliError::Threads(_) | CliError::CheckFailed(_) => 1,
         }
     }
 }
 
-impl RunArgs {
-    pub fn resolve(&self) -> Result<RunConfig, CliError> {
-        let mut scenario = scenario::load_file(&self.file)?;
-        if let Some(trials) = self.trials {
-            scenario.simulation.trials = trials;
-        }
-        if let Some(seed) = self.seed {
-            scenario.simulation.seed = seed;
-        }
-        Ok(RunConfig {
-            scenario,
-            threads: self.threads.map(|t| t as usize),
-            format: self.format,
-            output: self.output.clone(),
-            progress: !self.quiet && std::io::stderr().is_terminal(),
-        })
-    }
-}
-
-/// Runs the simulation of a resolved configuration on a pool of `threads` threads.
-pub fn simulate(config: &RunConfig) -> Result<RunReport, CliError> {
-    let scenario = &config.scenario;
-    let plan = Plan::new(scenario);
-    let trials = scenario.simulation.trials;
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = config.threads {
-        builder = builder.num_threads(threads);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| CliError::Threads(e.to_string()))?;
-    let accumulator = with_progress(config.progress, trials, |progress| {
-        pool.install(|| montecarlo::run(&plan, trials, progress))
-    });
-    Ok(RunReport::new(scenario, &plan, &accumulator))
-}
-
-/// Runs `work`, showing a progress bar on standard error if it lasts over a second.
-/// Progress is display only: it reads a counter and cannot change the result.
-fn with_progress(
-    enabled: bool,
-    trials: u64,
-    work: impl FnOnce(&(dyn Fn(u64) + Sync)) -> RunAccumulator,
-) -> RunAccumulator {
-    let done = AtomicU64::new(0);
-    let finished = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        if enabled {
-            scope.spawn(|| {
-                let started = std::time::Instant::now();
-                while started.elapsed() < Duration::from_secs(1) {
-                    if finished.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                let bar = indicatif::ProgressBar::with_draw_target(
-                    Some(trials),
-                    indicatif::ProgressDrawTarget::stderr(),
-                );
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{spinner} {bar:40} {pos}/{len} trials ({percent}%)  elapsed {elapsed}, eta {eta}",
-                    )
-                    .expect("a valid template"),
-                );
-                while !finished.load(Ordering::Relaxed) {
-                    bar.set_position(done.load(Ordering::Relaxed));
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                bar.finish_and_clear();
-            });
-        }
-        let result = work(&|n| {
-            done.fetch_max(n, Ordering::Relaxed);
-        });
-        finished.store(true, Ordering::Relaxed);
-        result
+/// Writes a file atomically, naming it in the error.
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), CliError> {
+    write_atomic(path, contents).map_err(|source| CliError::Output {
+        path: path.display().to_string(),
+        source,
     })
 }
 
 /// Executes a parsed command line, printing results to standard output.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run(args) => {
-            let config = args.resolve()?;
-            let report = simulate(&config)?;
-            let json = report::to_json(&report);
-            if let Some(path) = &config.output {
-                write_atomic(path, json.as_bytes()).map_err(|source| CliError::Output {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-            }
-            match config.format {
-                Format::Table => print!("{}", report::table::render(&report)),
-                Format::Json => print!("{json}"),
-            }
-            Ok(())
-        }
+        Command::Run(args) => run::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;
@@ -226,5 +182,10 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Compare(args) => compare::execute(&args),
+        Command::Check(args) => check::execute(&args),
+        Command::Sweep(args) => sweep::execute(&args),
+        Command::Report(args) => report::execute(&args),
+        Command::Trace(args) => trace::execute(&args),
     }
 }

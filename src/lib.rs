@@ -12,7 +12,9 @@
 //! - **Purity**: `engine`, `montecarlo` and `stats` do no I/O, read no clock and cannot fail;
 //!   every input error is caught by `scenario` with its JSON path.
 
+pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod montecarlo;
 pub mod output;
@@ -20,5 +22,6 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod trace;

@@ -1,6 +1,8 @@
 //! Results at the edge: the serializable run report and its renderings (table, JSON).
 //! Renderers return strings; only `output` writes files.
 
+pub mod charts;
+pub mod markdown;
 pub mod summary;
 pub mod table;
 

@@ -11,3 +11,4 @@ mod fuzz;
 mod mechanisms;
 mod reference;
 mod snapshots;
+mod workflow;

@@ -220,6 +220,7 @@ impl Checker<'_> {
             components,
             entry,
             traffic: self.traffic(raw.traffic.as_ref())?,
+            slo: self.slo(raw.slo.as_ref())?,
         })
     }
 

@@ -8,7 +8,7 @@ use super::checker::Checker;
 use super::error::ScenarioError;
 use super::mechanisms::*;
 use super::model::Component;
-use super::raw::{RawComponent, RawDependency, RawScenario, RawTraffic};
+use super::raw::{RawComponent, RawDependency, RawScenario, RawSlo, RawTraffic};
 use crate::time::Ticks;
 
 const SECOND: Ticks = 1_000_000;
@@ -166,6 +166,40 @@ impl Checker<'_> {
             breaker,
             retries,
         })
+    }
+
+    pub(super) fn slo(&self, raw: Option<&RawSlo>) -> Result<Option<Slo>, ScenarioError> {
+        let Some(raw) = raw else { return Ok(None) };
+        let slo = Slo {
+            availability: raw
+                .availability
+                .map(|v| self.number_in("slo.availability", v, 0.0, 1.0, true))
+                .transpose()?,
+            confidence: raw.confidence.map_or(Ok(0.95), |v| {
+                self.number_in("slo.confidence", v, 0.5, 0.999_999, false)
+            })?,
+            max_downtime_minutes_per_year: raw
+                .max_downtime_minutes_per_year
+                .map(|v| {
+                    self.number_in(
+                        "slo.max_downtime_minutes_per_year",
+                        v,
+                        0.0,
+                        525_600.0,
+                        false,
+                    )
+                })
+                .transpose()?,
+            max_data_loss_events_per_year: raw
+                .max_data_loss_events_per_year
+                .map(|v| self.number_in("slo.max_data_loss_events_per_year", v, 0.0, 1e9, false))
+                .transpose()?,
+            max_rpo_p99_seconds: raw
+                .max_rpo_p99_seconds
+                .map(|v| self.number_in("slo.max_rpo_p99_seconds", v, 0.0, 1e12, false))
+                .transpose()?,
+        };
+        Ok(Some(slo))
     }
 
     pub(super) fn traffic(

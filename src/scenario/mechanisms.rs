@@ -187,6 +187,19 @@ pub struct DnsFailover {
     pub stale_extra: Option<Distribution>,
 }
 
+/// Service level objectives that `sim check` holds a run to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    /// Availability target: met when the one-sided lower bound at `confidence` reaches it.
+    pub availability: Option<f64>,
+    pub confidence: f64,
+    /// Met when the one-sided upper bound at `confidence` stays at or below it.
+    pub max_downtime_minutes_per_year: Option<f64>,
+    pub max_data_loss_events_per_year: Option<f64>,
+    /// Met when the 99th percentile of the lost write window stays at or below it.
+    pub max_rpo_p99_seconds: Option<f64>,
+}
+
 /// Demand over the day, as a multiple of the peak rate for each hour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Traffic {

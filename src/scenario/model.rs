@@ -20,6 +20,7 @@ pub struct Scenario {
     pub entry: usize,
     /// Demand over time; `None`: constant, and capacity plays no part.
     pub traffic: Option<Traffic>,
+    pub slo: Option<Slo>,
 }
 
 /// How to simulate: horizon, number of trials and master seed.

@@ -71,6 +71,17 @@ pub struct RawScenario {
     pub components: UniqueMap<RawComponent>,
     pub entry: Option<String>,
     pub traffic: Option<RawTraffic>,
+    pub slo: Option<RawSlo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub availability: Option<f64>,
+    pub confidence: Option<f64>,
+    pub max_downtime_minutes_per_year: Option<f64>,
+    pub max_data_loss_events_per_year: Option<f64>,
+    pub max_rpo_p99_seconds: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

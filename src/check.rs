@@ -1,0 +1,252 @@
+//! The CI gate: a run held to the SLOs written in its scenario and/or to a baseline report
+//! written earlier by `sim run --output`. Pure: results become text, exit codes and JUnit
+//! XML at the edge.
+
+use serde::Serialize;
+
+use crate::report::RunReport;
+use crate::scenario::Slo;
+use crate::stats::normal_quantile;
+
+/// One check and its verdict.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckResult {
+    pub name: String,
+    pub passed: bool,
+    /// What was measured against what, and by how much it passed or failed.
+    pub message: String,
+}
+
+/// The numbers of a baseline report that the gate compares with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    pub scenario: String,
+    pub availability: f64,
+    pub std_error: f64,
+}
+
+/// Reads the baseline from a `sim run --format json` / `--output` report.
+pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a sim JSON report: {e}"))?;
+    let number = |path: &[&str]| {
+        path.iter()
+            .try_fold(&value, |v, key| v.get(key))
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| {
+                format!(
+                    "missing number at {}; expected a report written by `sim run --output`",
+                    path.join(".")
+                )
+            })
+    };
+    Ok(Baseline {
+        scenario: value
+            .get("scenario")
+            .and_then(|s| s.as_str())
+            .unwrap_or("")
+            .to_string(),
+        availability: number(&["availability", "mean"])?,
+        std_error: number(&["availability", "std_error"])?,
+    })
+}
+
+fn percent(value: f64) -> String {
+    crate::report::table::percent(value)
+}
+
+/// Holds `report` to `slo`; every stated objective gives one result.
+pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
+    let z = normal_quantile(slo.confidence);
+    let confidence = format!("{:.0}%", slo.confidence * 100.0);
+    let mut results = Vec::new();
+    if let Some(target) = slo.availability {
+        let a = &report.availability;
+        let bound = a.mean - z * a.std_error;
+        let bound = if a.no_downtime_observed {
+            a.ci95[0]
+        } else {
+            bound
+        };
+        results.push(CheckResult {
+            name: "slo.availability".into(),
+            passed: bound >= target,
+            message: format!(
+                "availability {} (lower {confidence} bound {}) against target {}: {}",
+                percent(a.mean),
+                percent(bound),
+                percent(target),
+                margin_minutes(bound, target)
+            ),
+        });
+    }
+    if let Some(limit) = slo.max_downtime_minutes_per_year {
+        let d = &report.downtime_minutes_per_year;
+        let bound = d.mean + z * d.std_error;
+        results.push(CheckResult {
+            name: "slo.max_downtime_minutes_per_year".into(),
+            passed: bound <= limit,
+            message: format!(
+                "downtime {:.2} min/yr (upper {confidence} bound {:.2}) against at most {limit}: {}",
+                d.mean,
+                bound,
+                over_or_under(bound - limit, "min/yr")
+            ),
+        });
+    }
+    if let Some(limit) = slo.max_data_loss_events_per_year {
+        let (mean, se) = report.data_loss.as_ref().map_or((0.0, 0.0), |d| {
+            (d.events_per_year.mean, d.events_per_year.std_error)
+        });
+        let bound = mean + z * se;
+        results.push(CheckResult {
+            name: "slo.max_data_loss_events_per_year".into(),
+            passed: bound <= limit,
+            message: format!(
+                "data-loss events {mean:.3}/yr (upper {confidence} bound {bound:.3}) against at most {limit}: {}",
+                over_or_under(bound - limit, "events/yr")
+            ),
+        });
+    }
+    if let Some(limit) = slo.max_rpo_p99_seconds {
+        let p99 = report
+            .data_loss
+            .as_ref()
+            .and_then(|d| d.rpo_seconds.as_ref())
+            .map_or(0.0, |r| r.p99);
+        results.push(CheckResult {
+            name: "slo.max_rpo_p99_seconds".into(),
+            passed: p99 <= limit,
+            message: format!(
+                "lost write window p99 {p99:.3} s against at most {limit} s: {}",
+                over_or_under(p99 - limit, "s")
+            ),
+        });
+    }
+    results
+}
+
+fn margin_minutes(bound: f64, target: f64) -> String {
+    over_or_under(
+        (target - bound) * crate::time::MINUTES_PER_YEAR,
+        "min/yr of downtime",
+    )
+}
+
+fn over_or_under(excess: f64, unit: &str) -> String {
+    if excess > 0.0 {
+        format!("missed by {excess:.3} {unit}")
+    } else {
+        format!("met with {:.3} {unit} to spare", -excess)
+    }
+}
+
+/// Worse than the baseline beyond noise: a one-sided z-test at 95% on the two independent
+/// estimates, z = (baseline - current) / sqrt(se_b^2 + se_c^2) > 1.645, and a drop larger
+/// than `tolerance` (availability, e.g. 0.00001 for a thousandth of a percent).
+pub fn check_baseline(baseline: &Baseline, report: &RunReport, tolerance: f64) -> CheckResult {
+    let a = &report.availability;
+    let drop = baseline.availability - a.mean;
+    let noise = baseline.std_error.hypot(a.std_error);
+    let z = if noise > 0.0 {
+        drop / noise
+    } else if drop > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    };
+    let critical = normal_quantile(0.95);
+    let worse = z > critical && drop > tolerance;
+    CheckResult {
+        name: "baseline.availability".into(),
+        passed: !worse,
+        message: format!(
+            "availability {} against baseline {} ({}): change {:+.3} min/yr of downtime, z = {:.2} (fails above {:.3} with a drop above tolerance {})",
+            percent(a.mean),
+            percent(baseline.availability),
+            baseline.scenario,
+            drop * crate::time::MINUTES_PER_YEAR,
+            z,
+            critical,
+            tolerance
+        ),
+    }
+}
+
+/// JUnit XML for CI systems: one test case per check.
+pub fn junit(suite: &str, results: &[CheckResult]) -> String {
+    let failures = results.iter().filter(|r| !r.passed).count();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
+        escape(suite),
+        results.len(),
+        failures
+    );
+    for result in results {
+        xml.push_str(&format!(
+            "    <testcase classname=\"sim.check\" name=\"{}\"",
+            escape(&result.name)
+        ));
+        if result.passed {
+            xml.push_str(&format!(
+                ">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                escape(&result.message)
+            ));
+        } else {
+            xml.push_str(&format!(
+                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                escape(&result.message),
+                escape(&result.message)
+            ));
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junit_lists_passes_and_failures() {
+        let xml = junit(
+            "s<1>",
+            &[
+                CheckResult {
+                    name: "a".into(),
+                    passed: true,
+                    message: "ok & fine".into(),
+                },
+                CheckResult {
+                    name: "b".into(),
+                    passed: false,
+                    message: "bad".into(),
+                },
+            ],
+        );
+        assert!(xml.contains("tests=\"2\" failures=\"1\""));
+        assert!(xml.contains("s&lt;1&gt;") && xml.contains("ok &amp; fine"));
+        assert!(xml.contains("<failure message=\"bad\">"));
+    }
+
+    #[test]
+    fn baselines_parse_or_say_why() {
+        let b = parse_baseline(
+            r#"{"scenario": "x", "availability": {"mean": 0.999, "std_error": 0.0001}}"#,
+        )
+        .unwrap();
+        assert_eq!((b.availability, b.std_error), (0.999, 0.0001));
+        assert!(parse_baseline("{}")
+            .unwrap_err()
+            .contains("availability.mean"));
+        assert!(parse_baseline("nope").is_err());
+    }
+}

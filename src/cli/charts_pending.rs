@@ -1,0 +1,14 @@
+//! Temporary stand-ins while src/report/charts.rs is being written (removed when it lands).
+#![allow(dead_code)]
+pub fn comparison_chart(_: &str, _: &[(String, f64, [f64; 2])]) -> String {
+    String::new()
+}
+pub fn sweep_chart(_: &str, _: &str, _: &[(String, f64, [f64; 2])]) -> String {
+    String::new()
+}
+pub fn tornado_chart(_: &str, _: f64, _: &[(String, f64, f64)], _: f64) -> String {
+    String::new()
+}
+pub fn timeline_chart(_: &str, _: &crate::trace::Timeline) -> String {
+    String::new()
+}

@@ -1,0 +1,148 @@
+//! `sim compare`: several scenarios on common random numbers, with paired intervals.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use super::charts_pending as charts;
+use super::progress::with_progress;
+use super::{write_file, CliError, Format, SimOptions};
+use crate::compare::{compare, Comparison};
+use crate::report::{markdown, table::percent};
+use crate::scenario::Scenario;
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files; each is compared with the first.
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: SimOptions,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the comparison as JSON to this file.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Also write a comparison chart (SVG) to this file.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+}
+
+/// Loads scenarios for a paired run: all take the first one's seed and trial count (or the
+/// options'), and must share its horizon.
+pub fn load_paired(files: &[PathBuf], options: &SimOptions) -> Result<Vec<Scenario>, CliError> {
+    let mut scenarios = files
+        .iter()
+        .map(|file| options.load(file))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = scenarios[0].simulation;
+    for (scenario, file) in scenarios.iter_mut().zip(files).skip(1) {
+        if scenario.simulation.horizon != first.horizon {
+            return Err(CliError::Input(format!(
+                "{}: simulation.horizon differs from {}'s; compared scenarios must share the horizon",
+                file.display(),
+                files[0].display()
+            )));
+        }
+        scenario.simulation.seed = first.seed;
+        scenario.simulation.trials = first.trials;
+    }
+    Ok(scenarios)
+}
+
+pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Comparison, CliError> {
+    let trials = scenarios[0].simulation.trials;
+    with_progress(options.progress(), trials, |progress| {
+        options.install(|| compare(scenarios, progress))
+    })
+}
+
+pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
+    let scenarios = load_paired(&args.files, &args.options)?;
+    let comparison = run_paired(&scenarios, &args.options)?;
+    let json = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&comparison).expect("serializes")
+    );
+    if let Some(path) = &args.output {
+        write_file(path, json.as_bytes())?;
+    }
+    if let Some(path) = &args.svg {
+        write_file(path, comparison_svg(&comparison).as_bytes())?;
+    }
+    match args.format {
+        Format::Table => print!("{}", render(&comparison)),
+        Format::Json => print!("{json}"),
+        Format::Markdown => print!("{}", markdown::comparison_table(&comparison)),
+    }
+    Ok(())
+}
+
+pub fn comparison_svg(comparison: &Comparison) -> String {
+    let rows: Vec<(String, f64, [f64; 2])> = comparison
+        .reports
+        .iter()
+        .map(|r| {
+            (
+                r.scenario.clone(),
+                r.downtime_minutes_per_year.mean,
+                r.downtime_minutes_per_year.ci95,
+            )
+        })
+        .collect();
+    charts::comparison_chart("Downtime per year, each scenario (95% CI)", &rows)
+}
+
+/// The comparison as an aligned table for a terminal.
+pub fn render(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let width = comparison
+        .reports
+        .iter()
+        .map(|r| r.scenario.len())
+        .max()
+        .unwrap_or(0)
+        .max("scenario".len());
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>13}  {:>10}  {:>10}  {:>9}  vs first: downtime min/yr (paired 95% CI)",
+        "scenario", "availability", "min/yr", "loss/yr", "tier"
+    );
+    for (i, report) in comparison.reports.iter().enumerate() {
+        let loss = report.data_loss.as_ref().map_or("-".to_string(), |l| {
+            format!("{:.3}", l.events_per_year.mean)
+        });
+        let difference = match i.checked_sub(1).map(|j| &comparison.differences[j]) {
+            None => "baseline".to_string(),
+            Some(d) => {
+                let t = &d.downtime_minutes_per_year;
+                format!(
+                    "{:+.2} [{:+.2}, {:+.2}]  unpaired +/- {:.2}, paired +/- {:.2}{}",
+                    t.mean,
+                    t.ci95[0],
+                    t.ci95[1],
+                    t.unpaired_std_error,
+                    t.std_error,
+                    t.narrowing
+                        .map_or(String::new(), |n| format!(" ({n:.1}x narrower)"))
+                )
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>13}  {:>10.2}  {:>10}  {:>9}  {}",
+            report.scenario,
+            percent(report.availability.mean),
+            report.downtime_minutes_per_year.mean,
+            loss,
+            report.tier.clone().unwrap_or_else(|| "<99%".into()),
+            difference
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} trials each, seed {}, common random numbers.",
+        comparison.trials, comparison.seed
+    );
+    out
+}

@@ -1,0 +1,49 @@
+//! `sim run`: one scenario, a table or JSON, optionally saved as JSON.
+
+use std::path::PathBuf;
+
+use super::progress::with_progress;
+use super::{write_file, CliError, Format, SimOptions};
+use crate::engine::Plan;
+use crate::montecarlo;
+use crate::report::{self, RunReport};
+use crate::scenario::Scenario;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (JSON).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub options: SimOptions,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the JSON report to this file (atomically: a temporary file, then rename).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Simulates a checked scenario with the options' threads and progress.
+pub fn simulate(scenario: &Scenario, options: &SimOptions) -> Result<RunReport, CliError> {
+    let plan = Plan::new(scenario);
+    let trials = scenario.simulation.trials;
+    let accumulator = with_progress(options.progress(), trials, |progress| {
+        options.install(|| montecarlo::run(&plan, trials, progress))
+    })?;
+    Ok(RunReport::new(scenario, &plan, &accumulator))
+}
+
+pub fn execute(args: &RunArgs) -> Result<(), CliError> {
+    let scenario = args.options.load(&args.file)?;
+    let report = simulate(&scenario, &args.options)?;
+    let json = report::to_json(&report);
+    if let Some(path) = &args.output {
+        write_file(path, json.as_bytes())?;
+    }
+    match args.format {
+        Format::Table => print!("{}", report::table::render(&report)),
+        Format::Json => print!("{json}"),
+        Format::Markdown => print!("{}", report::markdown::run_summary(&report)),
+    }
+    Ok(())
+}

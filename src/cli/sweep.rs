@@ -1,0 +1,381 @@
+//! `sim sweep`: variants of one scenario over a parameter (`--set PATH=V1,V2,...`), or every
+//! numeric parameter scaled down and up by a factor (`--tornado`), all on common random
+//! numbers.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::charts_pending as charts;
+use super::compare::run_paired;
+use super::{write_file, CliError, Format, SimOptions};
+use crate::compare::Comparison;
+use crate::report::table::percent;
+use crate::scenario::{self, Scenario};
+use crate::sweep::{numeric_parameters, parse_set, scaled, set};
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// PATH=V1,V2,...: a JSON path into the scenario and the values to try, e.g.
+    /// components.api.replicas=2,3,4 or components.dns.dns.ttl=60s,300s,3600s.
+    #[arg(long, required_unless_present = "tornado", conflicts_with = "tornado")]
+    pub set: Option<String>,
+    /// Vary every numeric parameter (durations and rates) by --factor down and up, and rank
+    /// them by their effect on downtime.
+    #[arg(long)]
+    pub tornado: bool,
+    /// The tornado's variation: each parameter is divided and multiplied by it.
+    #[arg(long, default_value_t = 2.0)]
+    pub factor: f64,
+    #[command(flatten)]
+    pub options: SimOptions,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the results as JSON to this file.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Also write the chart (SVG) to this file.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+}
+
+/// One variant's result.
+#[derive(Debug, Clone, Serialize)]
+struct Point {
+    label: String,
+    availability: f64,
+    availability_ci95: [f64; 2],
+    downtime_minutes_per_year: f64,
+    downtime_ci95: [f64; 2],
+    /// Against the first variant, from paired trials.
+    downtime_change: f64,
+    downtime_change_ci95: [f64; 2],
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TornadoRow {
+    parameter: String,
+    low_value: Value,
+    high_value: Value,
+    downtime_at_low: f64,
+    downtime_at_high: f64,
+    /// |high - low| in minutes per year.
+    effect: f64,
+}
+
+fn variant(
+    document: &Value,
+    path: &str,
+    value: Value,
+    file: &str,
+    label: &str,
+    options: &SimOptions,
+) -> Result<Scenario, CliError> {
+    let mut copy = document.clone();
+    set(&mut copy, path, value).map_err(|e| CliError::Input(format!("{file}: {e}")))?;
+    let mut scenario =
+        scenario::load_str(&copy.to_string(), &format!("{file} with {path}={label}"))?;
+    options.apply(&mut scenario);
+    Ok(scenario)
+}
+
+fn points(comparison: &Comparison, labels: &[String]) -> Vec<Point> {
+    comparison
+        .reports
+        .iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (report, label))| {
+            let change = i
+                .checked_sub(1)
+                .map(|j| &comparison.differences[j].downtime_minutes_per_year);
+            Point {
+                label: label.clone(),
+                availability: report.availability.mean,
+                availability_ci95: report.availability.ci95,
+                downtime_minutes_per_year: report.downtime_minutes_per_year.mean,
+                downtime_ci95: report.downtime_minutes_per_year.ci95,
+                downtime_change: change.map_or(0.0, |c| c.mean),
+                downtime_change_ci95: change.map_or([0.0, 0.0], |c| c.ci95),
+            }
+        })
+        .collect()
+}
+
+pub fn execute(args: &SweepArgs) -> Result<(), CliError> {
+    let file = args.file.display().to_string();
+    // Loading the file first gives its own errors (with JSON paths) before any variant's.
+    let base = args.options.load(&args.file)?;
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| CliError::Input(format!("{file}: cannot read the file: {e}")))?;
+    let document: Value =
+        serde_json::from_str(&text).map_err(|e| CliError::Input(format!("{file}: {e}")))?;
+    if args.tornado {
+        return tornado(args, &file, base, &document);
+    }
+    let argument = parse_set(args.set.as_deref().unwrap_or_default())
+        .map_err(|e| CliError::Input(format!("--set {e}")))?;
+    let scenarios = argument
+        .values
+        .iter()
+        .zip(&argument.labels)
+        .map(|(value, label)| {
+            variant(
+                &document,
+                &argument.path,
+                value.clone(),
+                &file,
+                label,
+                &args.options,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let scenarios = align(scenarios, &base);
+    let comparison = run_paired(&scenarios, &args.options)?;
+    let points = points(&comparison, &argument.labels);
+    let json = serde_json::json!({ "scenario": base.name, "parameter": argument.path, "seed": comparison.seed, "trials": comparison.trials, "points": points });
+    let json = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&json).expect("serializes")
+    );
+    if let Some(path) = &args.output {
+        write_file(path, json.as_bytes())?;
+    }
+    if let Some(path) = &args.svg {
+        let chart_points: Vec<(String, f64, [f64; 2])> = points
+            .iter()
+            .map(|p| {
+                (
+                    p.label.clone(),
+                    p.downtime_minutes_per_year,
+                    p.downtime_ci95,
+                )
+            })
+            .collect();
+        let title = format!("{}: downtime per year against {}", base.name, argument.path);
+        write_file(
+            path,
+            charts::sweep_chart(&title, &argument.path, &chart_points).as_bytes(),
+        )?;
+    }
+    let mut out = String::new();
+    match args.format {
+        Format::Json => out = json,
+        Format::Table | Format::Markdown => {
+            let markdown = args.format == Format::Markdown;
+            let width = points
+                .iter()
+                .map(|p| p.label.len())
+                .max()
+                .unwrap_or(0)
+                .max(argument.path.len());
+            let _ = writeln!(
+                out,
+                "{}",
+                row(
+                    markdown,
+                    width,
+                    &[
+                        &argument.path,
+                        "availability (95% CI)",
+                        "downtime min/yr (95% CI)",
+                        "vs first (paired 95% CI)"
+                    ]
+                )
+            );
+            if markdown {
+                let _ = writeln!(out, "| --- | --- | --- | --- |");
+            }
+            for p in &points {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    row(
+                        markdown,
+                        width,
+                        &[
+                            &p.label,
+                            &format!(
+                                "{} ({} to {})",
+                                percent(p.availability),
+                                percent(p.availability_ci95[0]),
+                                percent(p.availability_ci95[1])
+                            ),
+                            &format!(
+                                "{:.2} ({:.2} to {:.2})",
+                                p.downtime_minutes_per_year, p.downtime_ci95[0], p.downtime_ci95[1]
+                            ),
+                            &format!(
+                                "{:+.2} ({:+.2} to {:+.2})",
+                                p.downtime_change,
+                                p.downtime_change_ci95[0],
+                                p.downtime_change_ci95[1]
+                            ),
+                        ]
+                    )
+                );
+            }
+            let _ = writeln!(
+                out,
+                "\n{} trials per value, seed {}, common random numbers.",
+                comparison.trials, comparison.seed
+            );
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// Every variant runs with the base's seed and trial count, so the trials pair up.
+fn align(mut scenarios: Vec<Scenario>, base: &Scenario) -> Vec<Scenario> {
+    for scenario in &mut scenarios {
+        scenario.simulation.seed = base.simulation.seed;
+        scenario.simulation.trials = base.simulation.trials;
+    }
+    scenarios
+}
+
+fn row(markdown: bool, width: usize, cells: &[&str]) -> String {
+    if markdown {
+        format!("| {} |", cells.join(" | "))
+    } else {
+        format!(
+            "{:<width$}  {:<40} {:<30} {}",
+            cells[0], cells[1], cells[2], cells[3]
+        )
+    }
+}
+
+fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Result<(), CliError> {
+    if !(args.factor > 1.0 && args.factor.is_finite()) {
+        return Err(CliError::Input(format!(
+            "--factor {}: expected a number above 1",
+            args.factor
+        )));
+    }
+    let mut scenarios = vec![base.clone()];
+    let mut parameters = Vec::new();
+    for (path, value) in numeric_parameters(document) {
+        let (Some(low), Some(high)) = (
+            scaled(&value, 1.0 / args.factor),
+            scaled(&value, args.factor),
+        ) else {
+            continue;
+        };
+        let low_scenario = variant(document, &path, low.clone(), file, "low", &args.options);
+        let high_scenario = variant(document, &path, high.clone(), file, "high", &args.options);
+        match (low_scenario, high_scenario) {
+            (Ok(l), Ok(h)) => {
+                scenarios.push(l);
+                scenarios.push(h);
+                parameters.push((path, low, high));
+            }
+            // Scaling can leave the valid range (a fraction above 1): say so and go on.
+            (Err(e), _) | (_, Err(e)) => eprintln!("skipped {path}: {e}"),
+        }
+    }
+    let scenarios = align(scenarios, &base);
+    let comparison = run_paired(&scenarios, &args.options)?;
+    let baseline = comparison.reports[0].downtime_minutes_per_year.mean;
+    let mut rows: Vec<TornadoRow> = parameters
+        .into_iter()
+        .enumerate()
+        .map(|(i, (parameter, low_value, high_value))| {
+            let low = comparison.reports[1 + 2 * i].downtime_minutes_per_year.mean;
+            let high = comparison.reports[2 + 2 * i].downtime_minutes_per_year.mean;
+            TornadoRow {
+                parameter,
+                low_value,
+                high_value,
+                downtime_at_low: low,
+                downtime_at_high: high,
+                effect: (high - low).abs(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.effect
+            .total_cmp(&a.effect)
+            .then_with(|| a.parameter.cmp(&b.parameter))
+    });
+    let json = serde_json::json!({ "scenario": base.name, "factor": args.factor, "baseline_downtime_minutes_per_year": baseline, "seed": comparison.seed, "trials": comparison.trials, "parameters": rows });
+    let json = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&json).expect("serializes")
+    );
+    if let Some(path) = &args.output {
+        write_file(path, json.as_bytes())?;
+    }
+    if let Some(path) = &args.svg {
+        let chart_rows: Vec<(String, f64, f64)> = rows
+            .iter()
+            .take(15)
+            .map(|r| (r.parameter.clone(), r.downtime_at_low, r.downtime_at_high))
+            .collect();
+        let title = format!(
+            "{}: what moves downtime (each parameter / and x {})",
+            base.name, args.factor
+        );
+        write_file(
+            path,
+            charts::tornado_chart(&title, baseline, &chart_rows, args.factor).as_bytes(),
+        )?;
+    }
+    if args.format == Format::Json {
+        print!("{json}");
+        return Ok(());
+    }
+    let markdown = args.format == Format::Markdown;
+    let mut out = String::new();
+    let width = rows
+        .iter()
+        .map(|r| r.parameter.len())
+        .max()
+        .unwrap_or(0)
+        .max("parameter".len());
+    let _ = writeln!(
+        out,
+        "{}",
+        row(
+            markdown,
+            width,
+            &[
+                "parameter",
+                &format!("downtime at / {}", args.factor),
+                &format!("downtime at x {}", args.factor),
+                "effect min/yr"
+            ]
+        )
+    );
+    if markdown {
+        let _ = writeln!(out, "| --- | --- | --- | --- |");
+    }
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "{}",
+            row(
+                markdown,
+                width,
+                &[
+                    &r.parameter,
+                    &format!("{:.2} ({})", r.downtime_at_low, r.low_value),
+                    &format!("{:.2} ({})", r.downtime_at_high, r.high_value),
+                    &format!("{:.2}", r.effect)
+                ]
+            )
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nbaseline {baseline:.2} min/yr; {} trials per variant, seed {}, common random numbers.",
+        comparison.trials, comparison.seed
+    );
+    print!("{out}");
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! `sim trace`: replay one trial, print its event log as JSON lines and draw its timeline.
+
+use std::path::PathBuf;
+
+use super::charts_pending as charts;
+use super::{write_file, CliError, SimOptions};
+use crate::engine::Plan;
+use crate::time::MINUTES_PER_YEAR;
+use crate::trace::record;
+
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The trial to replay (reports name the worst one).
+    #[arg(long)]
+    pub trial: u64,
+    #[command(flatten)]
+    pub options: SimOptions,
+    /// Write the trial's timeline (SVG) to this file.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+}
+
+pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
+    let scenario = args.options.load(&args.file)?;
+    if args.trial >= scenario.simulation.trials {
+        return Err(CliError::Input(format!(
+            "--trial {}: the scenario runs trials 0 to {}",
+            args.trial,
+            scenario.simulation.trials - 1
+        )));
+    }
+    let plan = Plan::new(&scenario);
+    let names: Vec<String> = scenario.components.iter().map(|c| c.name.clone()).collect();
+    let timeline = record(&plan, &names, args.trial);
+    let mut out = String::new();
+    for line in &timeline.log {
+        out.push_str(&serde_json::to_string(line).expect("serializes"));
+        out.push('\n');
+    }
+    let summary = serde_json::json!({
+        "trial": args.trial,
+        "downtime_minutes_per_year": timeline.outcome.lost * MINUTES_PER_YEAR,
+        "incidents": timeline.outcome.incidents,
+        "failovers": timeline.outcome.failover_durations.len(),
+        "data_loss_events": timeline.outcome.data_loss.len(),
+        "events": timeline.outcome.events,
+    });
+    out.push_str(&summary.to_string());
+    out.push('\n');
+    print!("{out}");
+    if let Some(path) = &args.svg {
+        let title = format!("{}: trial {}", scenario.name, args.trial);
+        write_file(path, charts::timeline_chart(&title, &timeline).as_bytes())?;
+    }
+    Ok(())
+}

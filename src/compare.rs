@@ -1,0 +1,160 @@
+//! Several scenarios on the same trials with common random numbers, and each one's
+//! difference from the first estimated from the paired trials.
+//!
+//! Every random stream is keyed by entity names (src/rng.rs), so the same unit, mode, zone or
+//! region draws the same numbers in every scenario: the trial-by-trial differences cancel
+//! most of the noise that the separate estimates carry. Each difference is reported with its
+//! paired standard error and, for contrast, the unpaired one (sqrt(se_a^2 + se_b^2)).
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::{Plan, TrialRunner};
+use crate::montecarlo::{RunAccumulator, CHUNK_TRIALS};
+use crate::report::RunReport;
+use crate::scenario::Scenario;
+use crate::stats::{confidence_interval, Moments};
+use crate::time::MINUTES_PER_YEAR;
+
+/// A difference (scenario minus the first) with paired and unpaired uncertainty.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PairedDifference {
+    pub mean: f64,
+    /// From the per-trial differences (common random numbers).
+    pub std_error: f64,
+    pub ci95: [f64; 2],
+    /// What the standard error would be from two independent runs.
+    pub unpaired_std_error: f64,
+    /// unpaired_std_error / std_error: how much narrower pairing makes the interval.
+    pub narrowing: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Difference {
+    pub scenario: String,
+    pub availability: PairedDifference,
+    pub downtime_minutes_per_year: PairedDifference,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Comparison {
+    pub seed: u64,
+    pub trials: u64,
+    pub reports: Vec<RunReport>,
+    /// One per scenario after the first, in order.
+    pub differences: Vec<Difference>,
+}
+
+struct Chunk {
+    accumulators: Vec<RunAccumulator>,
+    /// Per scenario after the first: per-trial (lost_i - lost_0).
+    differences: Vec<Moments>,
+}
+
+/// Runs every scenario's trials in lockstep (trial t of each, then t + 1) so that the
+/// differences pair up. Seeds and trial counts must already be equal (the caller sets them).
+pub fn compare(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Comparison {
+    let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
+    let trials = scenarios[0].simulation.trials;
+    let chunks = trials.div_ceil(CHUNK_TRIALS);
+    let finished = std::sync::atomic::AtomicU64::new(0);
+    let mut total: Option<Chunk> = None;
+    // Bounded batches keep memory independent of the number of trials.
+    for batch_start in (0..chunks).step_by(64) {
+        let batch_end = (batch_start + 64).min(chunks);
+        let parts: Vec<Chunk> = (batch_start..batch_end)
+            .into_par_iter()
+            .map(|chunk| {
+                let first = chunk * CHUNK_TRIALS;
+                let count = CHUNK_TRIALS.min(trials - first);
+                let part = run_chunk(&plans, first, count);
+                let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
+                progress(done);
+                part
+            })
+            .collect();
+        for part in parts {
+            match &mut total {
+                None => total = Some(part),
+                Some(total) => {
+                    for (mine, theirs) in total.accumulators.iter_mut().zip(&part.accumulators) {
+                        mine.merge(theirs);
+                    }
+                    for (mine, theirs) in total.differences.iter_mut().zip(&part.differences) {
+                        mine.merge(theirs);
+                    }
+                }
+            }
+        }
+    }
+    let total = total.expect("at least one trial");
+    let reports: Vec<RunReport> = scenarios
+        .iter()
+        .zip(&plans)
+        .zip(&total.accumulators)
+        .map(|((scenario, plan), accumulator)| RunReport::new(scenario, plan, accumulator))
+        .collect();
+    let differences = total
+        .differences
+        .iter()
+        .enumerate()
+        .map(|(i, moments)| {
+            let (base, other) = (&reports[0], &reports[i + 1]);
+            let unpaired = base
+                .availability
+                .std_error
+                .hypot(other.availability.std_error);
+            // Availability difference = -(lost difference).
+            let availability = paired(-moments.mean(), moments.std_error(), unpaired, -1.0, 1.0);
+            let downtime = paired(
+                moments.mean() * MINUTES_PER_YEAR,
+                moments.std_error() * MINUTES_PER_YEAR,
+                unpaired * MINUTES_PER_YEAR,
+                -MINUTES_PER_YEAR,
+                MINUTES_PER_YEAR,
+            );
+            Difference {
+                scenario: other.scenario.clone(),
+                availability,
+                downtime_minutes_per_year: downtime,
+            }
+        })
+        .collect();
+    Comparison {
+        seed: scenarios[0].simulation.seed,
+        trials,
+        reports,
+        differences,
+    }
+}
+
+fn paired(mean: f64, std_error: f64, unpaired: f64, low: f64, high: f64) -> PairedDifference {
+    PairedDifference {
+        mean,
+        std_error,
+        ci95: confidence_interval(mean, std_error, low, high),
+        unpaired_std_error: unpaired,
+        narrowing: (std_error > 0.0).then(|| unpaired / std_error),
+    }
+}
+
+fn run_chunk(plans: &[Plan], first: u64, count: u64) -> Chunk {
+    let mut runners: Vec<TrialRunner> = plans.iter().map(TrialRunner::new).collect();
+    let mut chunk = Chunk {
+        accumulators: plans.iter().map(RunAccumulator::new).collect(),
+        differences: vec![Moments::default(); plans.len().saturating_sub(1)],
+    };
+    for trial in first..first + count {
+        let mut base = 0.0;
+        for (i, runner) in runners.iter_mut().enumerate() {
+            let outcome = runner.run(trial);
+            chunk.accumulators[i].add(trial, outcome);
+            if i == 0 {
+                base = outcome.lost;
+            } else {
+                chunk.differences[i - 1].add(outcome.lost - base);
+            }
+        }
+    }
+    chunk
+}

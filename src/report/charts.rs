@@ -1,0 +1,1 @@
+//! SVG charts of run results, drawn with plotters into strings (placeholder).

@@ -1,0 +1,176 @@
+//! Markdown renderings: a run's summary (for `summary.md` and `--format markdown`) and the
+//! comparison and sweep tables, for pasting into a pull request or a design document.
+
+use std::fmt::Write;
+
+use super::summary::RunReport;
+use super::table::percent;
+use crate::compare::Comparison;
+
+fn minutes(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+fn tier(tier: &Option<String>) -> String {
+    tier.clone().unwrap_or_else(|| "below 99%".to_string())
+}
+
+/// One scenario's results as a Markdown section.
+pub fn run_summary(report: &RunReport) -> String {
+    let mut out = String::new();
+    let a = &report.availability;
+    let d = &report.downtime_minutes_per_year;
+    let _ = writeln!(out, "## {}\n", report.scenario);
+    let _ = writeln!(
+        out,
+        "{} trials of {} year(s), seed {}; worst trial #{} ({} min/yr, replay with `sim trace --trial {}`).\n",
+        report.trials,
+        report.horizon_years,
+        report.seed,
+        report.worst_trial.trial,
+        minutes(report.worst_trial.downtime_minutes_per_year),
+        report.worst_trial.trial
+    );
+    let _ = writeln!(out, "| measure | value |\n| --- | --- |");
+    let _ = writeln!(
+        out,
+        "| availability | {} (95% CI {} to {}) |",
+        percent(a.mean),
+        percent(a.ci95[0]),
+        percent(a.ci95[1])
+    );
+    let _ = writeln!(
+        out,
+        "| SLA tier | {} (mean), {} at 95% confidence |",
+        tier(&report.tier),
+        tier(&report.tier_at_95_confidence)
+    );
+    let _ = writeln!(
+        out,
+        "| downtime per year | mean {} min (95% CI {} to {}), p50 {}, p90 {}, p99 {}, max {} min |",
+        minutes(d.mean),
+        minutes(d.ci95[0]),
+        minutes(d.ci95[1]),
+        minutes(d.p50),
+        minutes(d.p90),
+        minutes(d.p99),
+        minutes(d.max)
+    );
+    let years: Vec<String> = report
+        .tier_probability
+        .iter()
+        .map(|(t, p)| format!("{t}: {:.1}%", p * 100.0))
+        .collect();
+    let _ = writeln!(out, "| years meeting each tier | {} |", years.join(", "));
+    let _ = writeln!(
+        out,
+        "| incidents per year | {:.3} (mean length {} min) |",
+        report.incidents_per_year.mean,
+        report
+            .mean_outage_minutes
+            .as_ref()
+            .map_or("-".to_string(), |m| minutes(m.mean))
+    );
+    if let Some(f) = &report.failovers {
+        let _ = writeln!(
+            out,
+            "| failovers per year | {:.3}{} |",
+            f.per_year.mean,
+            f.duration_seconds
+                .as_ref()
+                .map_or(String::new(), |s| format!(
+                    " (duration p50 {:.1} s, p99 {:.1} s)",
+                    s.p50, s.p99
+                ))
+        );
+    }
+    if let Some(l) = &report.data_loss {
+        let _ = writeln!(
+            out,
+            "| data-loss events per year | {:.3}{} |",
+            l.events_per_year.mean,
+            l.rpo_seconds.as_ref().map_or(String::new(), |s| format!(
+                " (lost window p50 {:.3} s, p99 {:.3} s, max {:.3} s)",
+                s.p50, s.p99, s.max
+            ))
+        );
+    }
+    if !report.downtime_causes.is_empty() {
+        let _ = writeln!(out, "\n| where the downtime comes from | mechanism | min/yr | share |\n| --- | --- | --- | --- |");
+        for cause in report.downtime_causes.iter().take(8) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1}% |",
+                cause.cause,
+                cause.mechanism,
+                minutes(cause.minutes_per_year),
+                cause.share * 100.0
+            );
+        }
+    }
+    out
+}
+
+fn signed_minutes(value: f64) -> String {
+    if value >= 0.0 {
+        format!("+{}", minutes(value))
+    } else {
+        format!("-{}", minutes(-value))
+    }
+}
+
+/// The comparison as a Markdown table: each scenario, and its difference from the first.
+pub fn comparison_table(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| scenario | availability (95% CI) | downtime min/yr | data-loss events/yr | tier | vs first: downtime min/yr (95% CI, paired) | CI narrower than unpaired |"
+    );
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
+    for (i, report) in comparison.reports.iter().enumerate() {
+        let a = &report.availability;
+        let loss = report.data_loss.as_ref().map_or("-".to_string(), |l| {
+            format!("{:.3}", l.events_per_year.mean)
+        });
+        let (difference, narrowing) = match i.checked_sub(1).map(|j| &comparison.differences[j]) {
+            None => ("baseline".to_string(), "-".to_string()),
+            Some(d) => {
+                let t = &d.downtime_minutes_per_year;
+                (
+                    format!(
+                        "{} ({} to {})",
+                        signed_minutes(t.mean),
+                        signed_minutes(t.ci95[0]),
+                        signed_minutes(t.ci95[1])
+                    ),
+                    t.narrowing.map_or("-".to_string(), |n| format!("{n:.1}x")),
+                )
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} ({} to {}) | {} | {} | {} | {} | {} |",
+            report.scenario,
+            percent(a.mean),
+            percent(a.ci95[0]),
+            percent(a.ci95[1]),
+            minutes(report.downtime_minutes_per_year.mean),
+            loss,
+            tier(&report.tier),
+            difference,
+            narrowing
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} trials each, seed {}, common random numbers: the same unit, zone and region draw the same numbers in every scenario.",
+        comparison.trials, comparison.seed
+    );
+    out
+}
