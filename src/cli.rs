@@ -70,7 +70,7 @@ pub enum Format {
     Table,
     /// Pretty-printed JSON with a stable key order.
     Json,
-    /// A Markdown table for a pull request or design document (compare, sweep).
+    /// Markdown for a pull request or design document.
     Markdown,
 }
 

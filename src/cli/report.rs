@@ -1,9 +1,16 @@
-//! `sim report`: charts, index.html and summary.md for one or more scenarios (placeholder
-//! until the charts land).
+//! `sim report`: runs each scenario and writes its charts (SVG), a self-contained
+//! `index.html` and `summary.md`. Same inputs and seed, same bytes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::{CliError, SimOptions};
+use super::charts_pending as charts;
+use super::run::simulate_full;
+use super::{write_file, CliError, SimOptions};
+use crate::montecarlo::TIERS;
+use crate::report::html::{self, Chart, ScenarioSection};
+use crate::report::summary::tier_name;
+use crate::time::MINUTES_PER_YEAR;
+use crate::trace::{record, typical_trial};
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -17,6 +24,169 @@ pub struct ReportArgs {
     pub options: SimOptions,
 }
 
-pub fn execute(_args: &ReportArgs) -> Result<(), CliError> {
-    Err(CliError::Input("sim report is not available yet".into()))
+fn chart(file: &str, caption: String, svg: String) -> Chart {
+    Chart {
+        file: file.to_string(),
+        caption,
+        svg,
+    }
+}
+
+fn scale(bins: &[(f64, f64, u64)], factor: f64) -> Vec<(f64, f64, u64)> {
+    bins.iter()
+        .map(|(low, high, count)| (low * factor, high * factor, *count))
+        .collect()
+}
+
+fn section(file: &Path, options: &SimOptions) -> Result<ScenarioSection, CliError> {
+    let scenario = options.load(file)?;
+    let (plan, accumulator, report) = simulate_full(&scenario, options)?;
+    let name = &report.scenario;
+    let names: Vec<String> = scenario.components.iter().map(|c| c.name.clone()).collect();
+    let mut charts_out = Vec::new();
+    charts_out.push(chart(
+        "availability.svg",
+        format!("{name}: availability with its 95% confidence interval against the SLA tiers"),
+        charts::availability_chart(
+            &format!("{name}: availability"),
+            &[charts::AvailabilityPoint {
+                name: name.clone(),
+                mean: report.availability.mean,
+                ci95: report.availability.ci95,
+            }],
+        ),
+    ));
+    let budgets: Vec<(String, f64, f64)> = TIERS
+        .iter()
+        .map(|tier| {
+            let label = tier_name(*tier);
+            let probability = report.tier_probability.get(&label).copied().unwrap_or(0.0);
+            (label, (1.0 - tier) * MINUTES_PER_YEAR, probability)
+        })
+        .collect();
+    charts_out.push(chart(
+        "downtime.svg",
+        format!(
+            "{name}: downtime per year over {} trials, with each tier's yearly budget",
+            report.trials
+        ),
+        charts::downtime_distribution_chart(
+            &format!("{name}: downtime per year"),
+            &scale(&accumulator.downtime_histogram.bins(), MINUTES_PER_YEAR),
+            report.trials,
+            &budgets,
+        ),
+    ));
+    let causes: Vec<(String, f64, f64)> = report
+        .downtime_causes
+        .iter()
+        .take(10)
+        .map(|c| {
+            (
+                format!("{} ({})", c.cause, c.mechanism),
+                c.minutes_per_year,
+                c.std_error,
+            )
+        })
+        .collect();
+    charts_out.push(chart(
+        "causes.svg",
+        format!("{name}: where the downtime comes from (cause and mechanism), minutes per year"),
+        charts::causes_chart(&format!("{name}: where the downtime comes from"), &causes),
+    ));
+    let worst = report.worst_trial.trial;
+    let median = accumulator.downtime_histogram.quantile(0.5);
+    let typical = typical_trial(&plan, median, scenario.simulation.trials);
+    for (label, trial) in [("worst", worst), ("typical", typical)] {
+        let timeline = record(&plan, &names, trial);
+        charts_out.push(chart(
+            &format!("timeline-{label}.svg"),
+            format!(
+                "{name}: the {label} trial (#{trial}, {:.1} min of downtime per year): each component's service level, failovers and data-loss events",
+                timeline.outcome.lost * MINUTES_PER_YEAR
+            ),
+            charts::timeline_chart(&format!("{name}: {label} trial #{trial}"), &timeline),
+        ));
+    }
+    if report.failovers.is_some() {
+        charts_out.push(chart(
+            "failovers.svg",
+            format!(
+                "{name}: failover durations, from the primary's failure to clients reconnected"
+            ),
+            charts::histogram_chart(
+                &format!("{name}: failover durations"),
+                "seconds",
+                &accumulator.failovers.histogram.bins(),
+            ),
+        ));
+    }
+    if report.data_loss.is_some() {
+        charts_out.push(chart(
+            "data-loss.svg",
+            format!("{name}: writes lost at each asynchronous failover (RPO)"),
+            charts::histogram_chart(
+                &format!("{name}: lost write window (RPO)"),
+                "seconds",
+                &accumulator.data_loss.histogram.bins(),
+            ),
+        ));
+    }
+    Ok(ScenarioSection {
+        slug: html::slug(name),
+        report,
+        charts: charts_out,
+    })
+}
+
+pub fn execute(args: &ReportArgs) -> Result<(), CliError> {
+    let sections = args
+        .files
+        .iter()
+        .map(|file| section(file, &args.options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let points: Vec<charts::AvailabilityPoint> = sections
+        .iter()
+        .map(|s| charts::AvailabilityPoint {
+            name: s.report.scenario.clone(),
+            mean: s.report.availability.mean,
+            ci95: s.report.availability.ci95,
+        })
+        .collect();
+    let overview = chart(
+        "availability.svg",
+        "Availability of each scenario with its 95% confidence interval, against the SLA tiers"
+            .to_string(),
+        charts::availability_chart("Availability by scenario", &points),
+    );
+    let directory = &args.output;
+    std::fs::create_dir_all(directory).map_err(|source| CliError::Output {
+        path: directory.display().to_string(),
+        source,
+    })?;
+    write_file(&directory.join(&overview.file), overview.svg.as_bytes())?;
+    for section in &sections {
+        let folder = directory.join(&section.slug);
+        std::fs::create_dir_all(&folder).map_err(|source| CliError::Output {
+            path: folder.display().to_string(),
+            source,
+        })?;
+        for chart in &section.charts {
+            write_file(&folder.join(&chart.file), chart.svg.as_bytes())?;
+        }
+    }
+    write_file(
+        &directory.join("summary.md"),
+        html::summary(&overview, &sections).as_bytes(),
+    )?;
+    write_file(
+        &directory.join("index.html"),
+        html::index(&overview, &sections).as_bytes(),
+    )?;
+    eprintln!(
+        "wrote {} with {} scenario(s): index.html, summary.md and charts",
+        directory.display(),
+        sections.len()
+    );
+    Ok(())
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::progress::with_progress;
 use super::{write_file, CliError, Format, SimOptions};
 use crate::engine::Plan;
-use crate::montecarlo;
+use crate::montecarlo::{self, RunAccumulator};
 use crate::report::{self, RunReport};
 use crate::scenario::Scenario;
 
@@ -25,12 +25,21 @@ pub struct RunArgs {
 
 /// Simulates a checked scenario with the options' threads and progress.
 pub fn simulate(scenario: &Scenario, options: &SimOptions) -> Result<RunReport, CliError> {
+    Ok(simulate_full(scenario, options)?.2)
+}
+
+/// Like `simulate`, keeping the plan and the accumulator (histograms) for charts.
+pub fn simulate_full(
+    scenario: &Scenario,
+    options: &SimOptions,
+) -> Result<(Plan, RunAccumulator, RunReport), CliError> {
     let plan = Plan::new(scenario);
     let trials = scenario.simulation.trials;
     let accumulator = with_progress(options.progress(), trials, |progress| {
         options.install(|| montecarlo::run(&plan, trials, progress))
     })?;
-    Ok(RunReport::new(scenario, &plan, &accumulator))
+    let report = RunReport::new(scenario, &plan, &accumulator);
+    Ok((plan, accumulator, report))
 }
 
 pub fn execute(args: &RunArgs) -> Result<(), CliError> {

@@ -29,7 +29,7 @@ pub fn run_summary(report: &RunReport) -> String {
     let _ = writeln!(out, "## {}\n", report.scenario);
     let _ = writeln!(
         out,
-        "{} trials of {} year(s), seed {}; worst trial #{} ({} min/yr, replay with `sim trace --trial {}`).\n",
+        "{} trials of {} year(s), seed {}; worst trial #{} ({} min/yr; replay it with `sim trace <scenario file> --trial {}`).\n",
         report.trials,
         report.horizon_years,
         report.seed,
