@@ -17,8 +17,7 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::ops::Range;
 
-use plotters::coord::combinators::{BindKeyPoints, WithKeyPoints};
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -36,8 +35,7 @@ pub struct AvailabilityPoint {
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type Chart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordf64>, WithKeyPoints<RangedCoordf64>>>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>;
 type Drawn<T = ()> = Result<T, Box<dyn Error>>;
 
 const WIDTH: u32 = 900;
@@ -1277,11 +1275,45 @@ struct Layout {
     right_area: i32,
 }
 
-type Axis = (Range<f64>, Vec<f64>, Vec<f64>);
+/// A linear axis with fixed key points: `bold` get a tick, a label and a grid line, `light`
+/// only a faint grid line. (plotters' own `with_key_points` drops the label formatter.)
+struct Axis {
+    range: Range<f64>,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let share = (value - self.range.start) / (self.range.end - self.range.start);
+        let share = if share.is_finite() { share.clamp(-10.0, 10.0) } else { 0.0 };
+        limit.0 + (f64::from(limit.1 - limit.0) * share + 1e-3).floor() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
 
 /// A chart on linear axes with the given key points (bold: ticks, labels and grid; light:
 /// extra grid lines).
-fn build<'a, 'b>(root: &'a Area<'b>, layout: Layout, x: Axis, y: Axis) -> Drawn<Chart<'a, 'b>> {
+fn build<'a, 'b>(
+    root: &'a Area<'b>,
+    layout: Layout,
+    x: (Range<f64>, Vec<f64>, Vec<f64>),
+    y: (Range<f64>, Vec<f64>, Vec<f64>),
+) -> Drawn<Chart<'a, 'b>> {
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let fix = |r: Range<f64>| {
@@ -1301,8 +1333,8 @@ fn build<'a, 'b>(root: &'a Area<'b>, layout: Layout, x: Axis, y: Axis) -> Drawn<
         .y_label_area_size(layout.y_area)
         .right_y_label_area_size(layout.right_area)
         .build_cartesian_2d(
-            fix(x.0).with_key_points(x.1).with_light_points(x.2),
-            fix(y.0).with_key_points(y.1).with_light_points(y.2),
+            Axis { range: fix(x.0), bold: x.1, light: x.2 },
+            Axis { range: fix(y.0), bold: y.1, light: y.2 },
         )?;
     Ok(chart)
 }
