@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::output::write_atomic;
 use crate::scenario::{self, Scenario, ScenarioError};
 
-mod charts_pending;
 mod check;
 mod compare;
 mod progress;

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use super::charts_pending as charts;
+use crate::report::charts;
 use super::progress::with_progress;
 use super::{write_file, CliError, Format, SimOptions};
 use crate::compare::{compare, Comparison};

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::charts_pending as charts;
+use crate::report::charts;
 use super::run::simulate_full;
 use super::{write_file, CliError, SimOptions};
 use crate::montecarlo::TIERS;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::charts_pending as charts;
+use crate::report::charts;
 use super::compare::run_paired;
 use super::{write_file, CliError, Format, SimOptions};
 use crate::compare::Comparison;

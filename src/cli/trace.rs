@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::charts_pending as charts;
+use crate::report::charts;
 use super::{write_file, CliError, SimOptions};
 use crate::engine::Plan;
 use crate::time::MINUTES_PER_YEAR;

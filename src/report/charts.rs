@@ -110,15 +110,28 @@ pub fn availability_chart(title: &str, points: &[AvailabilityPoint]) -> String {
                     fmt_duration((1.0 - mean) * SECONDS_PER_YEAR)
                 )
             };
-            Row { label: ellipsize(&p.name, MAX_LABEL_CHARS), mean: nines(mean).0, lo: nines(lo).0, hi: nines(hi).0, text, capped }
+            Row {
+                label: ellipsize(&p.name, MAX_LABEL_CHARS),
+                mean: nines(mean).0,
+                lo: nines(lo).0,
+                hi: nines(hi).0,
+                text,
+                capped,
+            }
         })
         .collect();
     let any_capped = rows.iter().any(|r| r.capped);
 
-    let low = rows.iter().map(|r| r.lo.min(r.mean)).fold(f64::INFINITY, f64::min);
-    let high = rows.iter().map(|r| r.hi.max(r.mean)).fold(f64::NEG_INFINITY, f64::max);
+    let low = rows
+        .iter()
+        .map(|r| r.lo.min(r.mean))
+        .fold(f64::INFINITY, f64::min);
+    let high = rows
+        .iter()
+        .map(|r| r.hi.max(r.mean))
+        .fold(f64::NEG_INFINITY, f64::max);
     let x0 = (low - 0.3).floor().clamp(0.0, 2.0);
-    let x1 = (high + 0.4).max(5.5).min(NINES_CAP + 0.5);
+    let x1 = (high + 0.4).clamp(5.5, NINES_CAP + 0.5);
 
     let mut subtitle = vec![
         "Dot: mean availability of each scenario; bar: its 95% confidence interval. Shaded bands are the SLA tiers."
@@ -131,19 +144,23 @@ pub fn availability_chart(title: &str, points: &[AvailabilityPoint]) -> String {
             fmt_availability(1.0 - 10f64.powf(-NINES_CAP), 5)
         ));
     }
-    let label_w = rows.iter().map(|r| text_width(&r.label, 12.0)).max().unwrap_or(0);
+    let label_w = rows
+        .iter()
+        .map(|r| text_width(&r.label, 12.0))
+        .max()
+        .unwrap_or(0);
     let y_area = (label_w + 16).clamp(60, 330);
     let header_h = header_height(&subtitle);
     let strip = 34;
     let row_h = 40;
     let n = rows.len() as i32;
-    let fixed = header_h + strip + 52 + 14;
+    let fixed = header_h + 6 + strip + 52 + 14;
     let plot_h = (n * row_h).max(HEIGHT as i32 - fixed);
     let height = (fixed + plot_h) as u32;
 
     render(WIDTH, height, |root| {
         header(root, WIDTH, title, &subtitle)?;
-        let top = header_h + strip;
+        let top = header_h + 6 + strip;
         let x_ticks: Vec<f64> = (x0 as i64..=x1.floor() as i64).map(|k| k as f64).collect();
         let mut light = Vec::new();
         for k in x0 as i64..=x1.ceil() as i64 {
@@ -156,13 +173,30 @@ pub fn availability_chart(title: &str, points: &[AvailabilityPoint]) -> String {
         }
         let mut chart = build(
             root,
-            Layout { top, bottom: height as i32 - 14, left: SIDE, right: WIDTH as i32 - SIDE, x_area: 52, y_area, right_area: 0 },
+            Layout {
+                top,
+                bottom: height as i32 - 14,
+                left: SIDE,
+                right: WIDTH as i32 - SIDE,
+                x_area: 52,
+                y_area,
+                right_area: 0,
+            },
             (x0..x1, x_ticks, light),
             (-0.5..n as f64 - 0.5, vec![], vec![]),
         )?;
-        let fx = |v: &f64| fmt_availability(1.0 - 10f64.powf(-v), (v.round() as i64 - 2).max(0) as usize);
+        let fx = |v: &f64| {
+            fmt_availability(1.0 - 10f64.powf(-v), (v.round() as i64 - 2).max(0) as usize)
+        };
         let fy = |_: &f64| String::new();
-        mesh(&mut chart, "availability, on a nines scale: −log10(1 − A)", "", &fx, &fy, true)?;
+        mesh(
+            &mut chart,
+            "availability, on a nines scale: −log10(1 − A)",
+            "",
+            &fx,
+            &fy,
+            true,
+        )?;
         let (xr, yr) = chart.plotting_area().get_pixel_range();
 
         // SLA tier bands, with their labels on tabs above the plot.
@@ -171,26 +205,45 @@ pub fn availability_chart(title: &str, points: &[AvailabilityPoint]) -> String {
             (2.0, 3.0, RGBColor(253, 238, 212), "≥ 99%", 0.99),
             (3.0, 4.0, RGBColor(255, 248, 208), "≥ 99.9%", 0.999),
             (4.0, 5.0, RGBColor(229, 244, 222), "≥ 99.99%", 0.9999),
-            (5.0, f64::INFINITY, RGBColor(205, 235, 198), "≥ 99.999%", 0.99999),
+            (
+                5.0,
+                f64::INFINITY,
+                RGBColor(205, 235, 198),
+                "≥ 99.999%",
+                0.99999,
+            ),
         ];
         for (from, to, color, name, tier) in bands {
             let (a, b) = (from.max(x0), to.min(x1));
             if b <= a {
                 continue;
             }
-            chart.draw_series(std::iter::once(Rectangle::new([(a, -0.5), (b, n as f64 - 0.5)], color.filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, -0.5), (b, n as f64 - 0.5)],
+                color.filled(),
+            )))?;
             let (pa, _) = chart.backend_coord(&(a, 0.0));
             let (pb, _) = chart.backend_coord(&(b, 0.0));
             rect(root, (pa, top - strip + 2), (pb, yr.start), color.filled())?;
             let mid = (pa + pb) / 2;
             let room = pb - pa - 6;
             if text_width(name, 12.0) <= room {
-                text(root, name, (mid, top - strip + 5), &style(12.0, INK).pos(Pos::new(HPos::Center, VPos::Top)))?;
+                text(
+                    root,
+                    name,
+                    (mid, top - strip + 5),
+                    &style(12.0, INK).pos(Pos::new(HPos::Center, VPos::Top)),
+                )?;
             }
             if tier.is_finite() {
                 let budget = format!("≤ {}/yr", fmt_duration((1.0 - tier) * SECONDS_PER_YEAR));
                 if text_width(&budget, 11.0) <= room {
-                    text(root, &budget, (mid, top - strip + 19), &style(11.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)))?;
+                    text(
+                        root,
+                        &budget,
+                        (mid, top - strip + 19),
+                        &style(11.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)),
+                    )?;
                 }
             }
         }
@@ -198,14 +251,25 @@ pub fn availability_chart(title: &str, points: &[AvailabilityPoint]) -> String {
         for tier in [2.0, 3.0, 4.0, 5.0] {
             if tier > x0 && tier < x1 {
                 let (px, _) = chart.backend_coord(&(tier, 0.0));
-                line(root, (px, top - strip + 2), (px, yr.end), RGBColor(190, 196, 202), 1)?;
+                line(
+                    root,
+                    (px, top - strip + 2),
+                    (px, yr.end),
+                    RGBColor(190, 196, 202),
+                    1,
+                )?;
             }
         }
         // Scenario rows.
         for (i, row) in rows.iter().enumerate() {
             let y = (n - 1 - i as i32) as f64;
             let (_, py) = chart.backend_coord(&(x0, y));
-            text(root, &row.label, (xr.start - 8, py), &style(12.0, INK).pos(Pos::new(HPos::Right, VPos::Center)))?;
+            text(
+                root,
+                &row.label,
+                (xr.start - 8, py),
+                &style(12.0, INK).pos(Pos::new(HPos::Right, VPos::Center)),
+            )?;
             let (plo, _) = chart.backend_coord(&(row.lo, y));
             let (phi, _) = chart.backend_coord(&(row.hi, y));
             let (pm, _) = chart.backend_coord(&(row.mean, y));
@@ -220,7 +284,12 @@ pub fn availability_chart(title: &str, points: &[AvailabilityPoint]) -> String {
             } else {
                 (pm, HPos::Center)
             };
-            text(root, &row.text, (x, py - 10), &style(11.0, INK).pos(Pos::new(h, VPos::Bottom)))?;
+            text(
+                root,
+                &row.text,
+                (x, py - 10),
+                &style(11.0, INK).pos(Pos::new(h, VPos::Bottom)),
+            )?;
         }
         Ok(())
     })
@@ -241,7 +310,11 @@ pub fn downtime_distribution_chart(
     if hist.total() == 0 {
         return no_data(title, "no simulated years to show");
     }
-    let trials = if trials == 0 { hist.total() } else { trials.max(hist.total()) };
+    let trials = if trials == 0 {
+        hist.total()
+    } else {
+        trials.max(hist.total())
+    };
     let share = 100.0 / trials as f64;
     let minutes = |q: f64| fmt_duration(hist.quantile(q) * 60.0);
     let mut subtitle = vec![format!(
@@ -252,19 +325,36 @@ pub fn downtime_distribution_chart(
         minutes(0.99)
     )];
     if hist.zero > 0 {
-        subtitle.push(format!("{} of years had no downtime at all (bar \"0\").", fmt_share(hist.zero as f64 / trials as f64)));
+        subtitle.push(format!(
+            "{} of years had no downtime at all (bar \"0\").",
+            fmt_share(hist.zero as f64 / trials as f64)
+        ));
     }
     let mut lines = Vec::new();
-    let mut legend = vec![(Key::Fill(BLUE), "share of years with downtime in that range".to_string())];
+    let mut legend = Vec::new();
+    if !hist.positive.is_empty() {
+        legend.push((
+            Key::Fill(BLUE),
+            "share of years with downtime in that range".to_string(),
+        ));
+    }
     if hist.zero > 0 {
         legend.push((Key::Fill(ZERO_BAR), "years with no downtime".to_string()));
     }
     for (i, (tier, budget, chance)) in budgets.iter().enumerate() {
         let color = LINE_PALETTE[i % LINE_PALETTE.len()];
         let tier = ellipsize(tier, 20);
-        let chance = if chance.is_finite() { fmt_share(chance.clamp(0.0, 1.0)) } else { "–".to_string() };
+        let chance = if chance.is_finite() {
+            fmt_share(chance.clamp(0.0, 1.0))
+        } else {
+            "–".to_string()
+        };
         if budget.is_finite() && *budget > 0.0 {
-            lines.push(RefLine { value: *budget, label: format!("{}: {} min", tier, fmt_sig(*budget, 2)), color });
+            lines.push(RefLine {
+                value: *budget,
+                label: format!("{}: {} min", tier, fmt_sig(*budget, 2)),
+                color,
+            });
             legend.push((
                 Key::Dash(color),
                 format!(
@@ -275,7 +365,10 @@ pub fn downtime_distribution_chart(
                 ),
             ));
         } else {
-            legend.push((Key::Dash(color), format!("{} budget: none ({} of years within)", tier, chance)));
+            legend.push((
+                Key::Dash(color),
+                format!("{} budget: none ({} of years within)", tier, chance),
+            ));
         }
     }
     log_histogram(LogHistogramSpec {
@@ -348,7 +441,12 @@ pub fn comparison_chart(title: &str, rows: &[(String, f64, [f64; 2])]) -> String
             if lo > hi {
                 std::mem::swap(&mut lo, &mut hi);
             }
-            let mut note = format!("{} min/yr (95% CI {} to {})", fmt_sig(m, 3), fmt_sig(lo, 3), fmt_sig(hi, 3));
+            let mut note = format!(
+                "{} min/yr (95% CI {} to {})",
+                fmt_sig(m, 3),
+                fmt_sig(lo, 3),
+                fmt_sig(hi, 3)
+            );
             if i > 0 {
                 note.push_str(" · ");
                 note.push_str(&relative_change(m, base));
@@ -389,10 +487,32 @@ pub fn comparison_chart(title: &str, rows: &[(String, f64, [f64; 2])]) -> String
 /// Tornado chart: for each parameter, a horizontal bar from downtime at the low setting to
 /// downtime at the high setting, around a vertical baseline line; rows are sorted by effect
 /// (largest first); `factor` is the variation factor (2.0 means x0.5 and x2).
-pub fn tornado_chart(title: &str, baseline_minutes: f64, rows: &[(String, f64, f64)], factor: f64) -> String {
+pub fn tornado_chart(
+    title: &str,
+    baseline_minutes: f64,
+    rows: &[(String, f64, f64)],
+    factor: f64,
+) -> String {
     let base = nonneg(baseline_minutes);
     let (low_name, high_name) = if factor.is_finite() && factor > 0.0 && factor != 1.0 {
-        (format!("×{}", fmt_sig(1.0 / factor, 3)), format!("×{}", fmt_sig(factor, 3)))
+        let (small, large) = if factor > 1.0 {
+            (1.0 / factor, factor)
+        } else {
+            (factor, 1.0 / factor)
+        };
+        // ×0.5, ×0.25, ×0.1 read well; ×0.333 reads better as ×1/3.
+        let exact = |v: f64| (v * 100.0 - (v * 100.0).round()).abs() < 1e-9;
+        let small = if !exact(small) && large.fract() == 0.0 && large < 1e6 {
+            format!("1/{}", large)
+        } else {
+            fmt_sig(small, 3)
+        };
+        let large = fmt_sig(large, 3);
+        if factor > 1.0 {
+            (format!("×{}", small), format!("×{}", large))
+        } else {
+            (format!("×{}", large), format!("×{}", small))
+        }
     } else {
         ("low".to_string(), "high".to_string())
     };
@@ -416,17 +536,31 @@ pub fn tornado_chart(title: &str, baseline_minutes: f64, rows: &[(String, f64, f
                 ((base, high, ORANGE, 0.62), (base, low, BLUE, 0.62))
             };
             let same_side = (low - base) * (high - base) > 0.0;
-            let second = if same_side { (second.0, second.1, second.2, 0.36) } else { second };
+            let second = if same_side {
+                (second.0, second.1, second.2, 0.36)
+            } else {
+                second
+            };
             let note = |v: f64| fmt_sig(v, 3);
             let (left_note, right_note) = if same_side {
-                let both = format!("{}: {} · {}: {}", low_name, note(low), high_name, note(high));
+                let both = format!(
+                    "{}: {} · {}: {}",
+                    low_name,
+                    note(low),
+                    high_name,
+                    note(high)
+                );
                 if low < base {
                     (both, String::new())
                 } else {
                     (String::new(), both)
                 }
             } else {
-                let (l, r) = if low <= high { (low, high) } else { (high, low) };
+                let (l, r) = if low <= high {
+                    (low, high)
+                } else {
+                    (high, low)
+                };
                 (
                     if l < base { note(l) } else { String::new() },
                     if r > base { note(r) } else { String::new() },
@@ -435,7 +569,15 @@ pub fn tornado_chart(title: &str, baseline_minutes: f64, rows: &[(String, f64, f
             BarRow {
                 label: ellipsize(name, MAX_LABEL_CHARS),
                 bold: false,
-                bars: vec![(first.0.min(first.1), first.0.max(first.1), first.2, first.3), (second.0.min(second.1), second.0.max(second.1), second.2, second.3)],
+                bars: vec![
+                    (first.0.min(first.1), first.0.max(first.1), first.2, first.3),
+                    (
+                        second.0.min(second.1),
+                        second.0.max(second.1),
+                        second.2,
+                        second.3,
+                    ),
+                ],
                 whisker: None,
                 left_note,
                 right_note,
@@ -449,8 +591,14 @@ pub fn tornado_chart(title: &str, baseline_minutes: f64, rows: &[(String, f64, f
         rows: bars,
         vline: Some((base, format!("baseline {} min/yr", fmt_sig(base, 3)), INK)),
         legend: vec![
-            (Key::Fill(BLUE), format!("parameter {} (low setting)", low_name)),
-            (Key::Fill(ORANGE), format!("parameter {} (high setting)", high_name)),
+            (
+                Key::Fill(BLUE),
+                format!("parameter {} (low setting)", low_name),
+            ),
+            (
+                Key::Fill(ORANGE),
+                format!("parameter {} (high setting)", high_name),
+            ),
             (Key::Dash(INK), "baseline".to_string()),
         ],
         clip_at_zero: false,
@@ -479,7 +627,11 @@ pub fn histogram_chart(title: &str, x_label: &str, bins: &[(f64, f64, u64)]) -> 
             fmt_share(hist.zero as f64 / hist.total() as f64)
         ));
     }
-    let x_desc = if x_label.trim().is_empty() { "duration (log scale)".to_string() } else { format!("{} (log scale)", x_label) };
+    let x_desc = if x_label.trim().is_empty() {
+        "duration (log scale)".to_string()
+    } else {
+        format!("{} (log scale)", x_label)
+    };
     log_histogram(LogHistogramSpec {
         title,
         subtitle,
@@ -497,7 +649,11 @@ pub fn histogram_chart(title: &str, x_label: &str, bins: &[(f64, f64, u64)]) -> 
 /// A parameter sweep: x = parameter values (categorical labels, in order), y = downtime
 /// minutes/year with 95% CI error bars, and availability on a second axis.
 pub fn sweep_chart(title: &str, parameter: &str, points: &[(String, f64, [f64; 2])]) -> String {
-    let parameter = if parameter.trim().is_empty() { "parameter" } else { parameter };
+    let parameter = if parameter.trim().is_empty() {
+        "parameter"
+    } else {
+        parameter
+    };
     if points.is_empty() {
         return no_data(title, "no sweep points to show");
     }
@@ -515,26 +671,64 @@ pub fn sweep_chart(title: &str, parameter: &str, points: &[(String, f64, [f64; 2
             if lo > hi {
                 std::mem::swap(&mut lo, &mut hi);
             }
-            P { label: label.clone(), mean: m, lo, hi }
+            P {
+                label: label.clone(),
+                mean: m,
+                lo,
+                hi,
+            }
         })
         .collect();
     let n = pts.len();
     let top_value = pts.iter().map(|p| p.hi.max(p.mean)).fold(0.0, f64::max);
-    let y1 = if top_value > 0.0 { top_value * 1.18 } else { 1.0 };
+    let y1 = if top_value > 0.0 {
+        top_value * 1.18
+    } else {
+        1.0
+    };
     let (y_ticks, y_step) = linear_ticks(0.0, y1, 6);
     let pct_step = y_step / MINUTES_PER_YEAR * 100.0;
     let pct_decimals = ((-pct_step.log10()).ceil().max(0.0) as usize).min(8);
     let avail_label = |m: f64| fmt_availability(1.0 - m / MINUTES_PER_YEAR, pct_decimals);
-    let y_label_w = y_ticks.iter().map(|v| text_width(&fmt_tick(*v, y_step), 12.0)).max().unwrap_or(20);
-    let right_w = y_ticks.iter().map(|v| text_width(&avail_label(*v), 12.0)).max().unwrap_or(40);
+    let y_label_w = y_ticks
+        .iter()
+        .map(|v| text_width(&fmt_tick(*v, y_step), 12.0))
+        .max()
+        .unwrap_or(20);
+    let right_w = y_ticks
+        .iter()
+        .map(|v| text_width(&avail_label(*v), 12.0))
+        .max()
+        .unwrap_or(40);
     let y_area = y_label_w + 36;
     let right_area = right_w + 36;
     let plot_w = WIDTH as i32 - 2 * SIDE - y_area - right_area;
     let slot = plot_w as f64 / n as f64;
-    let max_label_w = pts.iter().map(|p| text_width(&p.label, 12.0)).max().unwrap_or(0);
-    let stagger = max_label_w as f64 > slot - 8.0 && n > 1;
-    let max_chars = ((if stagger { 2.0 * slot } else { slot } - 10.0) / (12.0 * 0.6)).floor().max(3.0) as usize;
-    let labels: Vec<String> = pts.iter().map(|p| ellipsize(&p.label, max_chars.min(MAX_LABEL_CHARS))).collect();
+    let fits = |labels: &[String]| {
+        labels
+            .iter()
+            .all(|l| f64::from(text_width(l, 12.0)) <= slot - 8.0)
+    };
+    let mut labels: Vec<String> = pts.iter().map(|p| p.label.trim().to_string()).collect();
+    let mut x_desc = ellipsize(parameter, 60);
+    if !fits(&labels) {
+        // Long labels that differ only in the middle ("retry budget 3 attempts"): show the
+        // part that differs, and the common words once in the axis title.
+        if let Some((prefix, suffix, cores)) = common_words(&labels) {
+            x_desc = format!("{} ({} … {})", ellipsize(parameter, 40), prefix, suffix)
+                .replace("( ", "(")
+                .replace(" )", ")");
+            labels = cores;
+        }
+    }
+    let stagger = !fits(&labels) && n > 1;
+    let max_chars = ((if stagger { 2.0 * slot } else { slot } - 10.0) / (12.0 * 0.6))
+        .floor()
+        .max(3.0) as usize;
+    let labels: Vec<String> = labels
+        .iter()
+        .map(|l| ellipsize(l, max_chars.min(MAX_LABEL_CHARS)))
+        .collect();
     let x_area = if stagger { 66 } else { 52 };
     let legend = vec![
         (Key::LineDot(BLUE), "mean downtime".to_string()),
@@ -553,33 +747,71 @@ pub fn sweep_chart(title: &str, parameter: &str, points: &[(String, f64, [f64; 2
         header(root, WIDTH, title, &subtitle)?;
         let mut chart = build(
             root,
-            Layout { top: header_h + 6, bottom, left: SIDE, right: WIDTH as i32 - SIDE, x_area, y_area, right_area },
-            (-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect(), vec![]),
+            Layout {
+                top: header_h + 6,
+                bottom,
+                left: SIDE,
+                right: WIDTH as i32 - SIDE,
+                x_area,
+                y_area,
+                right_area,
+            },
+            (
+                -0.5..n as f64 - 0.5,
+                (0..n).map(|i| i as f64).collect(),
+                vec![],
+            ),
             (0.0..y1, y_ticks.clone(), vec![]),
         )?;
         let fx = |_: &f64| String::new();
         let fy = |v: &f64| fmt_tick(*v, y_step);
-        mesh(&mut chart, &ellipsize(parameter, 60), "downtime (minutes per year)", &fx, &fy, true)?;
+        mesh(
+            &mut chart,
+            &x_desc,
+            "downtime (minutes per year)",
+            &fx,
+            &fy,
+            true,
+        )?;
         let (xr, yr) = chart.plotting_area().get_pixel_range();
         // Right axis: availability at the same ticks.
         line(root, (xr.end, yr.start), (xr.end, yr.end), INK, 1)?;
         for v in &y_ticks {
             let (_, py) = chart.backend_coord(&(0.0, *v));
             line(root, (xr.end, py), (xr.end + 5, py), INK, 1)?;
-            text(root, &avail_label(*v), (xr.end + 10, py), &style(12.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)))?;
+            text(
+                root,
+                &avail_label(*v),
+                (xr.end + 10, py),
+                &style(12.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
+            )?;
         }
         let desc = TextStyle::from((FONT, 13.0).into_font().transform(FontTransform::Rotate90))
             .color(&INK)
             .pos(Pos::new(HPos::Center, VPos::Top));
-        text(root, "availability", (WIDTH as i32 - SIDE, (yr.start + yr.end) / 2), &desc)?;
+        text(
+            root,
+            "availability",
+            (WIDTH as i32 - SIDE, (yr.start + yr.end) / 2),
+            &desc,
+        )?;
         // Category labels.
         for (i, label) in labels.iter().enumerate() {
             let (px, _) = chart.backend_coord(&(i as f64, 0.0));
             let dy = if stagger && i % 2 == 1 { 16 } else { 0 };
-            text(root, label, (px, yr.end + 9 + dy), &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)))?;
+            text(
+                root,
+                label,
+                (px, yr.end + 9 + dy),
+                &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)),
+            )?;
         }
         // Mean line, CIs and points.
-        let coords: Vec<(i32, i32)> = pts.iter().enumerate().map(|(i, p)| chart.backend_coord(&(i as f64, p.mean))).collect();
+        let coords: Vec<(i32, i32)> = pts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| chart.backend_coord(&(i as f64, p.mean)))
+            .collect();
         root.draw(&PathElement::new(coords.clone(), BLUE.stroke_width(2)))?;
         for (i, p) in pts.iter().enumerate() {
             let (px, lo) = chart.backend_coord(&(i as f64, p.lo));
@@ -590,7 +822,12 @@ pub fn sweep_chart(title: &str, parameter: &str, points: &[(String, f64, [f64; 2
             root.draw(&Circle::new(coords[i], 5, BLUE.filled()))?;
             root.draw(&Circle::new(coords[i], 5, WHITE_BG.stroke_width(1)))?;
             let note = fmt_sig(p.mean, 3);
-            text(root, &note, (px + 9, coords[i].1 - 4), &style(11.0, INK).pos(Pos::new(HPos::Left, VPos::Bottom)))?;
+            text(
+                root,
+                &note,
+                (px + 9, coords[i].1 - 4),
+                &style(11.0, INK).pos(Pos::new(HPos::Left, VPos::Bottom)),
+            )?;
         }
         draw_legend(root, &legend, SIDE, HEIGHT as i32 - 6 - legend_h, legend_w)?;
         Ok(())
@@ -608,13 +845,21 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         .chain(timeline.marks.iter().map(|m| m.time))
         .max()
         .unwrap_or(0);
-    let horizon = if timeline.horizon > 0 { timeline.horizon } else { last_change };
+    let horizon = if timeline.horizon > 0 {
+        timeline.horizon
+    } else {
+        last_change
+    };
     let lanes = timeline.levels.len().max(timeline.components.len());
     if horizon == 0 {
         return no_data(title, "the trial has no length to show");
     }
     let day = 86_400.0 * TICKS_PER_SECOND;
-    let (unit, unit_name) = if (horizon as f64) < 3.0 * day { (day / 24.0, "hours") } else { (day, "days") };
+    let (unit, unit_name) = if (horizon as f64) < 3.0 * day {
+        (day / 24.0, "hours")
+    } else {
+        (day, "days")
+    };
     let span = horizon as f64 / unit;
 
     // Lanes from the top: marks (if any), the system, then each component.
@@ -626,31 +871,61 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
     }
     let lane_of = |label: String, points: &[(Ticks, f64)], bold: bool| {
         let segments = level_segments(points, horizon);
-        let down: f64 = segments.iter().filter(|s| s.2 == 2).map(|s| s.1 - s.0).sum();
-        let degraded: f64 = segments.iter().filter(|s| s.2 == 1).map(|s| s.1 - s.0).sum();
+        let down: f64 = segments
+            .iter()
+            .filter(|s| s.2 == 2)
+            .map(|s| s.1 - s.0)
+            .sum();
+        let degraded: f64 = segments
+            .iter()
+            .filter(|s| s.2 == 1)
+            .map(|s| s.1 - s.0)
+            .sum();
         let mut note = Vec::new();
         if down > 0.0 {
             note.push(format!("down {}", fmt_duration(down / TICKS_PER_SECOND)));
         }
         if degraded > 0.0 {
-            note.push(format!("degraded {}", fmt_duration(degraded / TICKS_PER_SECOND)));
+            note.push(format!(
+                "degraded {}",
+                fmt_duration(degraded / TICKS_PER_SECOND)
+            ));
         }
-        let note = if note.is_empty() { "no outage".to_string() } else { note.join(", ") };
+        let note = if note.is_empty() {
+            "no outage".to_string()
+        } else {
+            note.join(", ")
+        };
         Lane {
             label,
-            segments: segments.into_iter().map(|(a, b, c)| (a / unit, b / unit, c)).collect(),
+            segments: segments
+                .into_iter()
+                .map(|(a, b, c)| (a / unit, b / unit, c))
+                .collect(),
             note,
             bold,
         }
     };
     let mut all = vec![lane_of("system".to_string(), &timeline.system, true)];
     for c in 0..lanes {
-        let name = timeline.components.get(c).cloned().unwrap_or_else(|| format!("component {}", c + 1));
+        let name = timeline
+            .components
+            .get(c)
+            .cloned()
+            .unwrap_or_else(|| format!("component {}", c + 1));
         let points = timeline.levels.get(c).map(Vec::as_slice).unwrap_or(&[]);
         all.push(lane_of(ellipsize(&name, MAX_LABEL_CHARS), points, false));
     }
-    let failovers: Vec<&crate::trace::Mark> = timeline.marks.iter().filter(|m| m.kind != "data-loss").collect();
-    let losses: Vec<&crate::trace::Mark> = timeline.marks.iter().filter(|m| m.kind == "data-loss").collect();
+    let failovers: Vec<&crate::trace::Mark> = timeline
+        .marks
+        .iter()
+        .filter(|m| m.kind != "data-loss")
+        .collect();
+    let losses: Vec<&crate::trace::Mark> = timeline
+        .marks
+        .iter()
+        .filter(|m| m.kind == "data-loss")
+        .collect();
     let has_marks = !timeline.marks.is_empty();
     let rows = all.len() + usize::from(has_marks);
 
@@ -674,7 +949,10 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         (Key::Fill(DOWN_RED), "down (level 0)".to_string()),
     ];
     if has_marks {
-        legend.push((Key::Triangle(BLUE), "failover (band: its duration)".to_string()));
+        legend.push((
+            Key::Triangle(BLUE),
+            "failover (band: its duration)".to_string(),
+        ));
         legend.push((Key::Diamond(PURPLE), "data-loss event".to_string()));
     }
     let mark_label = "failovers / data loss".to_string();
@@ -684,7 +962,12 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         .chain(has_marks.then(|| text_width(&mark_label, 12.0)))
         .max()
         .unwrap_or(40);
-    let note_w = all.iter().map(|l| text_width(&l.note, 11.0)).max().unwrap_or(40).max(if has_marks { 60 } else { 0 });
+    let note_w = all
+        .iter()
+        .map(|l| text_width(&l.note, 11.0))
+        .max()
+        .unwrap_or(40)
+        .max(if has_marks { 60 } else { 0 });
     let y_area = (label_w + 16).clamp(60, 330);
     let right_area = (note_w + 12).min(260);
     let header_h = header_height(&subtitle);
@@ -699,13 +982,28 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         let bottom = height - 10 - legend_h;
         let mut chart = build(
             root,
-            Layout { top: bottom - 50 - plot_h, bottom, left: SIDE, right: WIDTH as i32 - SIDE, x_area: 50, y_area, right_area },
+            Layout {
+                top: bottom - 50 - plot_h,
+                bottom,
+                left: SIDE,
+                right: WIDTH as i32 - SIDE,
+                x_area: 50,
+                y_area,
+                right_area,
+            },
             (0.0..span, x_ticks.clone(), vec![]),
             (-0.5..rows as f64 - 0.5, vec![], vec![]),
         )?;
         let fx = |v: &f64| fmt_tick(*v, x_step);
         let fy = |_: &f64| String::new();
-        mesh(&mut chart, &format!("time in the trial ({})", unit_name), "", &fx, &fy, false)?;
+        mesh(
+            &mut chart,
+            &format!("time in the trial ({})", unit_name),
+            "",
+            &fx,
+            &fy,
+            false,
+        )?;
         let (xr, _) = chart.plotting_area().get_pixel_range();
         let px_per_unit = (xr.end - xr.start).max(1) as f64 / span;
         let row_y = |row: usize| (rows - 1 - row) as f64;
@@ -714,39 +1012,97 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         if has_marks {
             let y = row_y(row);
             let (_, py) = chart.backend_coord(&(0.0, y));
-            text(root, &mark_label, (xr.start - 8, py), &style(12.0, INK).pos(Pos::new(HPos::Right, VPos::Center)))?;
-            let summary = format!("{} + {}", failovers.len(), losses.len());
-            text(root, &summary, (xr.end + 8, py), &style(11.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)))?;
+            text(
+                root,
+                &mark_label,
+                (xr.start - 8, py),
+                &style(12.0, INK).pos(Pos::new(HPos::Right, VPos::Center)),
+            )?;
+            let summary = format!(
+                "{} failover{}, {} data loss",
+                failovers.len(),
+                if failovers.len() == 1 { "" } else { "s" },
+                losses.len()
+            );
+            text(
+                root,
+                &summary,
+                (xr.end + 8, py),
+                &style(11.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
+            )?;
             for m in &failovers {
                 let end = (m.time.min(horizon)) as f64 / unit;
                 let start = (end - nonneg(m.seconds) * TICKS_PER_SECOND / unit).max(0.0);
                 let (a, _) = chart.backend_coord(&(start, y));
                 let (b, _) = chart.backend_coord(&(end, y));
                 let a = a.min(b - 2);
-                rect(root, (a, py - 3), (b.max(a + 2), py + 3), BLUE.mix(0.5).filled())?;
-                root.draw(&Polygon::new(vec![(b - 5, py - 13), (b + 5, py - 13), (b, py - 4)], BLUE.filled()))?;
+                rect(
+                    root,
+                    (a, py - 3),
+                    (b.max(a + 2), py + 3),
+                    BLUE.mix(0.5).filled(),
+                )?;
+                root.draw(&Polygon::new(
+                    vec![(b - 5, py - 13), (b + 5, py - 13), (b, py - 4)],
+                    BLUE.filled(),
+                ))?;
             }
             for m in &losses {
                 let (px, _) = chart.backend_coord(&((m.time.min(horizon)) as f64 / unit, y));
-                root.draw(&Polygon::new(vec![(px, py + 3), (px + 5, py + 8), (px, py + 13), (px - 5, py + 8)], PURPLE.filled()))?;
+                root.draw(&Polygon::new(
+                    vec![
+                        (px, py + 3),
+                        (px + 5, py + 8),
+                        (px, py + 13),
+                        (px - 5, py + 8),
+                    ],
+                    PURPLE.filled(),
+                ))?;
             }
             row += 1;
         }
         for lane in &all {
             let y = row_y(row);
             let (_, py) = chart.backend_coord(&(0.0, y));
-            let label_style = if lane.bold { bold_style(12.0, INK) } else { style(12.0, INK) };
-            text(root, &lane.label, (xr.start - 8, py), &label_style.pos(Pos::new(HPos::Right, VPos::Center)))?;
-            text(root, &lane.note, (xr.end + 8, py), &style(11.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)))?;
-            chart.draw_series(std::iter::once(Rectangle::new([(0.0, y - band), (span, y + band)], OK_GREEN.filled())))?;
+            let label_style = if lane.bold {
+                bold_style(12.0, INK)
+            } else {
+                style(12.0, INK)
+            };
+            text(
+                root,
+                &lane.label,
+                (xr.start - 8, py),
+                &label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+            )?;
+            text(
+                root,
+                &lane.note,
+                (xr.end + 8, py),
+                &style(11.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
+            )?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y - band), (span, y + band)],
+                OK_GREEN.filled(),
+            )))?;
             for (a, b, class) in &lane.segments {
                 if *class == 0 {
                     continue;
                 }
                 let color = if *class == 1 { AMBER } else { DOWN_RED };
                 let min_w = 2.0 / px_per_unit;
-                let (a, b) = if b - a < min_w { ((a.min(span - min_w)).max(0.0), (a.min(span - min_w)).max(0.0) + min_w) } else { (*a, *b) };
-                chart.draw_series(std::iter::once(Rectangle::new([(a, y - band), (b, y + band)], color.filled())))?;
+                let (a, b) = if b - a < min_w {
+                    (
+                        (a.min(span - min_w)).max(0.0),
+                        (a.min(span - min_w)).max(0.0) + min_w,
+                    )
+                } else {
+                    (*a, *b)
+                };
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(a, y - band), (b, y + band)],
+                    color.filled(),
+                )))?;
             }
             row += 1;
         }
@@ -788,7 +1144,11 @@ impl CleanBins {
                 continue;
             }
             // A log histogram's lowest bin starts at 0: give it the usual bin width.
-            let low = if low > 0.0 && low < high { low } else { high / 10f64.powf(1.0 / 200.0) };
+            let low = if low > 0.0 && low < high {
+                low
+            } else {
+                high / 10f64.powf(1.0 / 200.0)
+            };
             positive.push((low, high, count));
         }
         positive.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -796,7 +1156,9 @@ impl CleanBins {
     }
 
     fn total(&self) -> u64 {
-        self.positive.iter().fold(self.zero, |sum, b| sum.saturating_add(b.2))
+        self.positive
+            .iter()
+            .fold(self.zero, |sum, b| sum.saturating_add(b.2))
     }
 
     /// Nearest-rank quantile, each bin standing for its geometric centre.
@@ -825,22 +1187,44 @@ impl CleanBins {
         if self.positive.is_empty() {
             return Vec::new();
         }
-        let lo = self.positive.iter().map(|b| b.0).fold(f64::INFINITY, f64::min).log10();
-        let hi = self.positive.iter().map(|b| b.1).fold(f64::NEG_INFINITY, f64::max).log10();
+        let lo = self
+            .positive
+            .iter()
+            .map(|b| b.0)
+            .fold(f64::INFINITY, f64::min)
+            .log10();
+        let hi = self
+            .positive
+            .iter()
+            .map(|b| b.1)
+            .fold(f64::NEG_INFINITY, f64::max)
+            .log10();
         let span = (hi - lo).max(1e-9);
-        let per_decade = [20.0, 10.0, 5.0, 4.0, 2.0, 1.0].into_iter().find(|d| span * d <= 60.0).unwrap_or(1.0);
+        let per_decade = [20.0, 10.0, 5.0, 4.0, 2.0, 1.0]
+            .into_iter()
+            .find(|d| span * d <= 60.0)
+            .unwrap_or(1.0);
         let mut widths: Vec<f64> = self.positive.iter().map(|b| (b.1 / b.0).log10()).collect();
         widths.sort_by(f64::total_cmp);
         let median_width = widths[widths.len() / 2];
         if median_width >= 0.9 / per_decade {
-            return self.positive.iter().map(|b| (b.0.log10(), b.1.log10(), b.2)).collect();
+            return self
+                .positive
+                .iter()
+                .map(|b| (b.0.log10(), b.1.log10(), b.2))
+                .collect();
         }
         let mut merged: BTreeMap<i64, u64> = BTreeMap::new();
         for &(low, high, count) in &self.positive {
             let centre = 0.5 * (low.log10() + high.log10());
-            *merged.entry((centre * per_decade).floor() as i64).or_insert(0) += count;
+            *merged
+                .entry((centre * per_decade).floor() as i64)
+                .or_insert(0) += count;
         }
-        merged.into_iter().map(|(k, n)| (k as f64 / per_decade, (k + 1) as f64 / per_decade, n)).collect()
+        merged
+            .into_iter()
+            .map(|(k, n)| (k as f64 / per_decade, (k + 1) as f64 / per_decade, n))
+            .collect()
     }
 }
 
@@ -905,7 +1289,12 @@ fn log_histogram(spec: LogHistogramSpec) -> String {
         (None, lo)
     };
 
-    let max_count = bars.iter().map(|b| b.2).chain(std::iter::once(zero)).max().unwrap_or(0);
+    let max_count = bars
+        .iter()
+        .map(|b| b.2)
+        .chain(std::iter::once(zero))
+        .max()
+        .unwrap_or(0);
     let y_top = (max_count as f64 * spec.scale).max(f64::MIN_POSITIVE);
     let y1 = if max_count > 0 { y_top * 1.14 } else { 1.0 };
     let (y_ticks, y_step) = match spec.y_format {
@@ -924,7 +1313,11 @@ fn log_histogram(spec: LogHistogramSpec) -> String {
         YFormat::Percent => format!("{}%", fmt_tick(v, y_step)),
         YFormat::Count => fmt_tick(v, y_step),
     };
-    let y_label_w = y_ticks.iter().map(|v| text_width(&fy_text(*v), 12.0)).max().unwrap_or(20);
+    let y_label_w = y_ticks
+        .iter()
+        .map(|v| text_width(&fy_text(*v), 12.0))
+        .max()
+        .unwrap_or(20);
     let y_area = y_label_w + 38;
     let plot_left = SIDE + y_area;
     let plot_right = WIDTH as i32 - SIDE;
@@ -945,7 +1338,11 @@ fn log_histogram(spec: LogHistogramSpec) -> String {
         let l = &spec.lines[i];
         let x = px(l.value.log10()).round() as i32;
         let w = text_width(&l.label, 11.0);
-        let (from, to, side) = if x + 4 + w <= plot_right { (x, x + 4 + w, HPos::Left) } else { (x - 4 - w, x, HPos::Right) };
+        let (from, to, side) = if x + 4 + w <= plot_right {
+            (x, x + 4 + w, HPos::Left)
+        } else {
+            (x - 4 - w, x, HPos::Right)
+        };
         let row = row_ends
             .iter()
             .position(|spans| spans.iter().all(|(a, b)| to + 8 <= *a || from >= *b + 8))
@@ -971,11 +1368,25 @@ fn log_histogram(spec: LogHistogramSpec) -> String {
         let tick_positions: Vec<f64> = ticks.iter().map(|t| t.0).collect();
         let mut chart = build(
             root,
-            Layout { top, bottom, left: SIDE, right: WIDTH as i32 - SIDE, x_area: 50, y_area, right_area: 0 },
+            Layout {
+                top,
+                bottom,
+                left: SIDE,
+                right: WIDTH as i32 - SIDE,
+                x_area: 50,
+                y_area,
+                right_area: 0,
+            },
             (x0..hi, tick_positions, vec![]),
             (0.0..y1, y_ticks.clone(), vec![]),
         )?;
-        let fx = |v: &f64| ticks.iter().find(|t| (t.0 - v).abs() < 1e-9).map(|t| t.1.clone()).unwrap_or_default();
+        let fx = |v: &f64| {
+            ticks
+                .iter()
+                .find(|t| (t.0 - v).abs() < 1e-9)
+                .map(|t| t.1.clone())
+                .unwrap_or_default()
+        };
         let fy = |v: &f64| fy_text(*v);
         mesh(&mut chart, spec.x_desc, spec.y_desc, &fx, &fy, false)?;
         let (xr, yr) = chart.plotting_area().get_pixel_range();
@@ -996,20 +1407,39 @@ fn log_histogram(spec: LogHistogramSpec) -> String {
                 YFormat::Percent => format!("{}%", fmt_sig(value, 3)),
                 YFormat::Count => fmt_count(zero),
             };
-            text(root, &note, ((pa + pb) / 2, py - 3), &style(11.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom)))?;
+            text(
+                root,
+                &note,
+                ((pa + pb) / 2, py - 3),
+                &style(11.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            )?;
             // The break between the zero bar and the log axis.
             let (sep, _) = chart.backend_coord(&(lo - 0.025 * span, 0.0));
             dashed_v(root, sep, yr.start, yr.end, RGBColor(160, 166, 172))?;
-            text(root, "//", (sep, yr.end), &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Center)))?;
+            text(
+                root,
+                "//",
+                (sep, yr.end),
+                &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
+            )?;
         }
         // Budget lines, labelled above the plot.
         for (l, (x, _, side, row)) in spec.lines.iter().zip(&placed) {
             let (lx, _) = chart.backend_coord(&(l.value.log10(), 0.0));
             let label_y = top - label_rows * 16 + *row as i32 * 16 + 1;
             dashed_v(root, lx, label_y + 12, yr.end, l.color)?;
-            let tx = if matches!(side, HPos::Left) { lx + 4 } else { lx - 4 };
+            let tx = if matches!(side, HPos::Left) {
+                lx + 4
+            } else {
+                lx - 4
+            };
             let _ = x;
-            text(root, &l.label, (tx, label_y), &style(11.0, l.color).pos(Pos::new(*side, VPos::Top)))?;
+            text(
+                root,
+                &l.label,
+                (tx, label_y),
+                &style(11.0, l.color).pos(Pos::new(*side, VPos::Top)),
+            )?;
         }
         let _ = xr;
         draw_legend(root, &spec.legend, SIDE, height - 6 - legend_h, legend_w)?;
@@ -1020,7 +1450,8 @@ fn log_histogram(spec: LogHistogramSpec) -> String {
 /// Ticks for a log axis over [10^lo, 10^hi] of values in units of `unit_seconds`: round
 /// durations (1 s, 1 min, 1 h, 1 d...), thinned so that their labels do not touch.
 fn duration_ticks(lo: f64, hi: f64, unit_seconds: f64, px_per_decade: f64) -> Vec<(f64, String)> {
-    const LADDER: [(f64, &str); 19] = [
+    // Round durations; the second set only where they fit between the first.
+    const MAIN: [(f64, &str); 19] = [
         (1e-6, "1 µs"),
         (1e-5, "10 µs"),
         (1e-4, "100 µs"),
@@ -1041,20 +1472,37 @@ fn duration_ticks(lo: f64, hi: f64, unit_seconds: f64, px_per_decade: f64) -> Ve
         (3_153_600_000.0, "100 y"),
         (31_536_000_000.0, "1000 y"),
     ];
+    const MORE: [(f64, &str); 13] = [
+        (3e-3, "3 ms"),
+        (3e-2, "30 ms"),
+        (0.3, "300 ms"),
+        (3.0, "3 s"),
+        (30.0, "30 s"),
+        (180.0, "3 min"),
+        (1800.0, "30 min"),
+        (10_800.0, "3 h"),
+        (259_200.0, "3 d"),
+        (8_640_000.0, "100 d"),
+        (94_608_000.0, "3 y"),
+        (946_080_000.0, "30 y"),
+        (9_460_800_000.0, "300 y"),
+    ];
+    let fits = |ticks: &[(f64, String, i32)], at: f64, w: i32| {
+        ticks
+            .iter()
+            .all(|(p, _, pw)| (at - p).abs() * px_per_decade >= f64::from(pw + w) / 2.0 + 16.0)
+    };
     let mut out: Vec<(f64, String, i32)> = Vec::new();
-    for (seconds, label) in LADDER {
-        let at = (seconds / unit_seconds).log10();
-        if at < lo || at > hi {
-            continue;
-        }
-        let w = text_width(label, 12.0);
-        if let Some(last) = out.last() {
-            if (at - last.0) * px_per_decade < f64::from(last.2 + w) / 2.0 + 14.0 {
-                continue;
+    for ladder in [&MAIN[..], &MORE[..]] {
+        for &(seconds, label) in ladder {
+            let at = (seconds / unit_seconds).log10();
+            let w = text_width(label, 12.0);
+            if at >= lo && at <= hi && fits(&out, at, w) {
+                out.push((at, label.to_string(), w));
             }
         }
-        out.push((at, label.to_string(), w));
     }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
     if out.len() < 2 {
         // Too narrow a range for round durations: label its two ends instead.
         out.clear();
@@ -1111,7 +1559,10 @@ fn hbars(spec: HBarSpec) -> String {
         })
         .collect();
     let mut data_lo = extents.iter().map(|e| e.0).fold(f64::INFINITY, f64::min);
-    let mut data_hi = extents.iter().map(|e| e.1).fold(f64::NEG_INFINITY, f64::max);
+    let mut data_hi = extents
+        .iter()
+        .map(|e| e.1)
+        .fold(f64::NEG_INFINITY, f64::max);
     if let Some((v, _, _)) = &spec.vline {
         data_lo = data_lo.min(*v);
         data_hi = data_hi.max(*v);
@@ -1126,18 +1577,57 @@ fn hbars(spec: HBarSpec) -> String {
     if data_hi - data_lo <= 0.0 {
         data_hi = data_lo + if data_lo > 0.0 { data_lo } else { 1.0 };
     }
-    let label_w = spec.rows.iter().map(|r| text_width(&r.label, 12.0)).max().unwrap_or(40);
+    let label_w = spec
+        .rows
+        .iter()
+        .map(|r| text_width(&r.label, 12.0))
+        .max()
+        .unwrap_or(40);
     let y_area = (label_w + 16).clamp(60, 360);
     let plot_w = (WIDTH as i32 - 2 * SIDE - y_area) as f64;
-    let left_room = spec.rows.iter().filter(|r| !r.left_note.is_empty()).map(|r| text_width(&r.left_note, 11.0) + 8).max().unwrap_or(0);
-    let right_room = spec.rows.iter().filter(|r| !r.right_note.is_empty()).map(|r| text_width(&r.right_note, 11.0) + 8).max().unwrap_or(0);
-    let usable = (plot_w - f64::from(left_room + right_room) - 12.0).max(0.35 * plot_w);
-    let per_px = (data_hi - data_lo) / usable;
-    let x0 = data_lo - (f64::from(left_room) + 6.0) * per_px;
-    let x1 = data_hi + (f64::from(right_room) + 6.0) * per_px;
-    let x0 = if spec.clip_at_zero && left_room == 0 { data_lo.min(0.0) } else { x0 };
+    // Widen the range until every note fits beside its bar: a few rounds of fixed-point
+    // iteration (the scale depends on the range, the range on the scale).
+    let notes: Vec<(f64, f64, f64, f64)> = spec
+        .rows
+        .iter()
+        .zip(&extents)
+        .map(|(r, (lo, hi))| {
+            let room = |note: &str| {
+                if note.is_empty() {
+                    0.0
+                } else {
+                    f64::from(text_width(note, 11.0) + 10)
+                }
+            };
+            (*lo, room(&r.left_note), *hi, room(&r.right_note))
+        })
+        .collect();
+    let (mut x0, mut x1) = (data_lo, data_hi);
+    let limit = 20.0 * (data_hi - data_lo);
+    for _ in 0..30 {
+        let per_px = (x1 - x0) / plot_w;
+        let lo = notes
+            .iter()
+            .filter(|n| n.0.is_finite())
+            .map(|n| n.0 - n.1 * per_px)
+            .fold(data_lo, f64::min);
+        let hi = notes
+            .iter()
+            .filter(|n| n.2.is_finite())
+            .map(|n| n.2 + n.3 * per_px)
+            .fold(data_hi, f64::max);
+        let pad = 4.0 * per_px;
+        let (lo, hi) = (lo - if lo < data_lo { pad } else { 0.0 }, hi + pad);
+        if hi - lo > limit {
+            break;
+        }
+        (x0, x1) = (lo, hi);
+    }
     let (ticks, step) = linear_ticks(x0, x1, ((plot_w / 90.0) as usize).clamp(3, 9));
-    let ticks: Vec<f64> = ticks.into_iter().filter(|t| *t >= 0.0 || data_lo < 0.0).collect();
+    let ticks: Vec<f64> = ticks
+        .into_iter()
+        .filter(|t| *t >= 0.0 || data_lo < 0.0)
+        .collect();
 
     let header_h = header_height(&spec.subtitle);
     let vline_strip = if spec.vline.is_some() { 18 } else { 0 };
@@ -1153,7 +1643,15 @@ fn hbars(spec: HBarSpec) -> String {
         let bottom = height - 8 - legend_h;
         let mut chart = build(
             root,
-            Layout { top: bottom - 50 - plot_h, bottom, left: SIDE, right: WIDTH as i32 - SIDE, x_area: 50, y_area, right_area: 0 },
+            Layout {
+                top: bottom - 50 - plot_h,
+                bottom,
+                left: SIDE,
+                right: WIDTH as i32 - SIDE,
+                x_area: 50,
+                y_area,
+                right_area: 0,
+            },
             (x0..x1, ticks.clone(), vec![]),
             (-0.5..n as f64 - 0.5, vec![], vec![]),
         )?;
@@ -1165,8 +1663,17 @@ fn hbars(spec: HBarSpec) -> String {
         for (i, row) in spec.rows.iter().enumerate() {
             let y = (n - 1 - i) as f64;
             let (_, py) = chart.backend_coord(&(0.0, y));
-            let label_style = if row.bold { bold_style(12.0, INK) } else { style(12.0, INK) };
-            text(root, &row.label, (xr.start - 8, py), &label_style.pos(Pos::new(HPos::Right, VPos::Center)))?;
+            let label_style = if row.bold {
+                bold_style(12.0, INK)
+            } else {
+                style(12.0, INK)
+            };
+            text(
+                root,
+                &row.label,
+                (xr.start - 8, py),
+                &label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+            )?;
             for &(a, b, color, thickness) in &row.bars {
                 let (pa, _) = chart.backend_coord(&(a, y));
                 let (pb, _) = chart.backend_coord(&(b, y));
@@ -1180,22 +1687,31 @@ fn hbars(spec: HBarSpec) -> String {
                 let (pb, _) = chart.backend_coord(&(b, y));
                 h_whisker(root, py, pa, pb, 5, INK)?;
             }
-            let (lo, hi) = extents[i];
-            if !row.left_note.is_empty() {
-                let (pa, _) = chart.backend_coord(&(lo, y));
-                text(root, &row.left_note, (pa - 6, py), &style(11.0, INK).pos(Pos::new(HPos::Right, VPos::Center)))?;
-            }
-            if !row.right_note.is_empty() {
-                let (pb, _) = chart.backend_coord(&(hi, y));
-                text(root, &row.right_note, (pb + 6, py), &style(11.0, INK).pos(Pos::new(HPos::Left, VPos::Center)))?;
-            }
         }
         if let Some((v, label, color)) = &spec.vline {
             let (px, _) = chart.backend_coord(&(*v, 0.0));
             dashed_v(root, px, yr.start - 4, yr.end, *color)?;
             let w = text_width(label, 11.0);
             let x = px.clamp(xr.start + w / 2, (xr.end - w / 2).max(xr.start + w / 2));
-            text(root, label, (x, yr.start - 6), &style(11.0, *color).pos(Pos::new(HPos::Center, VPos::Bottom)))?;
+            text(
+                root,
+                label,
+                (x, yr.start - 6),
+                &style(11.0, *color).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            )?;
+        }
+        for (i, row) in spec.rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let (_, py) = chart.backend_coord(&(0.0, y));
+            let (lo, hi) = extents[i];
+            if !row.left_note.is_empty() {
+                let (pa, _) = chart.backend_coord(&(lo, y));
+                note(root, &row.left_note, (pa - 6, py), HPos::Right)?;
+            }
+            if !row.right_note.is_empty() {
+                let (pb, _) = chart.backend_coord(&(hi, y));
+                note(root, &row.right_note, (pb + 6, py), HPos::Left)?;
+            }
         }
         draw_legend(root, &spec.legend, SIDE, height - 6 - legend_h, legend_w)?;
         Ok(())
@@ -1212,7 +1728,10 @@ fn render(width: u32, height: u32, draw: impl FnOnce(&Area) -> Drawn) -> String 
     let mut svg = String::new();
     let ok = {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let drawn = root.fill(&WHITE_BG).map_err(Into::into).and_then(|()| draw(&root));
+        let drawn = root
+            .fill(&WHITE_BG)
+            .map_err(Into::into)
+            .and_then(|()| draw(&root));
         drawn.is_ok() && root.present().is_ok()
     };
     if ok {
@@ -1222,7 +1741,12 @@ fn render(width: u32, height: u32, draw: impl FnOnce(&Area) -> Drawn) -> String 
     {
         let root = SVGBackend::with_string(&mut fallback, (width, height)).into_drawing_area();
         let _ = root.fill(&WHITE_BG);
-        let _ = text(&root, "this chart could not be drawn", (width as i32 / 2, height as i32 / 2), &style(14.0, MUTED).pos(Pos::new(HPos::Center, VPos::Center)));
+        let _ = text(
+            &root,
+            "this chart could not be drawn",
+            (width as i32 / 2, height as i32 / 2),
+            &style(14.0, MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
+        );
         let _ = root.present();
     }
     fallback
@@ -1237,11 +1761,31 @@ fn no_data_with(title: &str, subtitle: &[String], what: &str) -> String {
     render(WIDTH, HEIGHT, |root| {
         let top = header(root, WIDTH, title, subtitle)? + 10;
         let bottom = HEIGHT as i32 - SIDE;
-        rect(root, (SIDE, top), (WIDTH as i32 - SIDE, bottom), RGBColor(248, 249, 250).filled())?;
-        rect(root, (SIDE, top), (WIDTH as i32 - SIDE, bottom), GRID.stroke_width(1))?;
+        rect(
+            root,
+            (SIDE, top),
+            (WIDTH as i32 - SIDE, bottom),
+            RGBColor(248, 249, 250).filled(),
+        )?;
+        rect(
+            root,
+            (SIDE, top),
+            (WIDTH as i32 - SIDE, bottom),
+            GRID.stroke_width(1),
+        )?;
         let mid = (top + bottom) / 2;
-        text(root, "no data", (WIDTH as i32 / 2, mid - 4), &bold_style(16.0, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom)))?;
-        text(root, &ellipsize(what, 100), (WIDTH as i32 / 2, mid + 4), &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)))?;
+        text(
+            root,
+            "no data",
+            (WIDTH as i32 / 2, mid - 4),
+            &bold_style(16.0, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        )?;
+        text(
+            root,
+            &ellipsize(what, 100),
+            (WIDTH as i32 / 2, mid + 4),
+            &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)),
+        )?;
         Ok(())
     })
 }
@@ -1255,11 +1799,21 @@ fn header(root: &Area, width: u32, title: &str, subtitle: &[String]) -> Drawn<i3
     let usable = width as f64 - 2.0 * SIDE as f64;
     let title_chars = (usable / (17.0 * 0.66)) as usize;
     let x = width as i32 / 2;
-    text(root, &ellipsize(title, title_chars), (x, 12), &bold_style(17.0, INK).pos(Pos::new(HPos::Center, VPos::Top)))?;
+    text(
+        root,
+        &ellipsize(title, title_chars),
+        (x, 12),
+        &bold_style(17.0, INK).pos(Pos::new(HPos::Center, VPos::Top)),
+    )?;
     let line_chars = (usable / (12.0 * 0.6)) as usize;
     for (i, line) in subtitle.iter().enumerate() {
         let y = 38 + 17 * i as i32;
-        text(root, &ellipsize(line, line_chars), (x, y), &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)))?;
+        text(
+            root,
+            &ellipsize(line, line_chars),
+            (x, y),
+            &style(12.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top)),
+        )?;
     }
     Ok(header_height(subtitle))
 }
@@ -1289,7 +1843,11 @@ impl Ranged for Axis {
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
         let share = (value - self.range.start) / (self.range.end - self.range.start);
-        let share = if share.is_finite() { share.clamp(-10.0, 10.0) } else { 0.0 };
+        let share = if share.is_finite() {
+            share.clamp(-10.0, 10.0)
+        } else {
+            0.0
+        };
         limit.0 + (f64::from(limit.1 - limit.0) * share + 1e-3).floor() as i32
     }
 
@@ -1328,13 +1886,20 @@ fn build<'a, 'b>(
         .margin_top(layout.top.max(0))
         .margin_bottom((h - layout.bottom).max(0))
         .margin_left(layout.left.max(0))
-        .margin_right((w - layout.right).max(0))
+        .margin_right((w - layout.right + layout.right_area).max(0))
         .x_label_area_size(layout.x_area)
         .y_label_area_size(layout.y_area)
-        .right_y_label_area_size(layout.right_area)
         .build_cartesian_2d(
-            Axis { range: fix(x.0), bold: x.1, light: x.2 },
-            Axis { range: fix(y.0), bold: y.1, light: y.2 },
+            Axis {
+                range: fix(x.0),
+                bold: x.1,
+                light: x.2,
+            },
+            Axis {
+                range: fix(y.0),
+                bold: y.1,
+                light: y.2,
+            },
         )?;
     Ok(chart)
 }
@@ -1365,7 +1930,11 @@ fn mesh(
 }
 
 fn style(size: f64, color: RGBColor) -> TextStyle<'static> {
-    TextStyle { font: (FONT, size).into_font(), color: color.to_backend_color(), pos: Pos::default() }
+    TextStyle {
+        font: (FONT, size).into_font(),
+        color: color.to_backend_color(),
+        pos: Pos::default(),
+    }
 }
 
 fn bold_style(size: f64, color: RGBColor) -> TextStyle<'static> {
@@ -1381,6 +1950,23 @@ fn text(root: &Area, s: &str, at: (i32, i32), style: &TextStyle) -> Drawn {
         root.draw(&Text::new(s.to_string(), at, style.clone()))?;
     }
     Ok(())
+}
+
+/// An 11 px note on a white ground, so that grid and reference lines do not cross it.
+fn note(root: &Area, s: &str, at: (i32, i32), side: HPos) -> Drawn {
+    let w = (s.chars().count() as f64 * 11.0 * 0.56).ceil() as i32;
+    let (a, b) = match side {
+        HPos::Left => (at.0 - 2, at.0 + w + 2),
+        HPos::Right => (at.0 - w - 2, at.0 + 2),
+        HPos::Center => (at.0 - w / 2 - 2, at.0 + w / 2 + 2),
+    };
+    rect(root, (a, at.1 - 8), (b, at.1 + 8), WHITE_BG.filled())?;
+    text(
+        root,
+        s,
+        at,
+        &style(11.0, INK).pos(Pos::new(side, VPos::Center)),
+    )
 }
 
 fn rect(root: &Area, a: (i32, i32), b: (i32, i32), style: ShapeStyle) -> Drawn {
@@ -1434,19 +2020,26 @@ fn legend_flow(entries: &[(Key, String)], width: i32) -> Vec<(i32, i32)> {
     let mut out = Vec::new();
     let (mut x, mut row) = (0, 0);
     for (_, label) in entries {
-        let w = KEY_W + 6 + text_width(label, 12.0);
+        let w = KEY_W + 6 + legend_text_width(label);
         if x > 0 && x + w > width {
             x = 0;
             row += 1;
         }
         out.push((x, row));
-        x += w + 22;
+        x += w + 24;
     }
     out
 }
 
+/// Legend text is not next to anything it could overlap: a closer estimate spaces it better.
+fn legend_text_width(s: &str) -> i32 {
+    (s.chars().count() as f64 * 12.0 * 0.54).ceil() as i32
+}
+
 fn legend_height(entries: &[(Key, String)], width: i32) -> i32 {
-    legend_flow(entries, width).last().map_or(0, |(_, row)| (row + 1) * LEGEND_ROW + 4)
+    legend_flow(entries, width)
+        .last()
+        .map_or(0, |(_, row)| (row + 1) * LEGEND_ROW + 4)
 }
 
 /// The legend below the chart, each row centred.
@@ -1454,7 +2047,7 @@ fn draw_legend(root: &Area, entries: &[(Key, String)], left: i32, top: i32, widt
     let flow = legend_flow(entries, width);
     let mut row_width: BTreeMap<i32, i32> = BTreeMap::new();
     for ((_, label), (x, row)) in entries.iter().zip(&flow) {
-        row_width.insert(*row, x + KEY_W + 6 + text_width(label, 12.0));
+        row_width.insert(*row, x + KEY_W + 6 + legend_text_width(label));
     }
     for ((key, label), (x, row)) in entries.iter().zip(&flow) {
         let offset = (width - row_width.get(row).copied().unwrap_or(0)).max(0) / 2;
@@ -1474,13 +2067,24 @@ fn draw_legend(root: &Area, entries: &[(Key, String)], left: i32, top: i32, widt
                 root.draw(&Circle::new((x + KEY_W / 2, y), 4, c.filled()))?;
             }
             Key::Triangle(c) => {
-                root.draw(&Polygon::new(vec![(x + 6, y - 5), (x + 16, y - 5), (x + 11, y + 4)], c.filled()))?;
+                root.draw(&Polygon::new(
+                    vec![(x + 6, y - 5), (x + 16, y - 5), (x + 11, y + 4)],
+                    c.filled(),
+                ))?;
             }
             Key::Diamond(c) => {
-                root.draw(&Polygon::new(vec![(x + 11, y - 5), (x + 16, y), (x + 11, y + 5), (x + 6, y)], c.filled()))?;
+                root.draw(&Polygon::new(
+                    vec![(x + 11, y - 5), (x + 16, y), (x + 11, y + 5), (x + 6, y)],
+                    c.filled(),
+                ))?;
             }
         }
-        text(root, label, (x + KEY_W + 6, y), &style(12.0, INK).pos(Pos::new(HPos::Left, VPos::Center)))?;
+        text(
+            root,
+            label,
+            (x + KEY_W + 6, y),
+            &style(12.0, INK).pos(Pos::new(HPos::Left, VPos::Center)),
+        )?;
     }
     Ok(())
 }
@@ -1579,11 +2183,12 @@ fn fmt_count(n: u64) -> String {
 
 /// Decimals needed to show multiples of `step` exactly.
 fn step_decimals(step: f64) -> usize {
-    (0..=9).find(|d| {
-        let scaled = step * 10f64.powi(*d as i32);
-        (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
-    })
-    .unwrap_or(9)
+    (0..=9)
+        .find(|d| {
+            let scaled = step * 10f64.powi(*d as i32);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+        })
+        .unwrap_or(9)
 }
 
 fn fmt_tick(v: f64, step: f64) -> String {
@@ -1661,8 +2266,12 @@ fn fmt_share(p: f64) -> String {
         return "100%".to_string();
     }
     let edge = v.min(100.0 - v);
-    let decimals = if edge >= 1.0 { 1 } else { ((-edge.log10()).ceil() as usize + 1).min(6) };
-    format!("{}%", trim_zeros(fmt_fixed(v, decimals)))
+    let decimals = if edge >= 1.0 {
+        1
+    } else {
+        ((-edge.log10()).ceil() as usize).clamp(1, 6)
+    };
+    format!("{}%", fmt_fixed(v, decimals))
 }
 
 /// Availability as a percentage with `decimals` decimals, never rounded up to 100% below 1.
@@ -1691,6 +2300,14 @@ fn availability_decimals(mean: f64, lo: f64, hi: f64) -> usize {
     while d < 6 && lo != hi && fmt_availability(lo, d) == fmt_availability(hi, d) {
         d += 1;
     }
+    // "99.99930%" says no more than "99.9993%".
+    while d > 0
+        && [mean, lo, hi]
+            .iter()
+            .all(|v| *v >= 1.0 || fmt_availability(*v, d).ends_with("0%"))
+    {
+        d -= 1;
+    }
     d
 }
 
@@ -1706,10 +2323,49 @@ fn nines(a: f64) -> (f64, bool) {
     (-u.log10(), false)
 }
 
+/// The words all labels start with and end with, and what is left of each label, if any
+/// words are common and every label keeps at least one.
+fn common_words(labels: &[String]) -> Option<(String, String, Vec<String>)> {
+    if labels.len() < 2 {
+        return None;
+    }
+    let words: Vec<Vec<&str>> = labels.iter().map(|l| l.split(' ').collect()).collect();
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    let mut prefix = 0;
+    while prefix + 1 < shortest && words.iter().all(|w| w[prefix] == words[0][prefix]) {
+        prefix += 1;
+    }
+    let mut suffix = 0;
+    while prefix + suffix + 1 < shortest
+        && words
+            .iter()
+            .all(|w| w[w.len() - 1 - suffix] == words[0][words[0].len() - 1 - suffix])
+    {
+        suffix += 1;
+    }
+    if prefix + suffix == 0 {
+        return None;
+    }
+    let cores = words
+        .iter()
+        .map(|w| w[prefix..w.len() - suffix].join(" "))
+        .collect();
+    let first = &words[0];
+    Some((
+        first[..prefix].join(" "),
+        first[first.len() - suffix..].join(" "),
+        cores,
+    ))
+}
+
 /// "−35% vs baseline", "+12% vs baseline", "same as baseline".
 fn relative_change(value: f64, base: f64) -> String {
     if base <= 0.0 {
-        return if value <= 0.0 { "same as baseline".to_string() } else { "baseline is 0".to_string() };
+        return if value <= 0.0 {
+            "same as baseline".to_string()
+        } else {
+            "baseline is 0".to_string()
+        };
     }
     let change = (value / base - 1.0) * 100.0;
     if change.abs() < 0.05 {
@@ -1745,7 +2401,10 @@ fn level_segments(points: &[(Ticks, f64)], horizon: Ticks) -> Vec<(f64, f64, u8)
     push(0, first, 0);
     for (i, &(t, level)) in points.iter().enumerate() {
         let start = t.min(horizon);
-        let end = points.get(i + 1).map_or(horizon, |p| p.0.min(horizon)).max(start);
+        let end = points
+            .get(i + 1)
+            .map_or(horizon, |p| p.0.min(horizon))
+            .max(start);
         push(start, end, class(level));
     }
     out
@@ -1762,7 +2421,10 @@ mod tests {
 
     fn texts(svg: &str) -> Vec<String> {
         let doc = parse(svg);
-        doc.descendants().filter(|n| n.has_tag_name("text")).map(|n| n.text().unwrap_or("").trim().to_string()).collect()
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or("").trim().to_string())
+            .collect()
     }
 
     fn has_text(svg: &str, wanted: &str) -> bool {
@@ -1771,21 +2433,37 @@ mod tests {
 
     fn availability_points() -> Vec<AvailabilityPoint> {
         vec![
-            AvailabilityPoint { name: "single region, active-passive database".into(), mean: 0.99984, ci95: [0.99982, 0.99986] },
-            AvailabilityPoint { name: "two regions, active-active".into(), mean: 0.999_993, ci95: [0.999_991, 0.999_995] },
-            AvailabilityPoint { name: "single zone".into(), mean: 0.9987, ci95: [0.9984, 0.9990] },
-            AvailabilityPoint { name: "perfect".into(), mean: 1.0, ci95: [1.0, 1.0] },
+            AvailabilityPoint {
+                name: "single region, active-passive database".into(),
+                mean: 0.99984,
+                ci95: [0.99982, 0.99986],
+            },
+            AvailabilityPoint {
+                name: "two regions, active-active".into(),
+                mean: 0.999_993,
+                ci95: [0.999_991, 0.999_995],
+            },
+            AvailabilityPoint {
+                name: "single zone".into(),
+                mean: 0.9987,
+                ci95: [0.9984, 0.9990],
+            },
+            AvailabilityPoint {
+                name: "perfect".into(),
+                mean: 1.0,
+                ci95: [1.0, 1.0],
+            },
         ]
     }
 
     /// Downtime per year in minutes, 200 bins per decade, from 0.5 to 3000 minutes.
     fn downtime_bins() -> Vec<(f64, f64, u64)> {
-        let mut bins = vec![(0.0, 0.0, 1_200)];
+        let mut bins = vec![(0.0, 0.0, 1_250)];
         for i in 0..760 {
             let lo = 0.5 * 10f64.powf(i as f64 / 200.0);
             let hi = 0.5 * 10f64.powf((i + 1) as f64 / 200.0);
             let x = (i as f64 - 420.0) / 110.0;
-            let count = (40.0 * (-0.5 * x * x).exp()).round() as u64;
+            let count = (14.0 * (-0.5 * x * x).exp()).round() as u64;
             if count > 0 {
                 bins.push((lo, hi, count));
             }
@@ -1805,7 +2483,11 @@ mod tests {
     fn causes() -> Vec<(String, f64, f64)> {
         vec![
             ("region us-east-1 (outage)".into(), 41.3, 6.2),
-            ("zone us-east-1a (power failure in the data centre building)".into(), 18.7, 2.9),
+            (
+                "zone us-east-1a (power failure in the data centre building)".into(),
+                18.7,
+                2.9,
+            ),
             ("database/primary (crash)".into(), 9.4, 1.1),
             ("database/primary (disk failure)".into(), 4.2, 0.8),
             ("api (bad deploy)".into(), 3.3, 0.5),
@@ -1821,19 +2503,51 @@ mod tests {
         Timeline {
             trial: 17,
             horizon: 365 * day,
-            components: vec!["edge".into(), "api".into(), "database".into(), "cache".into(), "queue".into()],
+            components: vec![
+                "edge".into(),
+                "api".into(),
+                "database".into(),
+                "cache".into(),
+                "queue".into(),
+            ],
             levels: vec![
                 vec![(0, 1.0)],
-                vec![(0, 1.0), (40 * day, 0.5), (40 * day + 3 * hour, 1.0), (200 * day, 0.0), (200 * day + hour / 4, 1.0)],
+                vec![
+                    (0, 1.0),
+                    (40 * day, 0.5),
+                    (40 * day + 3 * hour, 1.0),
+                    (200 * day, 0.0),
+                    (200 * day + hour / 4, 1.0),
+                ],
                 vec![(0, 1.0), (120 * day, 0.0), (120 * day + 2 * hour, 1.0)],
                 vec![(0, 1.0), (300 * day, 0.66), (305 * day, 1.0)],
                 vec![(0, 1.0)],
             ],
-            system: vec![(0, 1.0), (40 * day, 0.5), (40 * day + 3 * hour, 1.0), (120 * day, 0.0), (120 * day + 90_000_000, 1.0), (200 * day, 0.0), (200 * day + hour / 4, 1.0)],
+            system: vec![
+                (0, 1.0),
+                (40 * day, 0.5),
+                (40 * day + 3 * hour, 1.0),
+                (120 * day, 0.0),
+                (120 * day + 90_000_000, 1.0),
+                (200 * day, 0.0),
+                (200 * day + hour / 4, 1.0),
+            ],
             marks: vec![
-                Mark { time: 120 * day + 90_000_000, kind: "failover", seconds: 90.0 },
-                Mark { time: 120 * day + 90_000_000, kind: "data-loss", seconds: 2.5 },
-                Mark { time: 250 * day, kind: "failover", seconds: 40.0 },
+                Mark {
+                    time: 120 * day + 90_000_000,
+                    kind: "failover",
+                    seconds: 90.0,
+                },
+                Mark {
+                    time: 120 * day + 90_000_000,
+                    kind: "data-loss",
+                    seconds: 2.5,
+                },
+                Mark {
+                    time: 250 * day,
+                    kind: "failover",
+                    seconds: 40.0,
+                },
             ],
             log: vec![],
             outcome: Default::default(),
@@ -1879,10 +2593,18 @@ mod tests {
 
     fn comparison_rows() -> Vec<(String, f64, [f64; 2])> {
         vec![
-            ("current design: one region, two zones".into(), 84.1, [80.2, 88.0]),
+            (
+                "current design: one region, two zones".into(),
+                84.1,
+                [80.2, 88.0],
+            ),
             ("add a third zone".into(), 55.0, [52.1, 57.9]),
             ("second region, warm standby".into(), 21.4, [19.9, 22.9]),
-            ("second region, active-active with global database replication".into(), 6.3, [5.2, 7.4]),
+            (
+                "second region, active-active with global database replication".into(),
+                6.3,
+                [5.2, 7.4],
+            ),
         ]
     }
 
@@ -1899,17 +2621,40 @@ mod tests {
     /// Every chart, on realistic data.
     fn all_charts() -> Vec<(&'static str, String)> {
         vec![
-            ("availability", availability_chart("Availability by design", &availability_points())),
+            (
+                "availability",
+                availability_chart("Availability by design", &availability_points()),
+            ),
             (
                 "downtime",
-                downtime_distribution_chart("Downtime per year", &downtime_bins(), 5_000, &budgets()),
+                downtime_distribution_chart(
+                    "Downtime per year",
+                    &downtime_bins(),
+                    5_088,
+                    &budgets(),
+                ),
             ),
-            ("causes", causes_chart("Where the downtime comes from", &causes())),
+            (
+                "causes",
+                causes_chart("Where the downtime comes from", &causes()),
+            ),
             ("timeline", timeline_chart("One typical year", &timeline())),
-            ("histogram", histogram_chart("Failover durations", "failover duration", &duration_bins())),
-            ("comparison", comparison_chart("Design options", &comparison_rows())),
-            ("sweep", sweep_chart("Replicas", "database replicas", &sweep_points())),
-            ("tornado", tornado_chart("Sensitivity of downtime", 84.1, &tornado_rows(), 2.0)),
+            (
+                "histogram",
+                histogram_chart("Failover durations", "failover duration", &duration_bins()),
+            ),
+            (
+                "comparison",
+                comparison_chart("Design options", &comparison_rows()),
+            ),
+            (
+                "sweep",
+                sweep_chart("Replicas", "database replicas", &sweep_points()),
+            ),
+            (
+                "tornado",
+                tornado_chart("Sensitivity of downtime", 84.1, &tornado_rows(), 2.0),
+            ),
         ]
     }
 
@@ -1946,7 +2691,15 @@ mod tests {
     #[test]
     fn availability_chart_shows_tiers_points_and_cap() {
         let svg = availability_chart("A", &availability_points());
-        for label in ["99%", "99.9%", "99.99%", "99.999%", "≥ 99.99%", "single zone", "99.984% (95% CI 99.982% to 99.986%)"] {
+        for label in [
+            "99%",
+            "99.9%",
+            "99.99%",
+            "99.999%",
+            "≥ 99.99%",
+            "single zone",
+            "99.984% (95% CI 99.982% to 99.986%)",
+        ] {
             assert!(has_text(&svg, label), "missing {label}");
         }
         assert!(has_text(&svg, "7-nines cap"));
@@ -1957,18 +2710,30 @@ mod tests {
     #[test]
     fn downtime_chart_labels_budgets_and_zero_bar() {
         let svg = downtime_distribution_chart("D", &downtime_bins(), 5_000, &budgets());
-        for label in ["99.9%: 526 min", "99.999%: 5.3 min", "99%: 5,256 min", "93.0% of years within", "1 h"] {
+        for label in [
+            "99.9%: 526 min",
+            "99.999%: 5.3 min",
+            "99%: 5,256 min",
+            "93.0% of years within",
+            "1 h",
+        ] {
             assert!(has_text(&svg, label), "missing {label}");
         }
         assert!(texts(&svg).iter().any(|t| t == "0"), "zero bar label");
-        assert!(has_text(&svg, "24.0% of years had no downtime"));
+        let total: u64 = downtime_bins().iter().map(|b| b.2).sum();
+        let svg = downtime_distribution_chart("D", &downtime_bins(), total, &budgets());
+        let expected = format!(
+            "{} of years had no downtime",
+            fmt_share(1_250.0 / total as f64)
+        );
+        assert!(has_text(&svg, &expected), "missing {expected}");
     }
 
     #[test]
     fn bar_charts_show_labels_and_values() {
         let svg = causes_chart("C", &causes());
         assert!(has_text(&svg, "region us-east-1 (outage)"));
-        assert!(has_text(&svg, "zone us-east-1a (power failure in the da…"));
+        assert!(has_text(&svg, "zone us-east-1a (power failure in the d…"));
         assert!(has_text(&svg, "41.3 min/yr ± 6.2"));
         let svg = comparison_chart("C", &comparison_rows());
         assert!(has_text(&svg, "(baseline)"));
@@ -1984,7 +2749,15 @@ mod tests {
     #[test]
     fn timeline_histogram_and_sweep_show_their_series() {
         let svg = timeline_chart("T", &timeline());
-        for label in ["system", "database", "queue", "failovers / data loss", "days", "down (level 0)", "2 failovers"] {
+        for label in [
+            "system",
+            "database",
+            "queue",
+            "failovers / data loss",
+            "days",
+            "down (level 0)",
+            "2 failovers",
+        ] {
             assert!(has_text(&svg, label), "missing {label}");
         }
         let svg = histogram_chart("H", "failover duration", &duration_bins());
@@ -2020,16 +2793,49 @@ mod tests {
         let nan = f64::NAN;
         let inf = f64::INFINITY;
         let svgs = [
-            availability_chart("a", &[AvailabilityPoint { name: String::new(), mean: 1.0, ci95: [nan, inf] }]),
-            availability_chart("a", &[AvailabilityPoint { name: "x".repeat(300), mean: 0.0, ci95: [-1.0, 2.0] }]),
-            availability_chart("a", &[AvailabilityPoint { name: "n".into(), mean: nan, ci95: [0.0, 0.0] }]),
+            availability_chart(
+                "a",
+                &[AvailabilityPoint {
+                    name: String::new(),
+                    mean: 1.0,
+                    ci95: [nan, inf],
+                }],
+            ),
+            availability_chart(
+                "a",
+                &[AvailabilityPoint {
+                    name: "x".repeat(300),
+                    mean: 0.0,
+                    ci95: [-1.0, 2.0],
+                }],
+            ),
+            availability_chart(
+                "a",
+                &[AvailabilityPoint {
+                    name: "n".into(),
+                    mean: nan,
+                    ci95: [0.0, 0.0],
+                }],
+            ),
             downtime_distribution_chart("d", &[(0.0, 0.0, 10)], 10, &[]),
             downtime_distribution_chart("d", &[(0.0, 0.0, 10)], 10, &budgets()),
             downtime_distribution_chart("d", &[(3.0, 3.1, 1)], 1, &[("x".into(), nan, nan)]),
-            downtime_distribution_chart("d", &[(0.0, 1e-300, 1), (1e300, inf, 2), (nan, 1.0, 3)], 0, &[]),
+            downtime_distribution_chart(
+                "d",
+                &[(0.0, 1e-300, 1), (1e300, inf, 2), (nan, 1.0, 3)],
+                0,
+                &[],
+            ),
             causes_chart("c", &[("zero".into(), 0.0, 0.0)]),
             causes_chart("c", &[("nan".into(), nan, inf), ("neg".into(), -5.0, -1.0)]),
-            timeline_chart("t", &Timeline { horizon: 1_000, components: vec!["a".into()], ..empty_timeline() }),
+            timeline_chart(
+                "t",
+                &Timeline {
+                    horizon: 1_000,
+                    components: vec!["a".into()],
+                    ..empty_timeline()
+                },
+            ),
             timeline_chart(
                 "t",
                 &Timeline {
@@ -2037,19 +2843,46 @@ mod tests {
                     components: vec!["a".into(), "b".into()],
                     levels: vec![vec![(0, 1.0), (5, nan), (50, 0.0)]],
                     system: vec![(3, 0.0)],
-                    marks: vec![Mark { time: 99, kind: "failover", seconds: 1e9 }],
+                    marks: vec![Mark {
+                        time: 99,
+                        kind: "failover",
+                        seconds: 1e9,
+                    }],
                     ..empty_timeline()
                 },
             ),
             histogram_chart("h", "", &[(0.0, 0.0, 4)]),
             histogram_chart("h", "", &[(1.0, 1.0, 1)]),
             comparison_chart("c", &[("only".into(), 0.0, [0.0, 0.0])]),
-            comparison_chart("c", &[("base".into(), nan, [nan, nan]), ("b".into(), 3.0, [4.0, 2.0])]),
+            comparison_chart(
+                "c",
+                &[
+                    ("base".into(), nan, [nan, nan]),
+                    ("b".into(), 3.0, [4.0, 2.0]),
+                ],
+            ),
             sweep_chart("s", "", &[("only".into(), 0.0, [0.0, 0.0])]),
-            sweep_chart("s", "p", &[("a".into(), nan, [inf, nan]), ("b".repeat(80), 1e9, [0.0, 2e9])]),
+            sweep_chart(
+                "s",
+                "p",
+                &[
+                    ("a".into(), nan, [inf, nan]),
+                    ("b".repeat(80), 1e9, [0.0, 2e9]),
+                ],
+            ),
             tornado_chart("t", 0.0, &[("p".into(), 0.0, 0.0)], 2.0),
-            tornado_chart("t", nan, &[("p".into(), 5.0, 7.0), ("q".into(), 9.0, 1.0)], nan),
-            tornado_chart("t", 10.0, &[("p".into(), 12.0, 15.0), ("q".into(), 8.0, 6.0)], 0.0),
+            tornado_chart(
+                "t",
+                nan,
+                &[("p".into(), 5.0, 7.0), ("q".into(), 9.0, 1.0)],
+                nan,
+            ),
+            tornado_chart(
+                "t",
+                10.0,
+                &[("p".into(), 12.0, 15.0), ("q".into(), 8.0, 6.0)],
+                0.0,
+            ),
         ];
         for svg in &svgs {
             parse(svg);
@@ -2072,7 +2905,10 @@ mod tests {
         assert_eq!(fmt_share(0.93), "93.0%");
         assert_eq!(fmt_share(0.9995), "99.95%");
         assert_eq!(ellipsize(&"a".repeat(50), 40).chars().count(), 40);
-        assert_eq!(linear_ticks(0.0, 10.0, 5).0, vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(
+            linear_ticks(0.0, 10.0, 5).0,
+            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+        );
     }
 
     /// Writes every chart to /tmp/sim-charts for a look: `cargo test --release --lib charts -- --ignored`.
@@ -2085,12 +2921,76 @@ mod tests {
             std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
         }
         let extra = [
-            ("availability-one", availability_chart("One scenario", &availability_points()[..1])),
+            (
+                "availability-one",
+                availability_chart("One scenario", &availability_points()[..1]),
+            ),
             ("empty", causes_chart("Where the downtime comes from", &[])),
-            ("downtime-zeros", downtime_distribution_chart("Only zeros", &[(0.0, 0.0, 10)], 10, &budgets())),
-            ("sweep-long", sweep_chart("Long labels", "retry budget per request", &(0..12).map(|i| (format!("retry budget {} attempts", i), 50.0 - i as f64 * 3.0, [45.0 - i as f64 * 3.0, 55.0 - i as f64 * 3.0])).collect::<Vec<_>>())),
-            ("timeline-short", timeline_chart("Two days", &Timeline { horizon: 2 * 86_400_000_000, marks: vec![], ..timeline() })),
-            ("tornado-same-side", tornado_chart("Same side", 10.0, &[("p".into(), 12.0, 15.0), ("q".into(), 8.0, 6.0)], 3.0)),
+            (
+                "downtime-zeros",
+                downtime_distribution_chart("Only zeros", &[(0.0, 0.0, 10)], 10, &budgets()),
+            ),
+            (
+                "sweep-long",
+                sweep_chart(
+                    "Long labels",
+                    "retry budget per request",
+                    &(0..12)
+                        .map(|i| {
+                            (
+                                format!("retry budget {} attempts", i),
+                                50.0 - i as f64 * 3.0,
+                                [45.0 - i as f64 * 3.0, 55.0 - i as f64 * 3.0],
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            (
+                "timeline-short",
+                timeline_chart(
+                    "Two days",
+                    &Timeline {
+                        horizon: 2 * 86_400_000_000,
+                        marks: vec![],
+                        ..timeline()
+                    },
+                ),
+            ),
+            (
+                "tornado-same-side",
+                tornado_chart(
+                    "Same side",
+                    10.0,
+                    &[("p".into(), 12.0, 15.0), ("q".into(), 8.0, 6.0)],
+                    3.0,
+                ),
+            ),
+            ("timeline-many", {
+                let mut t = timeline();
+                t.components = (0..24)
+                    .map(|i| format!("service-{i:02} in region eu-west-{}", i % 3))
+                    .collect();
+                t.levels = (0..24).map(|i| t.levels[i % 5].clone()).collect();
+                timeline_chart("Many components", &t)
+            }),
+            (
+                "causes-many",
+                causes_chart(
+                    "Many causes",
+                    &(0..25)
+                        .map(|i| {
+                            (
+                                format!(
+                                    "cause number {i} with a rather long descriptive label here"
+                                ),
+                                50.0 / (i + 1) as f64,
+                                1.0,
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            ),
         ];
         for (name, svg) in extra {
             std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
