@@ -3,10 +3,10 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use crate::report::charts;
 use super::progress::with_progress;
 use super::{write_file, CliError, Format, SimOptions};
 use crate::compare::{compare, Comparison};
+use crate::report::charts;
 use crate::report::{markdown, table::percent};
 use crate::scenario::Scenario;
 

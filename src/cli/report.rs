@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::charts;
 use super::run::simulate_full;
 use super::{write_file, CliError, SimOptions};
 use crate::montecarlo::TIERS;
+use crate::report::charts;
 use crate::report::html::{self, Chart, ScenarioSection};
 use crate::report::summary::tier_name;
 use crate::time::MINUTES_PER_YEAR;

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::charts;
 use super::compare::run_paired;
 use super::{write_file, CliError, Format, SimOptions};
 use crate::compare::Comparison;
+use crate::report::charts;
 use crate::report::table::percent;
 use crate::scenario::{self, Scenario};
 use crate::sweep::{numeric_parameters, parse_set, scaled, set};

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::report::charts;
 use super::{write_file, CliError, SimOptions};
 use crate::engine::Plan;
+use crate::report::charts;
 use crate::time::MINUTES_PER_YEAR;
 use crate::trace::record;
 
