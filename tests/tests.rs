@@ -10,5 +10,6 @@ mod exact;
 mod fuzz;
 mod mechanisms;
 mod reference;
+mod reports;
 mod snapshots;
 mod workflow;
