@@ -39,13 +39,25 @@ fn shipped_reports_are_up_to_date() {
     let directory = scratch("reports");
     let mut args = vec!["report".to_string()];
     args.extend(shipped_scenarios());
-    args.extend(["-o".to_string(), directory.to_str().unwrap().to_string(), "-q".to_string()]);
+    args.extend([
+        "-o".to_string(),
+        directory.to_str().unwrap().to_string(),
+        "-q".to_string(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = sim(&args);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let committed = repository_file("reports");
     let expected = files_under(&committed);
-    assert_eq!(files_under(&directory), expected, "reports/ lists other files than a fresh report");
+    assert_eq!(
+        files_under(&directory),
+        expected,
+        "reports/ lists other files than a fresh report"
+    );
     for file in &expected {
         let fresh = std::fs::read(directory.join(file)).unwrap();
         let kept = std::fs::read(committed.join(file)).unwrap();
@@ -59,12 +71,27 @@ fn shipped_reports_are_up_to_date() {
 #[test]
 fn a_report_has_readable_charts_and_pages() {
     let directory = scratch("report-content");
-    let output = sim(&["report", "tests/scenarios/every-mechanism.json", "--trials", "200", "-q", "-o", directory.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = sim(&[
+        "report",
+        "tests/scenarios/every-mechanism.json",
+        "--trials",
+        "200",
+        "-q",
+        "-o",
+        directory.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let expected_titles = [
         ("availability.svg", "every-mechanism: availability"),
         ("downtime.svg", "every-mechanism: downtime per year"),
-        ("causes.svg", "every-mechanism: where the downtime comes from"),
+        (
+            "causes.svg",
+            "every-mechanism: where the downtime comes from",
+        ),
         ("timeline-worst.svg", "every-mechanism: worst trial"),
         ("timeline-typical.svg", "every-mechanism: typical trial"),
         ("failovers.svg", "every-mechanism: failover durations"),
@@ -76,31 +103,61 @@ fn a_report_has_readable_charts_and_pages() {
         let svg = std::fs::read_to_string(directory.join("every-mechanism").join(file)).unwrap();
         let document = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(document.root_element().tag_name().name(), "svg");
-        let texts: String = document.descendants().filter_map(|n| n.text()).collect::<Vec<_>>().join(" ");
+        let texts: String = document
+            .descendants()
+            .filter_map(|n| n.text())
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(texts.contains(title), "{file} lacks its title {title:?}");
-        assert!(summary.contains(&format!("every-mechanism/{file}")), "summary.md does not link {file}");
+        assert!(
+            summary.contains(&format!("every-mechanism/{file}")),
+            "summary.md does not link {file}"
+        );
     }
     // Series the charts must show: every tier budget, every component lane.
     let downtime = std::fs::read_to_string(directory.join("every-mechanism/downtime.svg")).unwrap();
     for budget in ["99%", "99.9%", "99.99%", "99.999%"] {
-        assert!(downtime.contains(budget), "downtime chart lacks the {budget} budget");
+        assert!(
+            downtime.contains(budget),
+            "downtime chart lacks the {budget} budget"
+        );
     }
-    let timeline = std::fs::read_to_string(directory.join("every-mechanism/timeline-worst.svg")).unwrap();
+    let timeline =
+        std::fs::read_to_string(directory.join("every-mechanism/timeline-worst.svg")).unwrap();
     let timeline = roxmltree::Document::parse(&timeline).unwrap();
-    let labels: Vec<&str> = timeline.descendants().filter_map(|n| n.text()).map(str::trim).collect();
-    for component in ["dns", "east-api", "cache", "east-db", "west-api", "west-db", "system"] {
-        assert!(labels.contains(&component), "timeline lacks the {component} lane");
+    let labels: Vec<&str> = timeline
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    for component in [
+        "dns", "east-api", "cache", "east-db", "west-api", "west-db", "system",
+    ] {
+        assert!(
+            labels.contains(&component),
+            "timeline lacks the {component} lane"
+        );
     }
     // Self-contained: every chart inline, nothing fetched.
     assert_eq!(index.matches("<svg").count(), 1 + expected_titles.len());
-    assert!(!index.contains("<script") && !index.contains("<link") && !index.contains("src=\"http"));
+    assert!(
+        !index.contains("<script") && !index.contains("<link") && !index.contains("src=\"http")
+    );
     std::fs::remove_dir_all(&directory).unwrap();
 }
 
 #[test]
 fn summary_markdown_snapshot() {
     let directory = scratch("summary");
-    let output = sim(&["report", "tests/reference/v5-series.json", "--trials", "300", "-q", "-o", directory.to_str().unwrap()]);
+    let output = sim(&[
+        "report",
+        "tests/reference/v5-series.json",
+        "--trials",
+        "300",
+        "-q",
+        "-o",
+        directory.to_str().unwrap(),
+    ]);
     assert!(output.status.success());
     insta::assert_snapshot!(std::fs::read_to_string(directory.join("summary.md")).unwrap());
     std::fs::remove_dir_all(&directory).unwrap();
