@@ -268,3 +268,94 @@ fn tornado_ranks_parameters_by_effect() {
         .iter()
         .any(|r| r["parameter"] == "regions.r.outage.ttf"));
 }
+
+/// Compare and sweep give the same bytes on 1 and 4 threads.
+#[test]
+fn workflow_outputs_are_thread_independent() {
+    let runs: [&[&str]; 2] = [
+        &[
+            "compare",
+            "scenarios/pitfall-dns-ttl-1h.json",
+            "scenarios/remedy-dns-ttl-60s.json",
+            "--trials",
+            "300",
+            "-q",
+            "--format",
+            "json",
+        ],
+        &[
+            "sweep",
+            "tests/scenarios/compare-two-api.json",
+            "--set",
+            "components.db.failures[0].ttr=30m,1h,2h",
+            "--trials",
+            "300",
+            "-q",
+            "--format",
+            "json",
+        ],
+    ];
+    for args in runs {
+        let one = sim(&[args, &["--threads", "1"]].concat());
+        let four = sim(&[args, &["--threads", "4"]].concat());
+        assert!(
+            one.status.success(),
+            "{}",
+            String::from_utf8_lossy(&one.stderr)
+        );
+        assert_eq!(one.stdout, four.stdout, "{args:?}");
+    }
+}
+
+#[test]
+fn workflow_commands_reject_bad_input_with_2() {
+    let directory = scratch("workflow-errors");
+    let other_horizon = directory.join("short.json");
+    let text = std::fs::read_to_string(crate::common::repository_file(
+        "tests/scenarios/compare-two-api.json",
+    ))
+    .unwrap();
+    std::fs::write(
+        &other_horizon,
+        text.replace("\"horizon\": \"1y\"", "\"horizon\": \"30d\""),
+    )
+    .unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "compare",
+            "tests/scenarios/compare-two-api.json",
+            other_horizon.to_str().unwrap(),
+        ],
+        vec![
+            "compare",
+            "tests/scenarios/compare-two-api.json",
+            "missing.json",
+        ],
+        vec![
+            "trace",
+            "tests/scenarios/compare-two-api.json",
+            "--trial",
+            "999999",
+        ],
+        vec!["check", "tests/scenarios/compare-two-api.json"],
+        vec![
+            "sweep",
+            "tests/scenarios/compare-two-api.json",
+            "--tornado",
+            "--factor",
+            "0.5",
+        ],
+        vec!["report", "missing.json", "-o", "unused-directory"],
+    ];
+    for args in cases {
+        let output = sim(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!std::path::Path::new("unused-directory").exists());
+    std::fs::remove_dir_all(&directory).unwrap();
+}
