@@ -73,6 +73,28 @@ pub enum Format {
     Markdown,
 }
 
+/// Where and how a command's results go.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputOptions {
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the results as JSON to this file (atomically: a temporary file, then
+    /// rename).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+impl OutputOptions {
+    /// Writes `json` to --output if given.
+    pub fn save(&self, json: &str) -> Result<(), CliError> {
+        match &self.output {
+            Some(path) => write_file(path, json.as_bytes()),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Options every simulating command shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimOptions {

@@ -204,9 +204,11 @@ pub fn scaled(value: &Value, factor: f64) -> Option<Value> {
 
 /// A duration in seconds as text with a unit and at most six decimals.
 pub fn readable_duration(seconds: f64) -> String {
+    // Weeks are skipped: "45d" reads better than "6.428571w".
     let (unit, length) = UNITS
         .iter()
         .rev()
+        .filter(|(unit, _)| *unit != "w")
         .find(|(_, length)| seconds >= *length)
         .copied()
         .unwrap_or(("ms", 0.001));

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use super::progress::with_progress;
-use super::{write_file, CliError, Format, SimOptions};
+use super::{write_file, CliError, Format, OutputOptions, SimOptions};
 use crate::compare::{compare, Comparison};
 use crate::report::charts;
 use crate::report::{markdown, table::percent};
@@ -17,12 +17,8 @@ pub struct CompareArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub options: SimOptions,
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Also write the comparison as JSON to this file.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputOptions,
     /// Also write a comparison chart (SVG) to this file.
     #[arg(long)]
     pub svg: Option<PathBuf>,
@@ -64,13 +60,11 @@ pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
         "{}\n",
         serde_json::to_string_pretty(&comparison).expect("serializes")
     );
-    if let Some(path) = &args.output {
-        write_file(path, json.as_bytes())?;
-    }
+    args.out.save(&json)?;
     if let Some(path) = &args.svg {
         write_file(path, comparison_svg(&comparison).as_bytes())?;
     }
-    match args.format {
+    match args.out.format {
         Format::Table => print!("{}", render(&comparison)),
         Format::Json => print!("{json}"),
         Format::Markdown => print!("{}", markdown::comparison_table(&comparison)),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::progress::with_progress;
-use super::{write_file, CliError, Format, SimOptions};
+use super::{CliError, Format, OutputOptions, SimOptions};
 use crate::engine::Plan;
 use crate::montecarlo::{self, RunAccumulator};
 use crate::report::{self, RunReport};
@@ -15,12 +15,8 @@ pub struct RunArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub options: SimOptions,
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Also write the JSON report to this file (atomically: a temporary file, then rename).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputOptions,
 }
 
 /// Simulates a checked scenario with the options' threads and progress.
@@ -46,10 +42,8 @@ pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.options.load(&args.file)?;
     let report = simulate(&scenario, &args.options)?;
     let json = report::to_json(&report);
-    if let Some(path) = &args.output {
-        write_file(path, json.as_bytes())?;
-    }
-    match args.format {
+    args.out.save(&json)?;
+    match args.out.format {
         Format::Table => print!("{}", report::table::render(&report)),
         Format::Json => print!("{json}"),
         Format::Markdown => print!("{}", report::markdown::run_summary(&report)),

@@ -2,14 +2,13 @@
 //! numeric parameter scaled down and up by a factor (`--tornado`), all on common random
 //! numbers.
 
-use std::fmt::Write;
 use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::run_paired;
-use super::{write_file, CliError, Format, SimOptions};
+use super::{write_file, CliError, Format, OutputOptions, SimOptions};
 use crate::compare::Comparison;
 use crate::report::charts;
 use crate::report::table::percent;
@@ -33,12 +32,8 @@ pub struct SweepArgs {
     pub factor: f64,
     #[command(flatten)]
     pub options: SimOptions,
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Also write the results as JSON to this file.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputOptions,
     /// Also write the chart (SVG) to this file.
     #[arg(long)]
     pub svg: Option<PathBuf>,
@@ -143,9 +138,7 @@ pub fn execute(args: &SweepArgs) -> Result<(), CliError> {
         "{}\n",
         serde_json::to_string_pretty(&json).expect("serializes")
     );
-    if let Some(path) = &args.output {
-        write_file(path, json.as_bytes())?;
-    }
+    args.out.save(&json)?;
     if let Some(path) = &args.svg {
         let chart_points: Vec<(String, f64, [f64; 2])> = points
             .iter()
@@ -163,70 +156,45 @@ pub fn execute(args: &SweepArgs) -> Result<(), CliError> {
             charts::sweep_chart(&title, &argument.path, &chart_points).as_bytes(),
         )?;
     }
-    let mut out = String::new();
-    match args.format {
-        Format::Json => out = json,
+    let out = match args.out.format {
+        Format::Json => json,
         Format::Table | Format::Markdown => {
-            let markdown = args.format == Format::Markdown;
-            let width = points
+            let rows: Vec<[String; 4]> = points
                 .iter()
-                .map(|p| p.label.len())
-                .max()
-                .unwrap_or(0)
-                .max(argument.path.len());
-            let _ = writeln!(
-                out,
-                "{}",
-                row(
-                    markdown,
-                    width,
-                    &[
-                        &argument.path,
-                        "availability (95% CI)",
-                        "downtime min/yr (95% CI)",
-                        "vs first (paired 95% CI)"
+                .map(|p| {
+                    [
+                        p.label.clone(),
+                        format!(
+                            "{} ({} to {})",
+                            percent(p.availability),
+                            percent(p.availability_ci95[0]),
+                            percent(p.availability_ci95[1])
+                        ),
+                        format!(
+                            "{:.2} ({:.2} to {:.2})",
+                            p.downtime_minutes_per_year, p.downtime_ci95[0], p.downtime_ci95[1]
+                        ),
+                        format!(
+                            "{:+.2} ({:+.2} to {:+.2})",
+                            p.downtime_change, p.downtime_change_ci95[0], p.downtime_change_ci95[1]
+                        ),
                     ]
-                )
-            );
-            if markdown {
-                let _ = writeln!(out, "| --- | --- | --- | --- |");
-            }
-            for p in &points {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    row(
-                        markdown,
-                        width,
-                        &[
-                            &p.label,
-                            &format!(
-                                "{} ({} to {})",
-                                percent(p.availability),
-                                percent(p.availability_ci95[0]),
-                                percent(p.availability_ci95[1])
-                            ),
-                            &format!(
-                                "{:.2} ({:.2} to {:.2})",
-                                p.downtime_minutes_per_year, p.downtime_ci95[0], p.downtime_ci95[1]
-                            ),
-                            &format!(
-                                "{:+.2} ({:+.2} to {:+.2})",
-                                p.downtime_change,
-                                p.downtime_change_ci95[0],
-                                p.downtime_change_ci95[1]
-                            ),
-                        ]
-                    )
-                );
-            }
-            let _ = writeln!(
-                out,
-                "\n{} trials per value, seed {}, common random numbers.",
-                comparison.trials, comparison.seed
-            );
+                })
+                .collect();
+            let header = [
+                argument.path.clone(),
+                "availability (95% CI)".into(),
+                "downtime min/yr (95% CI)".into(),
+                "vs first (paired 95% CI)".into(),
+            ];
+            format!(
+                "{}\n{} trials per value, seed {}, common random numbers.\n",
+                table(args.out.format == Format::Markdown, &header, &rows),
+                comparison.trials,
+                comparison.seed
+            )
         }
-    }
+    };
     print!("{out}");
     Ok(())
 }
@@ -240,15 +208,32 @@ fn align(mut scenarios: Vec<Scenario>, base: &Scenario) -> Vec<Scenario> {
     scenarios
 }
 
-fn row(markdown: bool, width: usize, cells: &[&str]) -> String {
+/// A four-column table, aligned for a terminal or as Markdown.
+fn table(markdown: bool, header: &[String; 4], rows: &[[String; 4]]) -> String {
+    let width = rows
+        .iter()
+        .chain([header])
+        .map(|r| r[0].len())
+        .max()
+        .unwrap_or(0);
+    let line = |cells: &[String; 4]| {
+        if markdown {
+            format!("| {} |\n", cells.join(" | "))
+        } else {
+            format!(
+                "{:<width$}  {:<40} {:<30} {}\n",
+                cells[0], cells[1], cells[2], cells[3]
+            )
+        }
+    };
+    let mut out = line(header);
     if markdown {
-        format!("| {} |", cells.join(" | "))
-    } else {
-        format!(
-            "{:<width$}  {:<40} {:<30} {}",
-            cells[0], cells[1], cells[2], cells[3]
-        )
+        out.push_str("| --- | --- | --- | --- |\n");
     }
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
 }
 
 fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Result<(), CliError> {
@@ -308,9 +293,7 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
         "{}\n",
         serde_json::to_string_pretty(&json).expect("serializes")
     );
-    if let Some(path) = &args.output {
-        write_file(path, json.as_bytes())?;
-    }
+    args.out.save(&json)?;
     if let Some(path) = &args.svg {
         let chart_rows: Vec<(String, f64, f64)> = rows
             .iter()
@@ -326,55 +309,32 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
             charts::tornado_chart(&title, baseline, &chart_rows, args.factor).as_bytes(),
         )?;
     }
-    if args.format == Format::Json {
+    if args.out.format == Format::Json {
         print!("{json}");
         return Ok(());
     }
-    let markdown = args.format == Format::Markdown;
-    let mut out = String::new();
-    let width = rows
+    let table_rows: Vec<[String; 4]> = rows
         .iter()
-        .map(|r| r.parameter.len())
-        .max()
-        .unwrap_or(0)
-        .max("parameter".len());
-    let _ = writeln!(
-        out,
-        "{}",
-        row(
-            markdown,
-            width,
-            &[
-                "parameter",
-                &format!("downtime at / {}", args.factor),
-                &format!("downtime at x {}", args.factor),
-                "effect min/yr"
+        .map(|r| {
+            [
+                r.parameter.clone(),
+                format!("{:.2} ({})", r.downtime_at_low, r.low_value),
+                format!("{:.2} ({})", r.downtime_at_high, r.high_value),
+                format!("{:.2}", r.effect),
             ]
-        )
-    );
-    if markdown {
-        let _ = writeln!(out, "| --- | --- | --- | --- |");
-    }
-    for r in &rows {
-        let _ = writeln!(
-            out,
-            "{}",
-            row(
-                markdown,
-                width,
-                &[
-                    &r.parameter,
-                    &format!("{:.2} ({})", r.downtime_at_low, r.low_value),
-                    &format!("{:.2} ({})", r.downtime_at_high, r.high_value),
-                    &format!("{:.2}", r.effect)
-                ]
-            )
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nbaseline {baseline:.2} min/yr; {} trials per variant, seed {}, common random numbers.",
-        comparison.trials, comparison.seed
+        })
+        .collect();
+    let header = [
+        "parameter".to_string(),
+        format!("downtime at / {}", args.factor),
+        format!("downtime at x {}", args.factor),
+        "effect min/yr".to_string(),
+    ];
+    let out = format!(
+        "{}\nbaseline {baseline:.2} min/yr; {} trials per variant, seed {}, common random numbers.\n",
+        table(args.out.format == Format::Markdown, &header, &table_rows),
+        comparison.trials,
+        comparison.seed
     );
     print!("{out}");
     Ok(())

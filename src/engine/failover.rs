@@ -107,15 +107,7 @@ impl TrialRunner<'_> {
         let Some(target) = self.candidate(now, c) else {
             self.block(component);
             if let Some(ready) = self.next_caught_up(now, c) {
-                let generation = self.failovers[c].as_ref().expect("failover").generation;
-                self.schedule(
-                    now,
-                    ready - now,
-                    Event::Failover {
-                        component,
-                        generation,
-                    },
-                );
+                self.look_again_at(now, component, ready);
             }
             return;
         };
@@ -133,6 +125,22 @@ impl TrialRunner<'_> {
         self.schedule(
             now,
             delay,
+            Event::Failover {
+                component,
+                generation,
+            },
+        );
+    }
+
+    /// Revisits the failover at `at` unless something changes it first.
+    fn look_again_at(&mut self, now: Ticks, component: u32, at: Ticks) {
+        let generation = self.failovers[component as usize]
+            .as_ref()
+            .expect("failover")
+            .generation;
+        self.schedule(
+            now,
+            at.saturating_sub(now),
             Event::Failover {
                 component,
                 generation,
@@ -206,15 +214,7 @@ impl TrialRunner<'_> {
         if !self.caught_up(now, preferred) {
             // Look again when it has caught up.
             let ready = self.units[preferred as usize].caught_up_at;
-            let generation = self.failovers[c].as_ref().expect("failover").generation;
-            self.schedule(
-                now,
-                ready - now,
-                Event::Failover {
-                    component,
-                    generation,
-                },
-            );
+            self.look_again_at(now, component, ready);
             return;
         }
         let delay = spec.promotion.sample(&mut self.component_streams[c]);

@@ -4,18 +4,8 @@
 use std::fmt::Write;
 
 use super::summary::RunReport;
-use super::table::percent;
+use super::table::{minutes, percent};
 use crate::compare::Comparison;
-
-fn minutes(value: f64) -> String {
-    if value >= 100.0 {
-        format!("{value:.0}")
-    } else if value >= 1.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.3}")
-    }
-}
 
 fn tier(tier: &Option<String>) -> String {
     tier.clone().unwrap_or_else(|| "below 99%".to_string())

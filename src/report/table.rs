@@ -16,7 +16,8 @@ pub fn percent(availability: f64) -> String {
     format!("{:.*}%", decimals, availability * 100.0)
 }
 
-fn minutes(value: f64) -> String {
+/// Minutes with precision that suits their size.
+pub fn minutes(value: f64) -> String {
     if value >= 100.0 {
         format!("{value:.0}")
     } else if value >= 1.0 {
