@@ -127,6 +127,16 @@ impl TrialRunner<'_> {
         if spec.role != Role::ActiveActive {
             return self.primary_level(component);
         }
+        if component_plan.plain && self.good_units[component] >= spec.require {
+            // Every good unit serves and no bad one is in rotation: nothing to scan.
+            return Own {
+                level: 1.0,
+                hanging: 0.0,
+                // What the full scan reports for a component at level 1.
+                mechanism: Mechanism::Detection,
+                culprit: None,
+            };
+        }
         let mut serving = 0u32;
         let mut in_rotation = 0u32;
         let mut hanging = 0u32;

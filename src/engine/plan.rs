@@ -76,6 +76,9 @@ pub struct ComponentPlan {
     pub mechanism_key: u64,
     /// Whether the level depends on the hour's demand.
     pub demand_sensitive: bool,
+    /// Active-active without checks, retries or capacity: while `require` units are good
+    /// the component's own level is exactly 1, without looking at each unit.
+    pub plain: bool,
 }
 
 /// Everything the engine needs, in flat arrays indexed by `u32`.
@@ -177,7 +180,13 @@ impl Plan {
                 && (component.capacity.is_some()
                     || component.concurrency.is_some()
                     || component.passive_check.is_some());
+            let plain = component.role == crate::scenario::Role::ActiveActive
+                && component.health_check.is_none()
+                && component.passive_check.is_none()
+                && !component.retry_next_upstream
+                && component.capacity.is_none();
             components.push(ComponentPlan {
+                plain,
                 spec: component.clone(),
                 units_start,
                 units_end: units.len() as u32,

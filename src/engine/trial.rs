@@ -67,6 +67,8 @@ pub struct TrialRunner<'p> {
     pub(super) component_streams: Vec<ChaCha8Rng>,
     pub(super) edge_streams: Vec<ChaCha8Rng>,
     pub(super) units: Vec<UnitState>,
+    /// Per component: how many of its units are good (not failed, no outage over them).
+    pub(super) good_units: Vec<u32>,
     pub(super) levels: Vec<Level>,
     level_since: Vec<Ticks>,
     pub(super) failovers: Vec<Option<FailoverState>>,
@@ -102,6 +104,7 @@ impl<'p> TrialRunner<'p> {
             component_streams: vec![placeholder.clone(); components],
             edge_streams: vec![placeholder; plan.edges.len()],
             units: vec![UnitState::default(); plan.units.len()],
+            good_units: vec![0; components],
             levels: vec![Level::UP; components],
             level_since: vec![0; components],
             failovers: vec![None; components],
@@ -192,6 +195,9 @@ impl<'p> TrialRunner<'p> {
                 in_rotation: true,
                 ..UnitState::default()
             };
+        }
+        for (good, component) in self.good_units.iter_mut().zip(&plan.components) {
+            *good = component.spec.replicas;
         }
         self.levels.fill(Level::UP);
         self.level_since.fill(0);

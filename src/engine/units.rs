@@ -205,6 +205,7 @@ impl TrialRunner<'_> {
 
     fn unit_turned_bad(&mut self, now: Ticks, unit: u32) {
         let component = self.plan.units[unit as usize].component;
+        self.good_units[component as usize] -= 1;
         let spec = &self.plan.components[component as usize].spec;
         let state = &mut self.units[unit as usize];
         state.rotation_generation = state.rotation_generation.wrapping_add(1);
@@ -227,6 +228,7 @@ impl TrialRunner<'_> {
     fn unit_turned_good(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
         let component = plan.units[unit as usize].component;
+        self.good_units[component as usize] += 1;
         let spec = &plan.components[component as usize].spec;
         if let Some(crate::scenario::Replication::Sync {
             catch_up: Some(catch_up),
