@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::compare::Difference;
 use crate::report::RunReport;
 use crate::scenario::Slo;
 use crate::stats::normal_quantile;
@@ -23,6 +24,9 @@ pub struct Baseline {
     pub scenario: String,
     pub availability: f64,
     pub std_error: f64,
+    /// The seed and trial count it was run with, so the check can run the same trials.
+    pub seed: Option<u64>,
+    pub trials: Option<u64>,
 }
 
 /// Reads the baseline from a `sim run --format json` / `--output` report.
@@ -46,6 +50,8 @@ pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
             .and_then(|s| s.as_str())
             .unwrap_or("")
             .to_string(),
+        seed: value.get("seed").and_then(serde_json::Value::as_u64),
+        trials: value.get("trials").and_then(serde_json::Value::as_u64),
         availability: number(&["availability", "mean"])?,
         std_error: number(&["availability", "std_error"])?,
     })
@@ -173,6 +179,33 @@ pub fn check_baseline(baseline: &Baseline, report: &RunReport, tolerance: f64) -
     }
 }
 
+/// Worse than a baseline scenario run on the same trials (common random numbers): the
+/// paired difference's one-sided z-test at 95%, z = drop / se(paired) > 1.645, and a drop
+/// larger than `tolerance`. Far more sensitive than comparing two summaries, because the
+/// failures both designs share cancel trial by trial.
+pub fn check_paired(baseline: &str, difference: &Difference, tolerance: f64) -> CheckResult {
+    let change = &difference.availability;
+    let drop = -change.mean;
+    let z = if change.std_error > 0.0 {
+        drop / change.std_error
+    } else if drop > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    };
+    let critical = normal_quantile(0.95);
+    let worse = z > critical && drop > tolerance;
+    let downtime = &difference.downtime_minutes_per_year;
+    CheckResult {
+        name: "baseline.availability".into(),
+        passed: !worse,
+        message: format!(
+            "against baseline scenario {baseline} on the same trials: downtime change {:+.3} min/yr (paired 95% CI {:+.3} to {:+.3}), z = {:.2} (fails above {:.3} with a drop above tolerance {})",
+            downtime.mean, downtime.ci95[0], downtime.ci95[1], z, critical, tolerance
+        ),
+    }
+}
+
 /// JUnit XML for CI systems: one test case per check.
 pub fn junit(suite: &str, results: &[CheckResult]) -> String {
     let failures = results.iter().filter(|r| !r.passed).count();
@@ -244,6 +277,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!((b.availability, b.std_error), (0.999, 0.0001));
+        assert_eq!((b.seed, b.trials), (None, None));
         assert!(parse_baseline("{}")
             .unwrap_err()
             .contains("availability.mean"));

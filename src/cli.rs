@@ -176,6 +176,16 @@ impl CliError {
     }
 }
 
+/// Prints to standard output. A closed pipe (`sim trace ... | head`) ends the output
+/// quietly instead of panicking.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 /// Writes a file atomically, naming it in the error.
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), CliError> {
     write_atomic(path, contents).map_err(|source| CliError::Output {
@@ -191,15 +201,15 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;
-                println!(
-                    "ok {}: {} components, {} units, {} zones, {} regions, entry \"{}\"",
+                emit(&format!(
+                    "ok {}: {} components, {} units, {} zones, {} regions, entry \"{}\"\n",
                     file.display(),
                     scenario.components.len(),
                     scenario.unit_count(),
                     scenario.zones.len(),
                     scenario.regions.len(),
                     scenario.components[scenario.entry].name
-                );
+                ));
             }
             Ok(())
         }

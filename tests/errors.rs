@@ -54,6 +54,8 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("list for simulation", format!(r#"{{ "simulation": ["1y", 10, 3], "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation", "expected an object"),
         ("duplicate component", r#"{ "components": { "api": {}, "api": { "replicas": 2 } }, "entry": "api" }"#.to_string(), "components", "defined twice"),
         ("empty file", String::new(), ":1:", "invalid JSON"),
+        ("empty slo", format!(r#"{{ "slo": {{}}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "slo", "no objective"),
+        ("slo above 1", format!(r#"{{ "slo": {{ "availability": 99.9 }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "slo.availability", "(0, 1]"),
         ("unknown effect", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "effect": "explode" } ] }"#), "components.api.failures[0].effect", "\"hang\""),
         ("slow without latency", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "effect": { "slow": {} } } ] }"#), "components.api.failures[0].effect.slow", "latency"),
         ("restart without settings", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "recovery": "restart" } ] }"#), "components.api.failures[0].recovery", "\"restart\" settings"),

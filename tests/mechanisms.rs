@@ -567,3 +567,26 @@ fn every_remedy_beats_its_pitfall() {
         );
     }
 }
+
+/// A region outage takes down the primary and its replica together; when the region returns
+/// both are back in the same instant, so nothing is promoted: the outage is exactly the
+/// region's, with no failover and no data loss.
+#[test]
+fn a_primary_returning_with_its_region_is_not_failed_over() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "24h" },
+            "regions": { "r": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } } },
+            "zones": { "a": { "region": "r" }, "b": { "region": "r" } },
+            "components": { "db": { "replicas": 2, "zones": ["a", "b"], "role": "active_passive",
+              "failover": { "detection": { "constant": "30s" }, "promotion": { "constant": "20s" } },
+              "replication": { "mode": "async", "lag": { "constant": "1s" } } } },
+            "entry": "db" }"#,
+    );
+    assert_eq!(outcome.full_outage, 2 * HOUR);
+    assert!(
+        outcome.failover_durations.is_empty(),
+        "{:?}",
+        outcome.failover_durations
+    );
+    assert!(outcome.data_loss.is_empty());
+}

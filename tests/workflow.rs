@@ -359,3 +359,43 @@ fn workflow_commands_reject_bad_input_with_2() {
     assert!(!std::path::Path::new("unused-directory").exists());
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+/// Against the scenario before the change, the gate pairs the trials and catches a small
+/// regression (database failure detection 20-30 s -> 100-150 s, about +2.6 min/yr) that a
+/// comparison of two summaries cannot; the unchanged scenario passes with a difference of 0.
+#[test]
+fn check_against_a_scenario_catches_small_regressions() {
+    let directory = scratch("paired-check");
+    let original = crate::common::repository_file("scenarios/active-passive.json");
+    let text = std::fs::read_to_string(&original).unwrap();
+    let slower = text.replace(
+        r#""detection": { "uniform": { "min": "20s", "max": "30s" } }"#,
+        r#""detection": { "uniform": { "min": "100s", "max": "150s" } }"#,
+    );
+    assert_ne!(
+        slower, text,
+        "the scenario's detection setting moved: update this test"
+    );
+    let changed = directory.join("slower.json");
+    std::fs::write(&changed, slower).unwrap();
+    let base = original.to_str().unwrap();
+    let regressed = sim(&[
+        "check",
+        changed.to_str().unwrap(),
+        "--baseline",
+        base,
+        "--trials",
+        "1000",
+        "-q",
+    ]);
+    assert_eq!(
+        regressed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&regressed.stdout)
+    );
+    let unchanged = sim(&["check", base, "--baseline", base, "--trials", "1000", "-q"]);
+    assert_eq!(unchanged.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&unchanged.stdout).contains("+0.000 min/yr"));
+    std::fs::remove_dir_all(&directory).unwrap();
+}

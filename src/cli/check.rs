@@ -3,9 +3,12 @@
 
 use std::path::PathBuf;
 
+use super::compare::run_paired;
+use super::emit;
 use super::run::simulate;
 use super::{write_file, CliError, SimOptions};
-use crate::check::{check_baseline, check_slo, junit, parse_baseline};
+use crate::check::{check_baseline, check_paired, check_slo, junit, parse_baseline, Baseline};
+use crate::scenario::{self, Scenario};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -13,8 +16,11 @@ pub struct CheckArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub options: SimOptions,
-    /// A report written earlier by `sim run --output`: fail if availability is worse beyond
-    /// statistical noise (one-sided z-test at 95%) and by more than --tolerance.
+    /// What to hold the run to: a scenario file (the design before the change: both run on
+    /// the same trials and the paired difference is tested, the sensitive choice) or a
+    /// report written by `sim run --output` (its seed and trial count are reused). Fails
+    /// when availability is worse beyond statistical noise (one-sided z-test at 95%) and by
+    /// more than --tolerance.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
     /// Availability drop tolerated against the baseline (e.g. 0.00001).
@@ -25,53 +31,87 @@ pub struct CheckArgs {
     pub junit: Option<PathBuf>,
 }
 
+enum Against {
+    Report(Baseline),
+    Scenario(Box<Scenario>),
+}
+
+fn read_baseline(path: &PathBuf) -> Result<Against, CliError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Input(format!("{file}: cannot read the baseline: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Input(format!("{file}: not JSON: {e}")))?;
+    // A report has an availability estimate at the top; anything else is a scenario.
+    if value
+        .get("availability")
+        .is_some_and(serde_json::Value::is_object)
+    {
+        parse_baseline(&text)
+            .map(Against::Report)
+            .map_err(|e| CliError::Input(format!("{file}: {e}")))
+    } else {
+        Ok(Against::Scenario(Box::new(scenario::load_str(
+            &text, &file,
+        )?)))
+    }
+}
+
 pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
-    let scenario = args.options.load(&args.file)?;
+    let mut scenario = args.options.load(&args.file)?;
     if !(args.tolerance >= 0.0 && args.tolerance < 1.0) {
         return Err(CliError::Input(format!(
             "--tolerance {}: expected an availability drop in [0, 1)",
             args.tolerance
         )));
     }
-    let baseline = match &args.baseline {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::Input(format!("{}: cannot read the baseline: {e}", path.display()))
-            })?;
-            Some(
-                parse_baseline(&text)
-                    .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?,
-            )
-        }
-    };
-    if scenario.slo.is_none() && baseline.is_none() {
+    let against = args.baseline.as_ref().map(read_baseline).transpose()?;
+    if scenario.slo.is_none() && against.is_none() {
         return Err(CliError::Input(format!(
-            "{}: nothing to check: add an \"slo\" section to the scenario or pass --baseline REPORT",
+            "{}: nothing to check: add an \"slo\" section to the scenario or pass --baseline",
             args.file.display()
         )));
     }
-    let report = simulate(&scenario, &args.options)?;
+    let (report, baseline_result) = match against {
+        None => (simulate(&scenario, &args.options)?, None),
+        Some(Against::Report(baseline)) => {
+            // The same trials as the baseline, unless told otherwise: an unchanged design
+            // then reproduces the baseline exactly.
+            if args.options.seed.is_none() {
+                scenario.simulation.seed = baseline.seed.unwrap_or(scenario.simulation.seed);
+            }
+            if args.options.trials.is_none() {
+                scenario.simulation.trials = baseline.trials.unwrap_or(scenario.simulation.trials);
+            }
+            if !baseline.scenario.is_empty() && baseline.scenario != scenario.name {
+                emit(&format!(
+                    "NOTE the baseline is a report of scenario \"{}\", this is \"{}\"\n",
+                    baseline.scenario, scenario.name
+                ));
+            }
+            let report = simulate(&scenario, &args.options)?;
+            let result = check_baseline(&baseline, &report, args.tolerance);
+            (report, Some(result))
+        }
+        Some(Against::Scenario(mut before)) => {
+            before.simulation = scenario.simulation;
+            let mut comparison = run_paired(&[*before.clone(), scenario.clone()], &args.options)?;
+            let result = check_paired(&before.name, &comparison.differences[0], args.tolerance);
+            (comparison.reports.remove(1), Some(result))
+        }
+    };
     let mut results = scenario
         .slo
         .as_ref()
         .map_or_else(Vec::new, |slo| check_slo(slo, &report));
-    if let Some(baseline) = &baseline {
-        results.push(check_baseline(baseline, &report, args.tolerance));
-    }
+    results.extend(baseline_result);
     for result in &results {
-        println!(
-            "{} {}: {}",
-            if result.passed { "PASS" } else { "FAIL" },
-            result.name,
-            result.message
-        );
+        let verdict = if result.passed { "PASS" } else { "FAIL" };
+        emit(&format!("{verdict} {}: {}\n", result.name, result.message));
     }
     if let Some(path) = &args.junit {
-        write_file(
-            path,
-            junit(&format!("sim check {}", report.scenario), &results).as_bytes(),
-        )?;
+        let suite = format!("sim check {}", report.scenario);
+        write_file(path, junit(&suite, &results).as_bytes())?;
     }
     let failed = results.iter().filter(|r| !r.passed).count();
     if failed > 0 {
@@ -80,6 +120,6 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             results.len()
         )));
     }
-    println!("all {} checks passed", results.len());
+    emit(&format!("all {} checks passed\n", results.len()));
     Ok(())
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use super::emit;
 use super::progress::with_progress;
 use super::{write_file, CliError, Format, OutputOptions, SimOptions};
 use crate::compare::{compare, Comparison};
@@ -65,9 +66,9 @@ pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
         write_file(path, comparison_svg(&comparison).as_bytes())?;
     }
     match args.out.format {
-        Format::Table => print!("{}", render(&comparison)),
-        Format::Json => print!("{json}"),
-        Format::Markdown => print!("{}", markdown::comparison_table(&comparison)),
+        Format::Table => emit(&render(&comparison)),
+        Format::Json => emit(&json),
+        Format::Markdown => emit(&markdown::comparison_table(&comparison)),
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::emit;
 use super::progress::with_progress;
 use super::{CliError, Format, OutputOptions, SimOptions};
 use crate::engine::Plan;
@@ -44,9 +45,9 @@ pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let json = report::to_json(&report);
     args.out.save(&json)?;
     match args.out.format {
-        Format::Table => print!("{}", report::table::render(&report)),
-        Format::Json => print!("{json}"),
-        Format::Markdown => print!("{}", report::markdown::run_summary(&report)),
+        Format::Table => emit(&report::table::render(&report)),
+        Format::Json => emit(&json),
+        Format::Markdown => emit(&report::markdown::run_summary(&report)),
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::run_paired;
+use super::emit;
 use super::{write_file, CliError, Format, OutputOptions, SimOptions};
 use crate::compare::Comparison;
 use crate::report::charts;
@@ -195,7 +196,7 @@ pub fn execute(args: &SweepArgs) -> Result<(), CliError> {
             )
         }
     };
-    print!("{out}");
+    emit(&out);
     Ok(())
 }
 
@@ -310,7 +311,7 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
         )?;
     }
     if args.out.format == Format::Json {
-        print!("{json}");
+        emit(&json);
         return Ok(());
     }
     let table_rows: Vec<[String; 4]> = rows
@@ -336,6 +337,6 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
         comparison.trials,
         comparison.seed
     );
-    print!("{out}");
+    emit(&out);
     Ok(())
 }

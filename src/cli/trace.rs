@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::emit;
 use super::{write_file, CliError, SimOptions};
 use crate::engine::Plan;
 use crate::report::charts;
@@ -49,7 +50,7 @@ pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
     });
     out.push_str(&summary.to_string());
     out.push('\n');
-    print!("{out}");
+    emit(&out);
     if let Some(path) = &args.svg {
         let title = format!("{}: trial {}", scenario.name, args.trial);
         write_file(path, charts::timeline_chart(&title, &timeline).as_bytes())?;

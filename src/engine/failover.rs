@@ -11,6 +11,22 @@ use crate::scenario::Replication;
 use crate::time::{Ticks, TICKS_PER_SECOND};
 
 impl TrialRunner<'_> {
+    /// Notes that a unit of `component` turned good or bad during the current event.
+    pub(super) fn failover_needs_look(&mut self, component: u32) {
+        if self.failovers[component as usize].is_some()
+            && !self.failover_pending.contains(&component)
+        {
+            self.failover_pending.push(component);
+        }
+    }
+
+    /// Moves every failover whose units changed during the event, once all changes are in.
+    pub(super) fn run_pending_failovers(&mut self, now: Ticks) {
+        while let Some(component) = self.failover_pending.pop() {
+            self.failover_unit_changed(now, component);
+        }
+    }
+
     /// A unit of `component` turned good or bad: move its failover along if needed.
     pub(super) fn failover_unit_changed(&mut self, now: Ticks, component: u32) {
         let c = component as usize;
@@ -56,14 +72,15 @@ impl TrialRunner<'_> {
         }
     }
 
-    /// Domains changed: a blocked failover may now have its monitor quorum.
-    pub(super) fn domains_changed(&mut self, now: Ticks) {
+    /// Domains changed: a blocked failover may now have its monitor quorum. Looked at with
+    /// the event's other changes, so a primary returning with its zone is seen first.
+    pub(super) fn domains_changed(&mut self) {
         for c in 0..self.failovers.len() {
             if self.failovers[c]
                 .as_ref()
                 .is_some_and(|f| f.phase == FailoverPhase::Blocked)
             {
-                self.decide(now, c as u32);
+                self.failover_needs_look(c as u32);
             }
         }
     }

@@ -266,7 +266,12 @@ impl TrialRunner<'_> {
         Own {
             level: reads,
             hanging,
-            mechanism: Mechanism::Failover,
+            // With no good unit at all there is nothing to fail over to: a plain outage.
+            mechanism: if replica_up {
+                Mechanism::Failover
+            } else {
+                Mechanism::Outage
+            },
             culprit: Some(failover.primary),
         }
     }

@@ -80,6 +80,9 @@ pub struct TrialRunner<'p> {
     /// Demand now, relative to the peak.
     pub(super) demand: f64,
     pub(super) worklist: Vec<u32>,
+    /// Components with failover whose units changed during the current event: decided once
+    /// all of the event's changes are in (a zone's return brings several units back at once).
+    pub(super) failover_pending: Vec<u32>,
     pub(super) queued: Vec<bool>,
     last_time: Ticks,
     total_weight: f64,
@@ -114,6 +117,7 @@ impl<'p> TrialRunner<'p> {
             region_down: vec![false; plan.region_count],
             demand: 1.0,
             worklist: Vec::with_capacity(components),
+            failover_pending: Vec::new(),
             queued: vec![false; components],
             last_time: 0,
             total_weight: 0.0,
@@ -164,6 +168,7 @@ impl<'p> TrialRunner<'p> {
                 } => self.dns_drain_event(now, component, generation),
                 Event::TrafficHour => self.traffic_hour(now),
             }
+            self.run_pending_failovers(now);
             self.settle(now);
             observer.on_event(now, event, self);
         }
@@ -246,6 +251,7 @@ impl<'p> TrialRunner<'p> {
         self.demand = plan.traffic.as_ref().map_or(1.0, |t| t.hourly[0]);
         self.queued.fill(false);
         self.worklist.clear();
+        self.failover_pending.clear();
         self.last_time = 0;
         self.total_weight = 0.0;
         self.cause_dirty = false;

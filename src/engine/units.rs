@@ -166,7 +166,7 @@ impl TrialRunner<'_> {
                 self.unit_turned_bad(now, unit);
             }
         }
-        self.domains_changed(now);
+        self.domains_changed();
     }
 
     pub(super) fn domain_recovers(&mut self, now: Ticks, domain: u32) {
@@ -180,7 +180,7 @@ impl TrialRunner<'_> {
             }
         }
         self.schedule_domain_failure(now, domain);
-        self.domains_changed(now);
+        self.domains_changed();
     }
 
     fn set_domain_down(&mut self, domain: u32, down: bool) {
@@ -222,7 +222,7 @@ impl TrialRunner<'_> {
             }
         }
         self.enqueue(component);
-        self.failover_unit_changed(now, component);
+        self.failover_needs_look(component);
     }
 
     fn unit_turned_good(&mut self, now: Ticks, unit: u32) {
@@ -249,7 +249,7 @@ impl TrialRunner<'_> {
             }
         }
         self.enqueue(component);
-        self.failover_unit_changed(now, component);
+        self.failover_needs_look(component);
     }
 
     /// Health checks flip a unit's rotation to match its health, if nothing changed since.

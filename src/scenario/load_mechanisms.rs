@@ -199,6 +199,16 @@ impl Checker<'_> {
                 .map(|v| self.number_in("slo.max_rpo_p99_seconds", v, 0.0, 1e12, false))
                 .transpose()?,
         };
+        if slo.availability.is_none()
+            && slo.max_downtime_minutes_per_year.is_none()
+            && slo.max_data_loss_events_per_year.is_none()
+            && slo.max_rpo_p99_seconds.is_none()
+        {
+            return Err(self.error(
+                "slo",
+                "states no objective: give at least one of availability, max_downtime_minutes_per_year, max_data_loss_events_per_year, max_rpo_p99_seconds",
+            ));
+        }
         Ok(Some(slo))
     }
 
