@@ -129,8 +129,10 @@ pub fn set(document: &mut Value, path: &str, value: Value) -> Result<(), String>
     Ok(())
 }
 
-/// Keys whose numbers are counts: scaling them by a factor is not meaningful.
-const COUNT_KEYS: [&str; 12] = [
+/// Keys whose numbers are counts or positions (an hour of the day): scaling them by a
+/// factor is not meaningful.
+const COUNT_KEYS: [&str; 13] = [
+    "peak_hour",
     "replicas",
     "require",
     "unhealthy_threshold",

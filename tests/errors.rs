@@ -54,6 +54,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("list for simulation", format!(r#"{{ "simulation": ["1y", 10, 3], "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "simulation", "expected an object"),
         ("duplicate component", r#"{ "components": { "api": {}, "api": { "replicas": 2 } }, "entry": "api" }"#.to_string(), "components", "defined twice"),
         ("empty file", String::new(), ":1:", "invalid JSON"),
+        ("degenerate gamma shape", with_api(r#"{ "failures": [ { "name": "x", "ttf": { "gamma": { "shape": 1e-300, "mean": "1h" } }, "ttr": "1h" } ] }"#), "components.api.failures[0].ttf.gamma.shape", "between 0.01 and 100"),
         ("empty slo", format!(r#"{{ "slo": {{}}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "slo", "no objective"),
         ("slo above 1", format!(r#"{{ "slo": {{ "availability": 99.9 }}, "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api" }}"#), "slo.availability", "(0, 1]"),
         ("unknown effect", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "effect": "explode" } ] }"#), "components.api.failures[0].effect", "\"hang\""),

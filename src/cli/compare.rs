@@ -100,8 +100,8 @@ pub fn render(comparison: &Comparison) -> String {
         .max("scenario".len());
     let _ = writeln!(
         out,
-        "{:<width$}  {:>13}  {:>10}  {:>10}  {:>9}  vs first: downtime min/yr (paired 95% CI)",
-        "scenario", "availability", "min/yr", "loss/yr", "tier"
+        "{:<width$}  {:>13}  {:>10}  {:>10}  {:>9}  vs first: downtime min/yr (paired 95% CI; +/- is 1 s.e.)",
+        "scenario", "availability", "min/yr", "losses/yr", "tier"
     );
     for (i, report) in comparison.reports.iter().enumerate() {
         let loss = report.data_loss.as_ref().map_or("-".to_string(), |l| {

@@ -140,11 +140,21 @@ fn section(file: &Path, options: &SimOptions) -> Result<ScenarioSection, CliErro
 }
 
 pub fn execute(args: &ReportArgs) -> Result<(), CliError> {
-    let sections = args
+    let mut sections = args
         .files
         .iter()
         .map(|file| section(file, &args.options))
         .collect::<Result<Vec<_>, _>>()?;
+    // Two scenarios with the same name must not write over each other's charts.
+    let mut taken = std::collections::BTreeSet::new();
+    for section in &mut sections {
+        let base = section.slug.clone();
+        let mut n = 1;
+        while !taken.insert(section.slug.clone()) {
+            n += 1;
+            section.slug = format!("{base}-{n}");
+        }
+    }
     let points: Vec<charts::AvailabilityPoint> = sections
         .iter()
         .map(|s| charts::AvailabilityPoint {

@@ -62,6 +62,11 @@ struct TornadoRow {
     downtime_at_high: f64,
     /// |high - low| in minutes per year.
     effect: f64,
+    /// Its standard error, bounded above by the sum of the two paired standard errors
+    /// (each variant against the baseline on the same trials).
+    effect_std_error: f64,
+    /// Whether the effect exceeds 1.96 standard errors (else it may be noise).
+    significant: bool,
 }
 
 fn variant(
@@ -72,10 +77,22 @@ fn variant(
     label: &str,
     options: &SimOptions,
 ) -> Result<Scenario, CliError> {
+    if path == "simulation" || path.starts_with("simulation.") {
+        return Err(CliError::Input(format!(
+            "{file}: {path} cannot be swept: variants share the seed, trial count and horizon so that their trials pair up (use --seed and --trials)"
+        )));
+    }
     let mut copy = document.clone();
     set(&mut copy, path, value).map_err(|e| CliError::Input(format!("{file}: {e}")))?;
+    let variant_name = format!("{file} with {path}={label}");
     let mut scenario =
-        scenario::load_str(&copy.to_string(), &format!("{file} with {path}={label}"))?;
+        scenario::load_str(&copy.to_string(), &variant_name).map_err(|mut error| {
+            // Positions in the re-serialised variant are not positions in the user's file.
+            if let crate::scenario::ScenarioError::Invalid { location, .. } = &mut error {
+                location.line_column = None;
+            }
+            error
+        })?;
     options.apply(&mut scenario);
     Ok(scenario)
 }
@@ -274,13 +291,22 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
         .map(|(i, (parameter, low_value, high_value))| {
             let low = comparison.reports[1 + 2 * i].downtime_minutes_per_year.mean;
             let high = comparison.reports[2 + 2 * i].downtime_minutes_per_year.mean;
+            let se = comparison.differences[2 * i]
+                .downtime_minutes_per_year
+                .std_error
+                + comparison.differences[2 * i + 1]
+                    .downtime_minutes_per_year
+                    .std_error;
+            let effect = (high - low).abs();
             TornadoRow {
                 parameter,
                 low_value,
                 high_value,
                 downtime_at_low: low,
                 downtime_at_high: high,
-                effect: (high - low).abs(),
+                effect,
+                effect_std_error: se,
+                significant: effect > crate::stats::Z95 * se,
             }
         })
         .collect();
@@ -321,7 +347,12 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
                 r.parameter.clone(),
                 format!("{:.2} ({})", r.downtime_at_low, r.low_value),
                 format!("{:.2} ({})", r.downtime_at_high, r.high_value),
-                format!("{:.2}", r.effect),
+                format!(
+                    "{:.2} +/- {:.2}{}",
+                    r.effect,
+                    r.effect_std_error,
+                    if r.significant { "" } else { " (noise?)" }
+                ),
             ]
         })
         .collect();
@@ -329,7 +360,7 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
         "parameter".to_string(),
         format!("downtime at / {}", args.factor),
         format!("downtime at x {}", args.factor),
-        "effect min/yr".to_string(),
+        "effect min/yr (+/- 1 s.e.)".to_string(),
     ];
     let out = format!(
         "{}\nbaseline {baseline:.2} min/yr; {} trials per variant, seed {}, common random numbers.\n",

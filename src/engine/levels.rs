@@ -340,7 +340,15 @@ impl TrialRunner<'_> {
                         .max_by(|a, b| cost(a).total_cmp(&cost(b)));
                     if let Some((_, edge)) = worst_endpoint {
                         let callee = plan.edges[edge as usize].callee;
-                        if self.edges[edge as usize].view >= super::dns::HEALTHY_LEVEL {
+                        // DNS is to blame only if it had somewhere better to send them.
+                        let alternative = (component_plan.edges_start..component_plan.edges_end)
+                            .any(|e| {
+                                e != edge
+                                    && self.edges[e as usize].view >= super::dns::HEALTHY_LEVEL
+                            });
+                        if self.edges[edge as usize].view >= super::dns::HEALTHY_LEVEL
+                            || !alternative
+                        {
                             component = callee as usize;
                             continue;
                         }

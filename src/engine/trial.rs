@@ -20,6 +20,16 @@ use crate::time::Ticks;
 /// Ticks in one hour.
 pub const HOUR: Ticks = 3_600_000_000;
 
+/// Demand integrated over [0, t): relative demand x ticks, following the hourly profile.
+pub fn demand_integral(traffic: &crate::scenario::Traffic, t: Ticks) -> f64 {
+    let day = 24 * HOUR;
+    let (days, rest) = (t / day, t % day);
+    let (hour, within) = ((rest / HOUR) as usize, rest % HOUR);
+    let day_total: f64 = traffic.hourly.iter().sum::<f64>() * HOUR as f64;
+    let earlier_hours: f64 = traffic.hourly[..hour].iter().sum::<f64>() * HOUR as f64;
+    days as f64 * day_total + earlier_hours + traffic.hourly[hour] * within as f64
+}
+
 /// What one trial measured.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrialOutcome {
@@ -45,7 +55,7 @@ pub struct TrialOutcome {
     pub failover_durations: Vec<f64>,
     /// Per (unit mode cause, recovery kind): outages ended that way.
     pub recoveries: Vec<u32>,
-    /// Events processed.
+    /// Events processed, not counting hourly demand steps.
     pub events: u64,
 }
 
@@ -147,7 +157,8 @@ impl<'p> TrialRunner<'p> {
     pub fn run_observed<O: Observer>(&mut self, trial: u64, observer: &mut O) -> &TrialOutcome {
         self.reset(trial);
         while let Some((now, event)) = self.queue.pop() {
-            self.outcome.events += 1;
+            // Hourly demand steps are bookkeeping, not failures or mechanisms: not counted.
+            self.outcome.events += u64::from(event != Event::TrafficHour);
             self.integrate(now);
             match event {
                 Event::UnitFails { unit, mode } => self.unit_fails(now, unit, mode),
@@ -277,7 +288,10 @@ impl<'p> TrialRunner<'p> {
         for domain in 0..plan.domains.len() as u32 {
             self.schedule_domain_failure(0, domain);
         }
-        if plan.traffic.as_ref().is_some_and(|t| !t.is_constant()) {
+        // Hourly steps only matter to components whose level depends on demand; the
+        // availability weighting integrates the profile directly.
+        let demand_sensitive = plan.components.iter().any(|c| c.demand_sensitive);
+        if demand_sensitive && plan.traffic.as_ref().is_some_and(|t| !t.is_constant()) {
             self.schedule(0, HOUR, Event::TrafficHour);
         }
     }
@@ -297,9 +311,14 @@ impl<'p> TrialRunner<'p> {
         if now <= self.last_time {
             return;
         }
-        let length = (now - self.last_time) as f64;
         let level = self.levels[self.plan.entry as usize];
-        let weight = self.demand * length;
+        // Demand-weighted length, exact across hour boundaries without hourly events.
+        let weight = match &self.plan.traffic {
+            Some(traffic) => {
+                demand_integral(traffic, now) - demand_integral(traffic, self.last_time)
+            }
+            None => (now - self.last_time) as f64,
+        };
         self.total_weight += weight;
         self.outcome.fallback += (level.served - level.clean).max(0.0) * weight;
         if level.served < 1.0 {

@@ -46,7 +46,9 @@ impl TrialRunner<'_> {
             }
         }
         if let Some((delay, mode)) = earliest {
-            self.schedule(now, delay, Event::UnitFails { unit, mode });
+            // At least a microsecond of life: time must move between a repair and the next
+            // failure, or a distribution whose draws round to 0 would loop forever.
+            self.schedule(now, delay.max(1), Event::UnitFails { unit, mode });
         }
     }
 
@@ -54,7 +56,7 @@ impl TrialRunner<'_> {
         let delay = self.plan.domains[domain as usize]
             .time_to_failure
             .sample(&mut self.domain_streams[domain as usize]);
-        self.schedule(now, delay, Event::DomainFails { domain });
+        self.schedule(now, delay.max(1), Event::DomainFails { domain });
     }
 
     pub(super) fn unit_fails(&mut self, now: Ticks, unit: u32, mode_index: u32) {

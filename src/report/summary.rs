@@ -147,7 +147,8 @@ pub struct RunReport {
     pub components: IndexMap<String, ComponentReport>,
     /// The worst trial: replay it with `sim trace FILE --trial N`.
     pub worst_trial: WorstTrial,
-    /// Simulated events over all trials.
+    /// Simulated events over all trials (failures, repairs, mechanisms; hourly demand steps
+    /// are not counted).
     pub events: u64,
 }
 
@@ -198,7 +199,7 @@ fn availability_of(downtime: &Moments, trials_with_downtime: Option<u64>) -> Ava
         mean,
         std_error,
         ci95,
-        nines: (!no_downtime).then(|| -(1.0 - mean).log10()),
+        nines: (!no_downtime).then(|| (-(1.0 - mean).log10()).max(0.0)),
         no_downtime_observed: no_downtime,
     }
 }
@@ -326,7 +327,8 @@ impl RunReport {
             downtime_budget: TIERS
                 .iter()
                 .map(|tier| {
-                    let budget = (1.0 - tier) * MINUTES_PER_YEAR;
+                    // Rounded to the microminute: 52.56, not 52.559999999994.
+                    let budget = ((1.0 - tier) * MINUTES_PER_YEAR * 1e6).round() / 1e6;
                     (
                         tier_name(*tier),
                         Budget {

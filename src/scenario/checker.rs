@@ -99,6 +99,15 @@ impl Checker<'_> {
         Ok(number)
     }
 
+    /// Shapes far outside what fits real failure or repair data make almost every draw 0 or
+    /// astronomically long; [0.01, 100] covers infant mortality to sharp wear-out.
+    fn shape_in_range(&self, path: &str, shape: f64) -> Result<(), ScenarioError> {
+        if !(0.01..=100.0).contains(&shape) {
+            return Err(self.error(path, format!("must be between 0.01 and 100, got {shape:?}")));
+        }
+        Ok(())
+    }
+
     /// The fields of a parameter object, rejecting missing and unknown keys.
     pub fn fields<'v>(
         &self,
@@ -184,6 +193,7 @@ impl Checker<'_> {
                     unreachable!()
                 };
                 let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
+                self.shape_in_range(&format!("{path}.shape"), shape)?;
                 let scale = self.positive_duration(&format!("{path}.scale"), scale)? as f64;
                 Ok(Distribution::Weibull { shape, scale })
             }
@@ -201,6 +211,7 @@ impl Checker<'_> {
                     unreachable!()
                 };
                 let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
+                self.shape_in_range(&format!("{path}.shape"), shape)?;
                 let mean = self.positive_duration(&format!("{path}.mean"), mean)? as f64;
                 let sampler = rand_distr::Gamma::new(shape, mean / shape)
                     .map_err(|e| self.error(path, format!("invalid gamma parameters: {e}")))?;

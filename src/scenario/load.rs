@@ -30,6 +30,8 @@ pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
 
 /// Checks scenario text; `file` names it in error messages.
 pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    // Editors on some systems save a byte-order mark; it is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let raw = parse_raw(text, file)?;
     Checker { file }.scenario(raw)
 }
@@ -134,13 +136,32 @@ pub(super) fn strip_position(message: &str) -> String {
 
 /// Adds the fix to serde's messages where it does not say what would be valid.
 fn explain_data_error(message: &str) -> String {
+    // serde names our internal types ("struct RawFailure"); users wrote JSON objects.
+    let message = regex_free_struct_names(message);
     if message.starts_with("missing field `components`") {
         format!("{message}: a scenario needs a \"components\" object")
     } else if message.contains("expected u32") || message.contains("expected u64") {
-        format!("{message}: use a whole number >= 0")
+        format!("{message}: use a whole number")
     } else {
-        message.to_string()
+        message
     }
+}
+
+/// Replaces "struct RawSomething" with "a JSON object".
+fn regex_free_struct_names(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(start) = rest.find("struct Raw") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "struct Raw".len()..];
+        let end = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        out.push_str("a JSON object");
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Checker<'_> {

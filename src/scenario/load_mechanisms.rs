@@ -451,6 +451,12 @@ impl Checker<'_> {
                     "failover needs \"role\": \"active_passive\" or \"primary_replica\"",
                 ));
             }
+            if component.replicas < 2 {
+                return Err(self.error(
+                    &format!("{path}.replicas"),
+                    "failover needs at least 2 replicas: a primary and one to promote",
+                ));
+            }
             let failure_probability = failover.failure_probability.map_or(Ok(0.0), |v| {
                 self.number_in(&format!("{p}.failure_probability"), v, 0.0, 1.0, false)
             })?;
