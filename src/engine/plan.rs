@@ -97,6 +97,10 @@ pub struct Plan {
     pub causes: Vec<String>,
     /// The cause used for overload when nothing has failed.
     pub demand_cause: u32,
+    /// Cumulative demand of the hours of a day (ticks), for integrating demand over time.
+    pub demand_prefix: Option<[f64; 25]>,
+    /// Components whose level depends on the hour's demand.
+    pub demand_sensitive: Vec<u32>,
     /// Per zone: its region, for monitor quorum checks.
     pub zone_regions: Vec<Option<u32>>,
     pub region_count: usize,
@@ -232,7 +236,19 @@ impl Plan {
             }
         }
         causes.push("demand".to_string());
+        let demand_prefix = scenario.traffic.as_ref().map(|traffic| {
+            let mut prefix = [0.0; 25];
+            for hour in 0..24 {
+                prefix[hour + 1] = prefix[hour] + traffic.hourly[hour] * super::trial::HOUR as f64;
+            }
+            prefix
+        });
+        let demand_sensitive = (0..components.len() as u32)
+            .filter(|c| components[*c as usize].demand_sensitive)
+            .collect();
         Plan {
+            demand_prefix,
+            demand_sensitive,
             horizon: scenario.simulation.horizon,
             seed: scenario.simulation.seed,
             units,

@@ -21,13 +21,12 @@ use crate::time::Ticks;
 pub const HOUR: Ticks = 3_600_000_000;
 
 /// Demand integrated over [0, t): relative demand x ticks, following the hourly profile.
-pub fn demand_integral(traffic: &crate::scenario::Traffic, t: Ticks) -> f64 {
+/// `prefix[h]` is the demand of hours 0..h of a day (so `prefix[24]` is a whole day's).
+pub fn demand_integral(hourly: &[f64; 24], prefix: &[f64; 25], t: Ticks) -> f64 {
     let day = 24 * HOUR;
     let (days, rest) = (t / day, t % day);
     let (hour, within) = ((rest / HOUR) as usize, rest % HOUR);
-    let day_total: f64 = traffic.hourly.iter().sum::<f64>() * HOUR as f64;
-    let earlier_hours: f64 = traffic.hourly[..hour].iter().sum::<f64>() * HOUR as f64;
-    days as f64 * day_total + earlier_hours + traffic.hourly[hour] * within as f64
+    days as f64 * prefix[24] + prefix[hour] + hourly[hour] * within as f64
 }
 
 /// What one trial measured.
@@ -290,8 +289,9 @@ impl<'p> TrialRunner<'p> {
         }
         // Hourly steps only matter to components whose level depends on demand; the
         // availability weighting integrates the profile directly.
-        let demand_sensitive = plan.components.iter().any(|c| c.demand_sensitive);
-        if demand_sensitive && plan.traffic.as_ref().is_some_and(|t| !t.is_constant()) {
+        if !plan.demand_sensitive.is_empty()
+            && plan.traffic.as_ref().is_some_and(|t| !t.is_constant())
+        {
             self.schedule(0, HOUR, Event::TrafficHour);
         }
     }
@@ -313,11 +313,12 @@ impl<'p> TrialRunner<'p> {
         }
         let level = self.levels[self.plan.entry as usize];
         // Demand-weighted length, exact across hour boundaries without hourly events.
-        let weight = match &self.plan.traffic {
-            Some(traffic) => {
-                demand_integral(traffic, now) - demand_integral(traffic, self.last_time)
+        let weight = match (&self.plan.traffic, &self.plan.demand_prefix) {
+            (Some(traffic), Some(prefix)) => {
+                demand_integral(&traffic.hourly, prefix, now)
+                    - demand_integral(&traffic.hourly, prefix, self.last_time)
             }
-            None => (now - self.last_time) as f64,
+            _ => (now - self.last_time) as f64,
         };
         self.total_weight += weight;
         self.outcome.fallback += (level.served - level.clean).max(0.0) * weight;
@@ -389,10 +390,8 @@ impl<'p> TrialRunner<'p> {
         if let Some(traffic) = &plan.traffic {
             self.demand = traffic.hourly[((now / HOUR) % 24) as usize];
         }
-        for (c, component) in plan.components.iter().enumerate() {
-            if component.demand_sensitive {
-                self.enqueue(c as u32);
-            }
+        for &c in &plan.demand_sensitive {
+            self.enqueue(c);
         }
         self.schedule(now, HOUR, Event::TrafficHour);
     }
