@@ -45,7 +45,11 @@ pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let json = report::to_json(&report);
     args.out.save(&json)?;
     match args.out.format {
-        Format::Table => emit(&report::table::render(&report)),
+        // The table cannot know the file; here it is.
+        Format::Table => emit(&report::table::render(&report).replace(
+            "sim trace FILE",
+            &format!("sim trace {}", args.file.display()),
+        )),
         Format::Json => emit(&json),
         Format::Markdown => emit(&report::markdown::run_summary(&report)),
     }
