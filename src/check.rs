@@ -147,22 +147,28 @@ fn over_or_under(excess: f64, unit: &str) -> String {
     }
 }
 
-/// Worse than the baseline beyond noise: a one-sided z-test at 95% on the two independent
-/// estimates, z = (baseline - current) / sqrt(se_b^2 + se_c^2) > 1.645, and a drop larger
-/// than `tolerance` (availability, e.g. 0.00001 for a thousandth of a percent).
-pub fn check_baseline(baseline: &Baseline, report: &RunReport, tolerance: f64) -> CheckResult {
-    let a = &report.availability;
-    let drop = baseline.availability - a.mean;
-    let noise = baseline.std_error.hypot(a.std_error);
-    let z = if noise > 0.0 {
-        drop / noise
+/// The one-sided test both baseline checks use: an availability `drop` with standard error
+/// `std_error` is a regression when z = drop / std_error exceeds the 95% quantile (1.645)
+/// and the drop exceeds `tolerance`. Returns (z, the critical z, regression?).
+fn regression(drop: f64, std_error: f64, tolerance: f64) -> (f64, f64, bool) {
+    let z = if std_error > 0.0 {
+        drop / std_error
     } else if drop > 0.0 {
         f64::INFINITY
     } else {
         0.0
     };
     let critical = normal_quantile(0.95);
-    let worse = z > critical && drop > tolerance;
+    (z, critical, z > critical && drop > tolerance)
+}
+
+/// Worse than the baseline beyond noise: a one-sided z-test at 95% on the two independent
+/// estimates, z = (baseline - current) / sqrt(se_b^2 + se_c^2) > 1.645, and a drop larger
+/// than `tolerance` (availability, e.g. 0.00001 for a thousandth of a percent).
+pub fn check_baseline(baseline: &Baseline, report: &RunReport, tolerance: f64) -> CheckResult {
+    let a = &report.availability;
+    let drop = baseline.availability - a.mean;
+    let (z, critical, worse) = regression(drop, baseline.std_error.hypot(a.std_error), tolerance);
     CheckResult {
         name: "baseline.availability".into(),
         passed: !worse,
@@ -186,15 +192,7 @@ pub fn check_baseline(baseline: &Baseline, report: &RunReport, tolerance: f64) -
 pub fn check_paired(baseline: &str, difference: &Difference, tolerance: f64) -> CheckResult {
     let change = &difference.availability;
     let drop = -change.mean;
-    let z = if change.std_error > 0.0 {
-        drop / change.std_error
-    } else if drop > 0.0 {
-        f64::INFINITY
-    } else {
-        0.0
-    };
-    let critical = normal_quantile(0.95);
-    let worse = z > critical && drop > tolerance;
+    let (z, critical, worse) = regression(drop, change.std_error, tolerance);
     let downtime = &difference.downtime_minutes_per_year;
     CheckResult {
         name: "baseline.availability".into(),
