@@ -75,6 +75,7 @@ pub struct RunAccumulator {
     /// Fraction of demand served only by a fallback.
     pub fallback_fraction: Moments,
     pub incidents_per_year: Moments,
+    pub full_outages_per_year: Moments,
     /// (impaired minutes, incidents) per trial: mean incident length is their ratio of means.
     pub outage_minutes_and_incidents: PairMoments,
     pub component_downtime_fraction: Vec<Moments>,
@@ -103,6 +104,7 @@ impl RunAccumulator {
             degraded_minutes: Moments::default(),
             fallback_fraction: Moments::default(),
             incidents_per_year: Moments::default(),
+            full_outages_per_year: Moments::default(),
             outage_minutes_and_incidents: PairMoments::default(),
             component_downtime_fraction: vec![Moments::default(); components],
             component_own_downtime_fraction: vec![Moments::default(); components],
@@ -139,6 +141,8 @@ impl RunAccumulator {
         self.fallback_fraction.add(outcome.fallback);
         self.incidents_per_year
             .add(f64::from(outcome.incidents) / years);
+        self.full_outages_per_year
+            .add(f64::from(outcome.full_outages) / years);
         self.outage_minutes_and_incidents.add(
             ticks_to_minutes(outcome.full_outage + outcome.degraded),
             f64::from(outcome.incidents),
@@ -193,6 +197,8 @@ impl RunAccumulator {
         self.degraded_minutes.merge(&other.degraded_minutes);
         self.fallback_fraction.merge(&other.fallback_fraction);
         self.incidents_per_year.merge(&other.incidents_per_year);
+        self.full_outages_per_year
+            .merge(&other.full_outages_per_year);
         self.outage_minutes_and_incidents
             .merge(&other.outage_minutes_and_incidents);
         merge_all(

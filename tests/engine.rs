@@ -75,6 +75,7 @@ fn an_outage_resuming_at_the_same_instant_is_one_incident() {
     );
     assert_eq!(outcome.full_outage, 21 * HOUR);
     assert_eq!(outcome.incidents, 1);
+    assert_eq!(outcome.full_outages, 1);
 }
 
 #[derive(Default)]

@@ -384,6 +384,7 @@ fn a_soft_dependency_costs_its_share() {
     );
     assert_eq!(outcome.degraded, 2 * HOUR);
     assert_eq!(outcome.full_outage, 0);
+    assert_eq!((outcome.incidents, outcome.full_outages), (2, 0));
     assert!((outcome.lost - 0.3 * 2.0 / 24.0).abs() < 1e-12);
 }
 

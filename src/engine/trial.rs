@@ -42,6 +42,8 @@ pub struct TrialOutcome {
     pub fallback: f64,
     /// Maximal intervals of positive length with the system's level below 1.
     pub incidents: u32,
+    /// Maximal intervals of positive length with the system's level at 0.
+    pub full_outages: u32,
     /// Per component: time-average of 1 - level (dependencies included).
     pub component_lost: Vec<f64>,
     /// Per component: time-average of 1 - own level (its units only).
@@ -56,6 +58,33 @@ pub struct TrialOutcome {
     pub recoveries: Vec<u32>,
     /// Events processed, not counting hourly demand steps.
     pub events: u64,
+}
+
+/// Counts maximal intervals of positive length during which a condition holds, fed one
+/// interval at a time. One that resumes at the very instant the last one ended is the same.
+#[derive(Debug, Default, Clone, Copy)]
+struct Intervals {
+    open: bool,
+    last_end: Option<Ticks>,
+}
+
+impl Intervals {
+    /// The interval starting at `start` (and ending at the next event) has `active`; returns
+    /// 1 when it opens a new counted interval.
+    fn observe(&mut self, active: bool, start: Ticks) -> u32 {
+        match (active, self.open) {
+            (true, false) => {
+                self.open = true;
+                u32::from(self.last_end != Some(start))
+            }
+            (false, true) => {
+                self.open = false;
+                self.last_end = Some(start);
+                0
+            }
+            _ => 0,
+        }
+    }
 }
 
 /// Sees every event of a trial as it is applied (for traces and tests); the no-op
@@ -97,8 +126,9 @@ pub struct TrialRunner<'p> {
     total_weight: f64,
     pub(super) cause_dirty: bool,
     entry_cause: Attribution,
-    incident_open: bool,
-    last_incident_end: Option<Ticks>,
+    /// Intervals with the system below 1 (incidents) and at 0 (full outages).
+    incidents: Intervals,
+    full_outages: Intervals,
     pub(super) outcome: TrialOutcome,
 }
 
@@ -135,8 +165,8 @@ impl<'p> TrialRunner<'p> {
                 cause: 0,
                 mechanism: Mechanism::Outage,
             },
-            incident_open: false,
-            last_incident_end: None,
+            incidents: Intervals::default(),
+            full_outages: Intervals::default(),
             outcome: TrialOutcome {
                 component_lost: vec![0.0; components],
                 component_own_lost: vec![0.0; components],
@@ -265,14 +295,15 @@ impl<'p> TrialRunner<'p> {
         self.last_time = 0;
         self.total_weight = 0.0;
         self.cause_dirty = false;
-        self.incident_open = false;
-        self.last_incident_end = None;
+        self.incidents = Intervals::default();
+        self.full_outages = Intervals::default();
         let outcome = &mut self.outcome;
         outcome.lost = 0.0;
         outcome.full_outage = 0;
         outcome.degraded = 0;
         outcome.fallback = 0.0;
         outcome.incidents = 0;
+        outcome.full_outages = 0;
         outcome.events = 0;
         outcome.component_lost.fill(0.0);
         outcome.component_own_lost.fill(0.0);
@@ -335,17 +366,10 @@ impl<'p> TrialRunner<'p> {
             } else {
                 self.outcome.degraded += now - self.last_time;
             }
-            if !self.incident_open {
-                self.incident_open = true;
-                // An outage resuming at the instant the last one ended is the same incident.
-                if self.last_incident_end != Some(self.last_time) {
-                    self.outcome.incidents += 1;
-                }
-            }
-        } else if self.incident_open {
-            self.incident_open = false;
-            self.last_incident_end = Some(self.last_time);
         }
+        let start = self.last_time;
+        self.outcome.incidents += self.incidents.observe(level.served < 1.0, start);
+        self.outcome.full_outages += self.full_outages.observe(level.served <= 0.0, start);
         self.last_time = now;
     }
 

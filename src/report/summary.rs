@@ -60,6 +60,8 @@ pub struct Service {
     pub full_outage_minutes_per_year: Estimate,
     /// Minutes per year with the level strictly between 0 and 1.
     pub degraded_minutes_per_year: Estimate,
+    /// Full outages (maximal intervals at level 0) per year; incidents count degradations too.
+    pub full_outages_per_year: Estimate,
     /// Fraction of requests that succeeded only through a fallback.
     pub fallback_fraction: Estimate,
 }
@@ -356,6 +358,12 @@ impl RunReport {
                     1.0,
                     0.0,
                     MINUTES_PER_YEAR,
+                ),
+                full_outages_per_year: estimate(
+                    &accumulator.full_outages_per_year,
+                    1.0,
+                    0.0,
+                    f64::INFINITY,
                 ),
                 degraded_minutes_per_year: estimate(
                     &accumulator.degraded_minutes,

@@ -108,8 +108,8 @@ pub fn render(report: &RunReport) -> String {
         });
     let _ = writeln!(
         out,
-        "  incidents/year    {:.3} +/- {:.3}   mean outage {}",
-        incidents.mean, incidents.std_error, outage
+        "  incidents/year    {:.3} +/- {:.3} (of which full outages {:.3})   mean length {}",
+        incidents.mean, incidents.std_error, report.service.full_outages_per_year.mean, outage
     );
     let _ = writeln!(
         out,
@@ -191,7 +191,7 @@ pub fn render(report: &RunReport) -> String {
         .max("component".len());
     let _ = writeln!(
         out,
-        "  {:<width$}  units  require  availability   own units",
+        "  {:<width$}  units  require  availability   own units   (time-weighted)",
         "component"
     );
     for (name, component) in &report.components {
