@@ -591,3 +591,28 @@ fn a_primary_returning_with_its_region_is_not_failed_over() {
     );
     assert!(outcome.data_loss.is_empty());
 }
+
+/// A tier too small for its peak sheds load from the first instant, failure or not: 2 units
+/// of 100 rps against 250 rps at hours 10 and 11 (0.8 served) and 125 rps otherwise.
+#[test]
+fn an_undersized_tier_sheds_at_peak_without_any_failure() {
+    let mut hourly = vec!["0.5"; 24];
+    hourly[10] = "1";
+    hourly[11] = "1";
+    let text = |profile: String| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "48h" }}, "traffic": {{ "peak_rps": 250, "profile": {profile} }},
+                "components": {{ "api": {{ "replicas": 2, "capacity": 100 }} }}, "entry": "api" }}"#
+        )
+    };
+    let peaks = one_trial(&text(format!(r#"{{ "hourly": [{}] }}"#, hourly.join(","))));
+    // 4 peak hours over two days, 0.2 of their demand lost, out of 2 x 13 demand-hours.
+    assert!(
+        (peaks.lost - 0.2 * 4.0 / 26.0).abs() < 1e-12,
+        "{}",
+        peaks.lost
+    );
+    assert_eq!(peaks.degraded, 4 * HOUR);
+    let constant = one_trial(&text(r#""constant""#.to_string()));
+    assert!((constant.lost - 0.2).abs() < 1e-12, "{}", constant.lost);
+}

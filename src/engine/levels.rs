@@ -52,6 +52,7 @@ impl TrialRunner<'_> {
     pub(super) fn settle(&mut self, now: Ticks) {
         while let Some(component) = self.worklist.pop() {
             self.queued[component as usize] = false;
+            self.note_demand_bound(component as usize);
             let level = self.evaluate(component as usize);
             let old = self.levels[component as usize];
             if level.served == old.served
@@ -67,6 +68,51 @@ impl TrialRunner<'_> {
                 self.callee_changed(now, edge);
                 self.enqueue(plan.edges[edge as usize].caller);
             }
+        }
+    }
+
+    /// Records whether the component's level could move with the hour's demand, so that
+    /// hourly steps visit only such components (and stop when there are none).
+    fn note_demand_bound(&mut self, component: usize) {
+        let bound = self.demand_bound(component);
+        if bound != self.demand_bound[component] {
+            self.demand_bound[component] = bound;
+            if bound {
+                self.demand_bound_count += 1;
+            } else {
+                self.demand_bound_count -= 1;
+            }
+        }
+    }
+
+    /// Conservatively: capacity that the good units in rotation could not carry at the
+    /// busiest hour, or workers that a hanging dependency holds in proportion to demand.
+    fn demand_bound(&self, component: usize) -> bool {
+        let plan = self.plan;
+        let component_plan = &plan.components[component];
+        if !component_plan.demand_sensitive {
+            return false;
+        }
+        let spec = &component_plan.spec;
+        let edges = component_plan.edges_start..component_plan.edges_end;
+        if spec.concurrency.is_some()
+            && edges
+                .into_iter()
+                .any(|e| self.levels[plan.edges[e as usize].callee as usize].hanging > 0.0)
+        {
+            return true;
+        }
+        match spec.capacity {
+            Some(capacity) => {
+                let serving = (component_plan.units_start..component_plan.units_end)
+                    .filter(|u| {
+                        let state = &self.units[*u as usize];
+                        state.in_rotation && state.good()
+                    })
+                    .count();
+                (serving as f64) * capacity < component_plan.peak_rate
+            }
+            None => false,
         }
     }
 

@@ -76,6 +76,8 @@ pub struct ComponentPlan {
     pub mechanism_key: u64,
     /// Whether the level depends on the hour's demand.
     pub demand_sensitive: bool,
+    /// Requests per second at the busiest hour (0 without traffic).
+    pub peak_rate: f64,
     /// Active-active without checks, retries or capacity: while `require` units are good
     /// the component's own level is exactly 1, without looking at each unit.
     pub plain: bool,
@@ -189,7 +191,11 @@ impl Plan {
                 && component.passive_check.is_none()
                 && !component.retry_next_upstream
                 && component.capacity.is_none();
+            let peak_rate = scenario.traffic.as_ref().map_or(0.0, |t| {
+                t.peak_rps * t.hourly.iter().copied().fold(0.0, f64::max) * component.load_factor
+            });
             components.push(ComponentPlan {
+                peak_rate,
                 plain,
                 spec: component.clone(),
                 units_start,

@@ -121,6 +121,11 @@ pub struct TrialRunner<'p> {
     /// Components with failover whose units changed during the current event: decided once
     /// all of the event's changes are in (a zone's return brings several units back at once).
     pub(super) failover_pending: Vec<u32>,
+    /// Per component: whether its level could move with the hour's demand; and how many do.
+    pub(super) demand_bound: Vec<bool>,
+    pub(super) demand_bound_count: u32,
+    /// An hourly step is scheduled.
+    traffic_pending: bool,
     pub(super) queued: Vec<bool>,
     last_time: Ticks,
     total_weight: f64,
@@ -157,6 +162,9 @@ impl<'p> TrialRunner<'p> {
             demand: 1.0,
             worklist: Vec::with_capacity(components),
             failover_pending: Vec::new(),
+            demand_bound: vec![false; components],
+            demand_bound_count: 0,
+            traffic_pending: false,
             queued: vec![false; components],
             last_time: 0,
             total_weight: 0.0,
@@ -189,6 +197,9 @@ impl<'p> TrialRunner<'p> {
             // Hourly demand steps are bookkeeping, not failures or mechanisms: not counted.
             self.outcome.events += u64::from(event != Event::TrafficHour);
             self.integrate(now);
+            if let Some(traffic) = &self.plan.traffic {
+                self.demand = traffic.hourly[((now / HOUR) % 24) as usize];
+            }
             match event {
                 Event::UnitFails { unit, mode } => self.unit_fails(now, unit, mode),
                 Event::UnitRecovers { unit } => self.unit_recovers(now, unit),
@@ -206,10 +217,11 @@ impl<'p> TrialRunner<'p> {
                     component,
                     generation,
                 } => self.dns_drain_event(now, component, generation),
-                Event::TrafficHour => self.traffic_hour(now),
+                Event::TrafficHour => self.traffic_hour(),
             }
             self.run_pending_failovers(now);
             self.settle(now);
+            self.arm_traffic(now);
             observer.on_event(now, event, self);
         }
         self.close();
@@ -292,6 +304,9 @@ impl<'p> TrialRunner<'p> {
         self.queued.fill(false);
         self.worklist.clear();
         self.failover_pending.clear();
+        self.demand_bound.fill(false);
+        self.demand_bound_count = 0;
+        self.traffic_pending = false;
         self.last_time = 0;
         self.total_weight = 0.0;
         self.cause_dirty = false;
@@ -318,13 +333,14 @@ impl<'p> TrialRunner<'p> {
         for domain in 0..plan.domains.len() as u32 {
             self.schedule_domain_failure(0, domain);
         }
-        // Hourly steps only matter to components whose level depends on demand; the
-        // availability weighting integrates the profile directly.
-        if !plan.demand_sensitive.is_empty()
-            && plan.traffic.as_ref().is_some_and(|t| !t.is_constant())
-        {
-            self.schedule(0, HOUR, Event::TrafficHour);
+        // Components whose level depends on demand start at their level for hour 0 (an
+        // under-provisioned tier is short from the first instant), and hourly steps are
+        // armed while any of them could move with demand.
+        for &c in &plan.demand_sensitive {
+            self.enqueue(c);
         }
+        self.settle(0);
+        self.arm_traffic(0);
     }
 
     /// Schedules `event` after `delay`, unless that falls at or past the horizon (nothing
@@ -409,15 +425,26 @@ impl<'p> TrialRunner<'p> {
         }
     }
 
-    fn traffic_hour(&mut self, now: Ticks) {
+    /// The hour changed while some component's level could move with demand: look again.
+    fn traffic_hour(&mut self) {
+        self.traffic_pending = false;
         let plan = self.plan;
-        if let Some(traffic) = &plan.traffic {
-            self.demand = traffic.hourly[((now / HOUR) % 24) as usize];
-        }
         for &c in &plan.demand_sensitive {
-            self.enqueue(c);
+            if self.demand_bound[c as usize] {
+                self.enqueue(c);
+            }
         }
-        self.schedule(now, HOUR, Event::TrafficHour);
+    }
+
+    /// Schedules the next hourly step if a component's level could move with demand and
+    /// the profile changes over the day.
+    fn arm_traffic(&mut self, now: Ticks) {
+        let varies = self.plan.traffic.as_ref().is_some_and(|t| !t.is_constant());
+        if varies && self.demand_bound_count > 0 && !self.traffic_pending {
+            self.traffic_pending = true;
+            let next_hour = (now / HOUR + 1) * HOUR;
+            self.schedule(now, next_hour - now, Event::TrafficHour);
+        }
     }
 
     /// Every component's current level, in scenario order.
