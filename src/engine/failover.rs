@@ -48,15 +48,7 @@ impl TrialRunner<'_> {
                 state.outage_start = now;
                 state.cause = cause;
                 state.planned = false;
-                let generation = bump(state);
-                self.schedule(
-                    now,
-                    detection,
-                    Event::Failover {
-                        component,
-                        generation,
-                    },
-                );
+                self.next_step(now, component, detection);
             }
             FailoverPhase::Serving => self.maybe_fail_back(now, component),
             FailoverPhase::Detecting | FailoverPhase::Blocked | FailoverPhase::Manual
@@ -138,7 +130,15 @@ impl TrialRunner<'_> {
             state.phase = FailoverPhase::Promoting;
             spec.promotion.sample(&mut self.component_streams[c])
         };
-        let generation = bump(self.failovers[c].as_mut().expect("failover"));
+        self.next_step(now, component, delay);
+    }
+
+    /// The phase just set lasts `delay`: invalidates pending steps and schedules the next.
+    fn next_step(&mut self, now: Ticks, component: u32, delay: Ticks) {
+        let state = self.failovers[component as usize]
+            .as_mut()
+            .expect("failover");
+        let generation = bump(state);
         self.schedule(
             now,
             delay,
@@ -206,15 +206,7 @@ impl TrialRunner<'_> {
         let state = self.failovers[c].as_mut().expect("failover");
         state.primary = target;
         state.phase = FailoverPhase::Reconnecting;
-        let generation = bump(state);
-        self.schedule(
-            now,
-            reconnect,
-            Event::Failover {
-                component,
-                generation,
-            },
-        );
+        self.next_step(now, component, reconnect);
         self.enqueue(component);
     }
 
@@ -240,15 +232,7 @@ impl TrialRunner<'_> {
         state.target = preferred;
         state.planned = true;
         state.outage_start = now;
-        let generation = bump(state);
-        self.schedule(
-            now,
-            delay,
-            Event::Failover {
-                component,
-                generation,
-            },
-        );
+        self.next_step(now, component, delay);
         self.enqueue(component);
     }
 

@@ -27,6 +27,17 @@ pub fn minutes(value: f64) -> String {
     }
 }
 
+/// "   LABEL mean M s  p50 A  p99 B  max C s" for a spread of seconds.
+fn spread(label: &str, d: &super::summary::Spread) -> String {
+    format!(
+        "   {label} mean {} s  p50 {}  p99 {}  max {} s",
+        seconds(d.mean),
+        seconds(d.p50),
+        seconds(d.p99),
+        seconds(d.max)
+    )
+}
+
 /// Causes listed in the table (the JSON has them all).
 const TOP_CAUSES: usize = 8;
 
@@ -132,15 +143,7 @@ pub fn render(report: &RunReport) -> String {
         let durations = failovers
             .duration_seconds
             .as_ref()
-            .map_or(String::new(), |d| {
-                format!(
-                    "   duration mean {} s  p50 {}  p99 {}  max {} s",
-                    seconds(d.mean),
-                    seconds(d.p50),
-                    seconds(d.p99),
-                    seconds(d.max)
-                )
-            });
+            .map_or(String::new(), |d| spread("duration", d));
         let _ = writeln!(
             out,
             "  failovers/year    {:.3} +/- {:.3}{durations}",
@@ -148,15 +151,10 @@ pub fn render(report: &RunReport) -> String {
         );
     }
     if let Some(loss) = &report.data_loss {
-        let rpo = loss.rpo_seconds.as_ref().map_or(String::new(), |d| {
-            format!(
-                "   lost window (RPO) mean {} s  p50 {}  p99 {}  max {} s",
-                seconds(d.mean),
-                seconds(d.p50),
-                seconds(d.p99),
-                seconds(d.max)
-            )
-        });
+        let rpo = loss
+            .rpo_seconds
+            .as_ref()
+            .map_or(String::new(), |d| spread("lost window (RPO)", d));
         let _ = writeln!(
             out,
             "  data loss/year    {:.3} +/- {:.3} events{rpo}",
