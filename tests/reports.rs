@@ -162,3 +162,38 @@ fn summary_markdown_snapshot() {
     insta::assert_snapshot!(std::fs::read_to_string(directory.join("summary.md")).unwrap());
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+/// A report that cannot be written whole is not written at all: nothing half, no staging
+/// folder left behind, exit 1.
+#[test]
+fn a_report_that_cannot_be_written_whole_writes_nothing() {
+    let directory = scratch("blocked-report");
+    std::fs::create_dir_all(directory.join("v1-single/causes.svg")).unwrap();
+    let output = sim(&[
+        "report",
+        "tests/reference/v1-single.json",
+        "--trials",
+        "50",
+        "-q",
+        "-o",
+        directory.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("causes.svg"));
+    let left: Vec<_> = files_under(&directory);
+    assert!(
+        left.is_empty(),
+        "files written despite the failure: {left:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&directory).unwrap().count(),
+        1,
+        "a staging folder was left behind"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}

@@ -170,33 +170,81 @@ pub fn execute(args: &ReportArgs) -> Result<(), CliError> {
         charts::availability_chart("Availability by scenario", &points),
     );
     let directory = &args.output;
-    std::fs::create_dir_all(directory).map_err(|source| CliError::Output {
-        path: directory.display().to_string(),
-        source,
-    })?;
-    write_file(&directory.join(&overview.file), overview.svg.as_bytes())?;
+    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![(
+        PathBuf::from(&overview.file),
+        overview.svg.clone().into_bytes(),
+    )];
     for section in &sections {
-        let folder = directory.join(&section.slug);
-        std::fs::create_dir_all(&folder).map_err(|source| CliError::Output {
-            path: folder.display().to_string(),
-            source,
-        })?;
         for chart in &section.charts {
-            write_file(&folder.join(&chart.file), chart.svg.as_bytes())?;
+            files.push((
+                Path::new(&section.slug).join(&chart.file),
+                chart.svg.clone().into_bytes(),
+            ));
         }
     }
-    write_file(
-        &directory.join("summary.md"),
-        html::summary(&overview, &sections).as_bytes(),
-    )?;
-    write_file(
-        &directory.join("index.html"),
-        html::index(&overview, &sections).as_bytes(),
-    )?;
+    files.push((
+        "summary.md".into(),
+        html::summary(&overview, &sections).into_bytes(),
+    ));
+    files.push((
+        "index.html".into(),
+        html::index(&overview, &sections).into_bytes(),
+    ));
+    publish(directory, &files)?;
     eprintln!(
         "wrote {} with {} scenario(s): index.html, summary.md and charts",
         directory.display(),
         sections.len()
     );
+    Ok(())
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
+    move |source| CliError::Output {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes every file into a staging folder inside `directory` first and moves them into
+/// place only when all were written, so a failed write leaves the report as it was.
+fn publish(directory: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(), CliError> {
+    std::fs::create_dir_all(directory).map_err(io_error(directory))?;
+    let staging = directory.join(format!(".sim-report-{}", std::process::id()));
+    let staged = (|| {
+        for (relative, bytes) in files {
+            let path = staging.join(relative);
+            let parent = path.parent().unwrap_or(&staging);
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+            write_file(&path, bytes)?;
+        }
+        Ok(())
+    })();
+    // A folder where a file should go would stop the moves half-way: refuse up front.
+    let blocked = files
+        .iter()
+        .map(|(relative, _)| directory.join(relative))
+        .find(|target| target.is_dir());
+    let staged = staged.and_then(|()| match blocked {
+        Some(target) => Err(CliError::Output {
+            path: target.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a directory is in the way",
+            ),
+        }),
+        None => Ok(()),
+    });
+    if let Err(error) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    for (relative, _) in files {
+        let target = directory.join(relative);
+        let parent = target.parent().unwrap_or(directory);
+        std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        std::fs::rename(staging.join(relative), &target).map_err(io_error(&target))?;
+    }
+    let _ = std::fs::remove_dir_all(&staging);
     Ok(())
 }
