@@ -6,17 +6,21 @@
 //! requests that succeed), derived from the state of its units and mechanisms; the system's
 //! is the entry's. See `docs/model.md` for each mechanism and the approximation it makes.
 
+mod changes;
+mod common_cause;
 mod dns;
 mod edges;
 mod failover;
 mod levels;
+mod overlay;
 mod plan;
 mod queue;
+mod shared;
 pub mod state;
 mod trial;
 mod units;
 
-pub use plan::{DomainKind, Plan};
+pub use plan::{ChangePlan, CommonCausePlan, DomainKind, Plan, SharedFailurePlan};
 pub use queue::EventQueue;
 pub use state::Level;
 pub use trial::{Observer, TrialOutcome, TrialRunner};
@@ -26,27 +30,76 @@ pub use trial::{Observer, TrialOutcome, TrialRunner};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// A unit fails; `mode` indexes the plan's unit modes.
-    UnitFails { unit: u32, mode: u32 },
+    UnitFails {
+        unit: u32,
+        mode: u32,
+    },
     /// A unit's outage ends (repair, restart or replacement).
-    UnitRecovers { unit: u32 },
+    UnitRecovers {
+        unit: u32,
+    },
     /// A zone or region goes down; `domain` indexes the plan's domains.
-    DomainFails { domain: u32 },
+    DomainFails {
+        domain: u32,
+    },
     /// A zone or region comes back.
-    DomainRecovers { domain: u32 },
+    DomainRecovers {
+        domain: u32,
+    },
     /// Health checks take a unit out of rotation or put it back.
-    Rotation { unit: u32, generation: u32 },
+    Rotation {
+        unit: u32,
+        generation: u32,
+    },
     /// The next step of a component's failover.
-    Failover { component: u32, generation: u32 },
+    Failover {
+        component: u32,
+        generation: u32,
+    },
     /// A caller's retry-delayed view of a dependency catches up.
-    EdgeView { edge: u32, generation: u32 },
+    EdgeView {
+        edge: u32,
+        generation: u32,
+    },
     /// A circuit breaker trips or probes (half-open).
-    Breaker { edge: u32, generation: u32 },
+    Breaker {
+        edge: u32,
+        generation: u32,
+    },
     /// The DNS health checker's verdict on an endpoint changes.
-    DnsCheck { edge: u32, generation: u32 },
+    DnsCheck {
+        edge: u32,
+        generation: u32,
+    },
     /// Clients move between DNS answers as cached records expire.
-    DnsDrain { component: u32, generation: u32 },
+    DnsDrain {
+        component: u32,
+        generation: u32,
+    },
     /// The hour changes: demand follows the traffic profile.
     TrafficHour,
+    /// A common-cause process strikes every unit of its component; `process` indexes the
+    /// plan's common causes.
+    CommonCause {
+        process: u32,
+    },
+    /// A shared failure begins, or ends; `shared` indexes the plan's shared failures.
+    SharedFails {
+        shared: u32,
+    },
+    SharedRecovers {
+        shared: u32,
+    },
+    /// A change starts (good or bad), reaches every unit after its bake, or is rolled back.
+    ChangeStarts {
+        change: u32,
+    },
+    ChangeReachesAll {
+        change: u32,
+    },
+    ChangeRolledBack {
+        change: u32,
+    },
 }
 
 /// What turned a failure into lost service, for attribution.

@@ -8,6 +8,7 @@ pub mod distribution;
 pub mod duration;
 pub mod error;
 mod load;
+mod load_correlated;
 mod load_mechanisms;
 pub mod mechanisms;
 pub mod model;
@@ -17,4 +18,7 @@ pub use distribution::Distribution;
 pub use error::ScenarioError;
 pub use load::{load_file, load_str, DEFAULT_TRIALS};
 pub use mechanisms::*;
-pub use model::{Component, FailureMode, Outage, Region, Scenario, Simulation, Zone};
+pub use model::{
+    Change, Component, FailureMode, Outage, Region, Rollout, Scenario, SharedFailure, Simulation,
+    Zone,
+};

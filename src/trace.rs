@@ -30,6 +30,9 @@ pub struct LogLine {
     /// The failure mode, for a unit failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// Whether a change that starts is "good" or "bad".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'static str>,
     /// The system's service level after the event.
     pub system_level: f64,
 }
@@ -97,12 +100,18 @@ impl Observer for Recorder<'_> {
             return;
         }
         let (name, subject, mode) = self.describe(event);
+        let version = match event {
+            Event::ChangeStarts { change } if trial.change_is_bad(change) => Some("bad"),
+            Event::ChangeStarts { .. } => Some("good"),
+            _ => None,
+        };
         self.timeline.log.push(LogLine {
             t: time as f64 / TICKS_PER_SECOND,
             at: clock(time),
             event: name,
             subject,
             mode,
+            version,
             system_level,
         });
     }
@@ -123,6 +132,10 @@ impl Recorder<'_> {
             "{} -> {}",
             self.names[edge_plan.caller as usize], self.names[edge_plan.callee as usize]
         )
+    }
+
+    fn change_name(&self, change: u32) -> String {
+        format!("change {}", self.plan.changes[change as usize].spec.name)
     }
 
     fn describe(&self, event: Event) -> (&'static str, String, Option<String>) {
@@ -161,6 +174,28 @@ impl Recorder<'_> {
                 ("dns_drain", self.names[component as usize].clone(), None)
             }
             Event::TrafficHour => ("traffic_hour", String::new(), None),
+            Event::CommonCause { process } => (
+                "common_cause",
+                plan.causes[plan.common_causes[process as usize].cause as usize].clone(),
+                None,
+            ),
+            Event::SharedFails { shared } => (
+                "shared_fails",
+                plan.causes[plan.shared_failures[shared as usize].cause as usize].clone(),
+                None,
+            ),
+            Event::SharedRecovers { shared } => (
+                "shared_recovers",
+                plan.causes[plan.shared_failures[shared as usize].cause as usize].clone(),
+                None,
+            ),
+            Event::ChangeStarts { change } => ("change_starts", self.change_name(change), None),
+            Event::ChangeReachesAll { change } => {
+                ("change_reaches_all", self.change_name(change), None)
+            }
+            Event::ChangeRolledBack { change } => {
+                ("change_rolled_back", self.change_name(change), None)
+            }
         }
     }
 }

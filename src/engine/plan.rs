@@ -28,6 +28,47 @@ pub struct UnitMode {
     pub stream_key: u64,
     /// Attribution cause of failures in this mode.
     pub cause: u32,
+    /// The unit's own draws of this mode are multiplied by 1 / (1 - beta) (the rest of the
+    /// rate is the component's common-cause process); infinite when beta = 1: no own process.
+    pub ttf_scale: f64,
+}
+
+/// The common-cause process of one failure mode of one component (beta factor).
+#[derive(Debug, Clone)]
+pub struct CommonCausePlan {
+    pub component: u32,
+    /// Index of the mode into the component's `failures`.
+    pub mode: u32,
+    /// The mode's `ttf` draws are multiplied by this (1 / beta).
+    pub ttf_scale: f64,
+    pub stream_key: u64,
+    pub cause: u32,
+}
+
+/// A process that covers units of several components at once: a shared failure, or a
+/// change (whose units depend on its rollout).
+#[derive(Debug, Clone)]
+pub struct SharedFailurePlan {
+    pub spec: crate::scenario::SharedFailure,
+    /// Every unit of every target, in target order.
+    pub units: Vec<u32>,
+    pub stream_key: u64,
+    pub cause: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangePlan {
+    pub spec: crate::scenario::Change,
+    /// Units a bad change reaches first: the lowest-numbered ceil(canary x n) units of
+    /// each target, or every unit without a rollout.
+    pub canary: Vec<u32>,
+    /// Units it reaches after `bake` (empty without a rollout).
+    pub rest: Vec<u32>,
+    pub stream_key: u64,
+    /// Attribution of the canary's units and of the rest ("(rollout)"; without a rollout
+    /// every unit is blamed on the rollout).
+    pub canary_cause: u32,
+    pub rollout_cause: u32,
 }
 
 /// A fault domain that has an outage process: a zone or a region.
@@ -106,6 +147,9 @@ pub struct Plan {
     /// Per zone: its region, for monitor quorum checks.
     pub zone_regions: Vec<Option<u32>>,
     pub region_count: usize,
+    pub common_causes: Vec<CommonCausePlan>,
+    pub shared_failures: Vec<SharedFailurePlan>,
+    pub changes: Vec<ChangePlan>,
 }
 
 impl Plan {
@@ -146,6 +190,11 @@ impl Plan {
                             &failure.name,
                         ]),
                         cause: mode_causes[component_index][mode],
+                        ttf_scale: if failure.common_cause >= 1.0 {
+                            f64::INFINITY
+                        } else {
+                            1.0 / (1.0 - failure.common_cause)
+                        },
                     });
                 }
                 let zone = component.zone_of_unit(index);
@@ -241,6 +290,70 @@ impl Plan {
                 });
             }
         }
+        let mut common_causes = Vec::new();
+        for (c, component) in scenario.components.iter().enumerate() {
+            for (mode, failure) in component.failures.iter().enumerate() {
+                if failure.common_cause > 0.0 {
+                    causes.push(format!("common cause {}/{}", component.name, failure.name));
+                    common_causes.push(CommonCausePlan {
+                        component: c as u32,
+                        mode: mode as u32,
+                        ttf_scale: 1.0 / failure.common_cause,
+                        stream_key: entity_key(&["common", &component.name, &failure.name]),
+                        cause: causes.len() as u32 - 1,
+                    });
+                }
+            }
+        }
+        let units_of = |targets: &[usize]| -> Vec<u32> {
+            targets
+                .iter()
+                .flat_map(|&t| components[t].units_start..components[t].units_end)
+                .collect()
+        };
+        let mut shared_failures = Vec::new();
+        for shared in &scenario.shared_failures {
+            causes.push(format!("shared {}", shared.name));
+            shared_failures.push(SharedFailurePlan {
+                units: units_of(&shared.targets),
+                spec: shared.clone(),
+                stream_key: entity_key(&["shared", &shared.name]),
+                cause: causes.len() as u32 - 1,
+            });
+        }
+        let mut changes = Vec::new();
+        for change in &scenario.changes {
+            let (mut canary, mut rest) = (Vec::new(), Vec::new());
+            for &t in &change.targets {
+                let component = &components[t];
+                let first = match &change.rollout {
+                    Some(rollout) => rollout.canary_units(component.spec.replicas),
+                    None => component.spec.replicas,
+                };
+                for unit in component.units_start..component.units_end {
+                    if unit - component.units_start < first {
+                        canary.push(unit);
+                    } else {
+                        rest.push(unit);
+                    }
+                }
+            }
+            let canary_cause = if change.rollout.is_some() {
+                causes.push(format!("change {} (canary)", change.name));
+                causes.len() as u32 - 1
+            } else {
+                causes.len() as u32
+            };
+            causes.push(format!("change {} (rollout)", change.name));
+            changes.push(ChangePlan {
+                spec: change.clone(),
+                canary,
+                rest,
+                stream_key: entity_key(&["change", &change.name]),
+                canary_cause,
+                rollout_cause: causes.len() as u32 - 1,
+            });
+        }
         causes.push("demand".to_string());
         let demand_prefix = scenario.traffic.as_ref().map(|traffic| {
             let mut prefix = [0.0; 25];
@@ -272,6 +385,9 @@ impl Plan {
                 .map(|z| z.region.map(|r| r as u32))
                 .collect(),
             region_count: scenario.regions.len(),
+            common_causes,
+            shared_failures,
+            changes,
         }
     }
 

@@ -12,8 +12,20 @@ pub struct UnitState {
     pub mode: u32,
     /// That mode's effect, kept here because level evaluation reads it on every change.
     pub effect: Effect,
-    /// Zone and region outages currently covering the unit.
-    pub domains_down: u8,
+    /// Overlays covering the unit now: zone and region outages, shared failures, bad
+    /// changes. The unit's own failures go on underneath.
+    pub overlays: u16,
+    /// Of those, how many hang requests (zone and region outages always do) or fail them
+    /// fast; the rest are slow, by `overlay_latency`.
+    pub overlay_hangs: u16,
+    pub overlay_crashes: u16,
+    /// The largest added latency of the slow overlays since the unit last had none.
+    pub overlay_latency: Ticks,
+    /// When its pending own failure is due (`Ticks::MAX`: none); a failure event at
+    /// another time was cancelled by a common-cause strike.
+    pub failure_due: Ticks,
+    /// The common-cause process whose strike it is down from (`NO_PROCESS`: none).
+    pub struck_by: u32,
     /// Whether routers send it requests (health checks lag the truth).
     pub in_rotation: bool,
     pub rotation_generation: u32,
@@ -37,7 +49,12 @@ impl Default for UnitState {
             failed: false,
             mode: 0,
             effect: Effect::Crash,
-            domains_down: 0,
+            overlays: 0,
+            overlay_hangs: 0,
+            overlay_crashes: 0,
+            overlay_latency: 0,
+            failure_due: Ticks::MAX,
+            struck_by: NO_PROCESS,
             in_rotation: true,
             rotation_generation: 0,
             bad_since: 0,
@@ -52,12 +69,15 @@ impl Default for UnitState {
 }
 
 impl UnitState {
-    /// Neither failed nor covered by an outage.
+    /// Neither failed nor covered by an overlay.
     #[inline]
     pub fn good(&self) -> bool {
-        !self.failed && self.domains_down == 0
+        !self.failed && self.overlays == 0
     }
 }
+
+/// `UnitState::struck_by` of a unit not down from a common-cause strike.
+pub const NO_PROCESS: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailoverPhase {

@@ -7,8 +7,11 @@
 
 use rand_chacha::ChaCha8Rng;
 
+use super::changes::Changes;
+use super::common_cause::CommonCauses;
 use super::plan::Plan;
 use super::queue::EventQueue;
+use super::shared::SharedFailures;
 use super::state::{
     BreakerPhase, DnsState, EdgeState, FailoverPhase, FailoverState, Level, UnitState,
 };
@@ -104,6 +107,10 @@ pub struct TrialRunner<'p> {
     pub(super) unit_streams: Vec<ChaCha8Rng>,
     pub(super) component_streams: Vec<ChaCha8Rng>,
     pub(super) edge_streams: Vec<ChaCha8Rng>,
+    /// The correlated processes, each with its own streams and state.
+    pub(super) common_causes: CommonCauses,
+    pub(super) shared_failures: SharedFailures,
+    pub(super) changes: Changes,
     pub(super) units: Vec<UnitState>,
     /// Per component: how many of its units are good (not failed, no outage over them).
     pub(super) good_units: Vec<u32>,
@@ -150,6 +157,9 @@ impl<'p> TrialRunner<'p> {
             unit_streams: vec![placeholder.clone(); plan.units.len()],
             component_streams: vec![placeholder.clone(); components],
             edge_streams: vec![placeholder; plan.edges.len()],
+            common_causes: CommonCauses::new(plan),
+            shared_failures: SharedFailures::new(plan),
+            changes: Changes::new(plan),
             units: vec![UnitState::default(); plan.units.len()],
             good_units: vec![0; components],
             levels: vec![Level::UP; components],
@@ -218,6 +228,12 @@ impl<'p> TrialRunner<'p> {
                     generation,
                 } => self.dns_drain_event(now, component, generation),
                 Event::TrafficHour => self.traffic_hour(),
+                Event::CommonCause { process } => self.common_cause_strikes(now, process),
+                Event::SharedFails { shared } => self.shared_fails(now, shared),
+                Event::SharedRecovers { shared } => self.shared_recovers(now, shared),
+                Event::ChangeStarts { change } => self.change_starts(now, change),
+                Event::ChangeReachesAll { change } => self.change_reaches_all(now, change),
+                Event::ChangeRolledBack { change } => self.change_rolled_back(now, change),
             }
             self.run_pending_failovers(now);
             self.settle(now);
@@ -247,6 +263,9 @@ impl<'p> TrialRunner<'p> {
         for (rng, edge) in self.edge_streams.iter_mut().zip(&plan.edges) {
             *rng = stream(seed, trial, edge.stream_key);
         }
+        self.common_causes.reset(plan, trial);
+        self.shared_failures.reset(plan, trial);
+        self.changes.reset(plan, trial);
         for unit in &mut self.units {
             *unit = UnitState {
                 in_rotation: true,
@@ -332,6 +351,15 @@ impl<'p> TrialRunner<'p> {
         }
         for domain in 0..plan.domains.len() as u32 {
             self.schedule_domain_failure(0, domain);
+        }
+        for process in 0..plan.common_causes.len() as u32 {
+            self.schedule_common_cause(0, process);
+        }
+        for shared in 0..plan.shared_failures.len() as u32 {
+            self.schedule_shared_failure(0, shared);
+        }
+        for change in 0..plan.changes.len() as u32 {
+            self.schedule_change(0, change);
         }
         // Components whose level depends on demand start at their level for hour 0 (an
         // under-provisioned tier is short from the first instant), and hourly steps are
@@ -459,6 +487,11 @@ impl<'p> TrialRunner<'p> {
 
     pub fn plan(&self) -> &Plan {
         self.plan
+    }
+
+    /// Whether change number `change` has a bad version out now.
+    pub fn change_is_bad(&self, change: u32) -> bool {
+        self.changes.is_bad(change)
     }
 
     /// Records that an outage of a unit in mode cause `cause` ended by `recovery`.

@@ -4,6 +4,7 @@
 
 use rand::Rng;
 
+use super::state::NO_PROCESS;
 use super::trial::TrialRunner;
 use super::{DomainKind, Event};
 use crate::scenario::{Effect, Recovery};
@@ -37,18 +38,28 @@ impl TrialRunner<'_> {
         let failures = &plan.components[unit_plan.component as usize].spec.failures;
         let mut earliest: Option<(Ticks, u32)> = None;
         for index in unit_plan.modes_start..unit_plan.modes_end {
-            let mode = plan.unit_modes[index as usize].mode;
-            let delay = failures[mode as usize]
+            let unit_mode = &plan.unit_modes[index as usize];
+            if unit_mode.ttf_scale.is_infinite() {
+                // Beta = 1: every failure of this mode is a common-cause strike.
+                continue;
+            }
+            let mut delay = failures[unit_mode.mode as usize]
                 .time_to_failure
                 .sample(&mut self.mode_streams[index as usize]);
+            if unit_mode.ttf_scale != 1.0 {
+                delay = crate::time::ticks_from_f64(delay as f64 * unit_mode.ttf_scale);
+            }
             if earliest.is_none_or(|(best, _)| delay < best) {
                 earliest = Some((delay, index));
             }
         }
+        self.units[unit as usize].failure_due = Ticks::MAX;
         if let Some((delay, mode)) = earliest {
             // At least a microsecond of life: time must move between a repair and the next
             // failure, or a distribution whose draws round to 0 would loop forever.
-            self.schedule(now, delay.max(1), Event::UnitFails { unit, mode });
+            let delay = delay.max(1);
+            self.units[unit as usize].failure_due = now.saturating_add(delay);
+            self.schedule(now, delay, Event::UnitFails { unit, mode });
         }
     }
 
@@ -60,15 +71,37 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn unit_fails(&mut self, now: Ticks, unit: u32, mode_index: u32) {
+        if self.units[unit as usize].failure_due != now {
+            // Cancelled: a common-cause strike took the unit down first.
+            return;
+        }
+        let plan = self.plan;
+        let mode = plan.unit_modes[mode_index as usize];
+        let failure = &plan.components[plan.units[unit as usize].component as usize]
+            .spec
+            .failures[mode.mode as usize];
+        // Always drawn, so a mode's stream stays aligned whatever ends its outages.
+        let repair = failure
+            .time_to_repair
+            .sample(&mut self.mode_streams[mode_index as usize]);
+        self.fail_unit(now, unit, mode_index, repair, mode.cause);
+    }
+
+    /// Fails `unit` in unit mode `mode_index`: recovery after `repair` (or a restart or a
+    /// replacement, by the mode's `recovery`), blaming `cause` if the unit was good.
+    pub(super) fn fail_unit(
+        &mut self,
+        now: Ticks,
+        unit: u32,
+        mode_index: u32,
+        repair: Ticks,
+        cause: u32,
+    ) {
         let plan = self.plan;
         let unit_plan = &plan.units[unit as usize];
         let component = &plan.components[unit_plan.component as usize].spec;
         let mode = plan.unit_modes[mode_index as usize];
         let failure = &component.failures[mode.mode as usize];
-        // Always drawn, so a mode's stream stays aligned whatever ends its outages.
-        let repair = failure
-            .time_to_repair
-            .sample(&mut self.mode_streams[mode_index as usize]);
         let recovery_delay = match failure.recovery {
             Recovery::Repair => repair,
             Recovery::Restart => self.restart_delay(now, unit, failure.effect),
@@ -84,10 +117,11 @@ impl TrialRunner<'_> {
         let was_good = self.units[unit as usize].good();
         let state = &mut self.units[unit as usize];
         state.failed = true;
+        state.failure_due = Ticks::MAX;
         state.mode = mode_index;
         state.effect = failure.effect;
         if was_good {
-            state.cause = mode.cause;
+            state.cause = cause;
             state.bad_since = now;
             self.unit_turned_bad(now, unit);
         } else {
@@ -138,9 +172,14 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let state = &mut self.units[unit as usize];
         state.failed = false;
-        let mode = plan.unit_modes[state.mode as usize];
+        let struck_by = std::mem::replace(&mut state.struck_by, NO_PROCESS);
+        let cause = if struck_by == NO_PROCESS {
+            plan.unit_modes[state.mode as usize].cause
+        } else {
+            plan.common_causes[struck_by as usize].cause
+        };
         let recovery = plan.mode_behaviour(unit, state.mode).1;
-        self.count_recovery(mode.cause, recovery);
+        self.count_recovery(cause, recovery);
         if self.units[unit as usize].good() {
             self.unit_turned_good(now, unit);
         } else {
@@ -148,6 +187,9 @@ impl TrialRunner<'_> {
         }
         // As good as new: every mode's clock starts afresh.
         self.schedule_unit_failure(now, unit);
+        if struck_by != NO_PROCESS {
+            self.common_cause_unit_returned(now, struck_by);
+        }
     }
 
     pub(super) fn domain_fails(&mut self, now: Ticks, domain: u32) {
@@ -159,14 +201,8 @@ impl TrialRunner<'_> {
         self.schedule(now, repair, Event::DomainRecovers { domain });
         self.set_domain_down(domain, true);
         for &unit in &domain_plan.units {
-            let state = &mut self.units[unit as usize];
-            let was_good = state.good();
-            state.domains_down += 1;
-            if was_good {
-                state.cause = domain_plan.cause;
-                state.bad_since = now;
-                self.unit_turned_bad(now, unit);
-            }
+            // Cut off from its callers: requests to it time out.
+            self.cover(now, unit, Effect::Hang, domain_plan.cause);
         }
         self.domains_changed();
     }
@@ -175,11 +211,7 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         self.set_domain_down(domain, false);
         for &unit in &plan.domains[domain as usize].units {
-            let state = &mut self.units[unit as usize];
-            state.domains_down -= 1;
-            if state.good() {
-                self.unit_turned_good(now, unit);
-            }
+            self.uncover(now, unit, Effect::Hang);
         }
         self.schedule_domain_failure(now, domain);
         self.domains_changed();
@@ -194,18 +226,7 @@ impl TrialRunner<'_> {
         }
     }
 
-    /// What a bad unit still in rotation does to requests: its failure mode's effect, or a
-    /// hang (timeouts) when an outage of its zone or region cut it off.
-    pub(super) fn unit_effect(&self, unit: u32) -> Effect {
-        let state = &self.units[unit as usize];
-        if state.failed {
-            state.effect
-        } else {
-            Effect::Hang
-        }
-    }
-
-    fn unit_turned_bad(&mut self, now: Ticks, unit: u32) {
+    pub(super) fn unit_turned_bad(&mut self, now: Ticks, unit: u32) {
         let component = self.plan.units[unit as usize].component;
         self.good_units[component as usize] -= 1;
         let spec = &self.plan.components[component as usize].spec;
@@ -227,7 +248,7 @@ impl TrialRunner<'_> {
         self.failover_needs_look(component);
     }
 
-    fn unit_turned_good(&mut self, now: Ticks, unit: u32) {
+    pub(super) fn unit_turned_good(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
         let component = plan.units[unit as usize].component;
         self.good_units[component as usize] += 1;

@@ -10,10 +10,19 @@ use super::error::{Location, ScenarioError};
 use crate::time::Ticks;
 
 const DISTRIBUTION_HELP: &str = "a distribution is a duration string (exponential with that mean) \
-or an object with one key: exponential, constant, uniform, weibull, lognormal, gamma or empirical";
+or an object with one key: exponential, constant, uniform, weibull, lognormal, gamma, empirical, \
+sum, alert or response";
+
+/// Prometheus' default `evaluation_interval` (the global default of the rule manager).
+const DEFAULT_EVALUATION_INTERVAL: Ticks = 60_000_000;
+/// Alertmanager's default `group_wait` for a new alert group.
+const DEFAULT_GROUP_WAIT: Ticks = 30_000_000;
 
 pub(super) struct Checker<'a> {
     pub file: &'a str,
+    /// The scenario's named `responses`, checked so far (in file order): a distribution
+    /// may refer to them as `{"response": NAME}`.
+    pub responses: indexmap::IndexMap<String, Distribution>,
 }
 
 impl Checker<'_> {
@@ -241,11 +250,103 @@ impl Checker<'_> {
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Distribution::Empirical { values })
             }
+            "sum" => {
+                let list = parameters.as_array().ok_or_else(|| {
+                    self.error(
+                        path,
+                        format!(
+                            "expected a list of distributions, found {}",
+                            kind_of(parameters)
+                        ),
+                    )
+                })?;
+                if list.is_empty() {
+                    return Err(self.error(path, "must list at least one distribution"));
+                }
+                let parts = list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.distribution(&format!("{path}[{i}]"), v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Distribution::Sum { parts })
+            }
+            "alert" => self.alert(path, parameters),
+            "response" => {
+                let name = parameters.as_str().ok_or_else(|| {
+                    self.error(
+                        path,
+                        format!(
+                            "expected the name of one of the scenario's responses, found {}",
+                            kind_of(parameters)
+                        ),
+                    )
+                })?;
+                self.responses.get(name).cloned().ok_or_else(|| {
+                    let valid = if self.responses.is_empty() {
+                        "the scenario defines no responses before this point".to_string()
+                    } else {
+                        format!(
+                            "valid here: {} (a response can use only those defined before it)",
+                            names(self.responses.keys())
+                        )
+                    };
+                    self.error(path, format!("unknown response \"{name}\"; {valid}"))
+                })
+            }
             _ => Err(self.error(
                 path,
                 format!("unknown distribution \"{kind}\"; {DISTRIBUTION_HELP}"),
             )),
         }
+    }
+
+    /// A Prometheus alert rule and its Alertmanager route: the time from the moment the
+    /// condition holds until the notification leaves. The first rule evaluation that sees
+    /// the condition comes uniformly within one `evaluation_interval`; the alert fires at
+    /// the first evaluation at least `for` later (a whole number of intervals), and
+    /// Alertmanager holds a new group for `group_wait`.
+    fn alert(&self, path: &str, parameters: &Value) -> Result<Distribution, ScenarioError> {
+        const KEYS: [&str; 3] = ["for", "evaluation_interval", "group_wait"];
+        let object = parameters.as_object().ok_or_else(|| {
+            self.error(
+                path,
+                format!(
+                    "expected an object with keys {}, found {}",
+                    KEYS.join(", "),
+                    kind_of(parameters)
+                ),
+            )
+        })?;
+        if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(self.error(
+                &format!("{path}.{unknown}"),
+                format!("unknown key \"{unknown}\"; expected {}", KEYS.join(", ")),
+            ));
+        }
+        let hold = match object.get("for") {
+            Some(value) => self.duration(&format!("{path}.for"), value)?,
+            None => 0,
+        };
+        let interval = match object.get("evaluation_interval") {
+            Some(value) => self.positive_duration(&format!("{path}.evaluation_interval"), value)?,
+            None => DEFAULT_EVALUATION_INTERVAL,
+        };
+        let group_wait = match object.get("group_wait") {
+            Some(value) => self.duration(&format!("{path}.group_wait"), value)?,
+            None => DEFAULT_GROUP_WAIT,
+        };
+        let held = hold.div_ceil(interval).saturating_mul(interval);
+        Ok(Distribution::Sum {
+            parts: vec![
+                Distribution::Uniform {
+                    min: 0.0,
+                    max: interval as f64,
+                },
+                Distribution::Constant {
+                    value: held.saturating_add(group_wait),
+                },
+            ],
+        })
     }
 }
 

@@ -29,6 +29,9 @@ pub enum Distribution {
     },
     /// One of the listed values, each equally likely.
     Empirical { values: Vec<Ticks> },
+    /// The sum of one draw from each part, in order (an alert rule, then a page, then a
+    /// diagnosis). `{"alert": ...}` and named `responses` compile to this.
+    Sum { parts: Vec<Distribution> },
 }
 
 impl Distribution {
@@ -55,6 +58,9 @@ impl Distribution {
             }
             Distribution::Gamma { sampler, .. } => ticks_from_f64(sampler.sample(rng)),
             Distribution::Empirical { values } => values[rng.random_range(0..values.len())],
+            Distribution::Sum { parts } => parts.iter().fold(0, |total: Ticks, part| {
+                total.saturating_add(part.sample(rng))
+            }),
         }
     }
 
@@ -69,6 +75,7 @@ impl Distribution {
             Distribution::Empirical { values } => {
                 values.iter().map(|v| *v as f64).sum::<f64>() / values.len() as f64
             }
+            Distribution::Sum { parts } => parts.iter().map(Distribution::mean).sum(),
         }
     }
 
@@ -148,6 +155,13 @@ mod tests {
             },
             Distribution::Empirical {
                 values: vec![1_000_000, 2_000_000, 6_000_000],
+            },
+            Distribution::Sum {
+                parts: vec![
+                    Distribution::Constant { value: 2_000_000 },
+                    Distribution::Uniform { min: 0.0, max: 1e6 },
+                    Distribution::Exponential { mean: 1e6 },
+                ],
             },
         ];
         for distribution in &cases {

@@ -33,7 +33,13 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     // Editors on some systems save a byte-order mark; it is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let raw = parse_raw(text, file)?;
-    Checker { file }.scenario(raw)
+    let mut checker = Checker {
+        file,
+        responses: IndexMap::new(),
+    };
+    // Responses first: every distribution after them may use them.
+    checker.responses(&raw)?;
+    checker.scenario(raw)
 }
 
 fn parse_raw(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
@@ -78,7 +84,13 @@ fn misplaced_list(document: &Value) -> Option<(String, &'static str)> {
     {
         return Some(found);
     }
-    for section in ["regions", "zones", "components"] {
+    for section in [
+        "regions",
+        "zones",
+        "components",
+        "shared_failures",
+        "changes",
+    ] {
         let Some(entries) = object.get(section).and_then(Value::as_object) else {
             continue;
         };
@@ -87,11 +99,13 @@ fn misplaced_list(document: &Value) -> Option<(String, &'static str)> {
             if let Some(found) = list_at(entry, path.clone()) {
                 return Some(found);
             }
-            if let Some(found) = entry
-                .get("outage")
-                .and_then(|v| list_at(v, format!("{path}.outage")))
-            {
-                return Some(found);
+            for key in ["outage", "rollout"] {
+                if let Some(found) = entry
+                    .get(key)
+                    .and_then(|v| list_at(v, format!("{path}.{key}")))
+                {
+                    return Some(found);
+                }
             }
             let failures = entry.get("failures").and_then(Value::as_array);
             for (i, failure) in failures.into_iter().flatten().enumerate() {
@@ -232,7 +246,11 @@ impl Checker<'_> {
             }
             Some(entry) => self.reference("entry", entry, &raw.components, "component")?,
         };
+        let shared_failures = self.shared_failures(&raw)?;
+        let changes = self.changes(&raw)?;
         Ok(Scenario {
+            shared_failures,
+            changes,
             name: raw.name.clone().unwrap_or_else(|| default_name(self.file)),
             description: raw.description.clone(),
             simulation,
@@ -342,6 +360,10 @@ impl Checker<'_> {
                 recovery: self.recovery(
                     &format!("{failure_path}.recovery"),
                     failure.recovery.as_deref(),
+                )?,
+                common_cause: self.fraction(
+                    &format!("{failure_path}.common_cause"),
+                    failure.common_cause.unwrap_or(0.0),
                 )?,
             });
         }

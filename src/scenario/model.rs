@@ -21,6 +21,59 @@ pub struct Scenario {
     /// Demand over time; `None`: constant, and capacity plays no part.
     pub traffic: Option<Traffic>,
     pub slo: Option<Slo>,
+    /// Failures that strike units of several components at once, in file order.
+    pub shared_failures: Vec<SharedFailure>,
+    /// Releases and configuration pushes, in file order.
+    pub changes: Vec<Change>,
+}
+
+/// A failure process shared by several components (`shared_failures`): while an
+/// occurrence lasts, the units it struck are bad with `effect`.
+#[derive(Debug, Clone)]
+pub struct SharedFailure {
+    pub name: String,
+    pub time_to_failure: Distribution,
+    pub time_to_repair: Distribution,
+    /// Component indices.
+    pub targets: Vec<usize>,
+    /// Each unit of each target is struck with this probability at each occurrence.
+    pub probability: f64,
+    pub effect: Effect,
+}
+
+/// A stream of changes (releases, configuration pushes) to some components; a bad one
+/// makes the units running it bad until it is noticed and rolled back.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub name: String,
+    /// Component indices.
+    pub targets: Vec<usize>,
+    /// From the end of one change to the start of the next.
+    pub interval: Distribution,
+    pub bad_probability: f64,
+    pub effect: Effect,
+    /// From the change's start to the moment someone notices a bad one.
+    pub detection: Distribution,
+    /// From detection until every unit runs the previous version.
+    pub rollback: Distribution,
+    pub rollout: Option<Rollout>,
+}
+
+/// A staged rollout: the canary units first, every unit after `bake`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rollout {
+    /// Fraction of each target's units in the canary: ceil(canary x n), at least one.
+    pub canary: f64,
+    pub bake: Ticks,
+}
+
+impl Rollout {
+    /// How many of `replicas` units form the canary.
+    pub fn canary_units(&self, replicas: u32) -> u32 {
+        // A hair below the product, so that 0.3 x 10 (3.0000000000000004 in binary) is 3.
+        let units = (self.canary * f64::from(replicas) - 1e-9).ceil();
+        (units as u32).clamp(1, replicas)
+    }
 }
 
 /// How to simulate: horizon, number of trials and master seed.
@@ -60,6 +113,9 @@ pub struct FailureMode {
     pub time_to_repair: Distribution,
     pub effect: Effect,
     pub recovery: Recovery,
+    /// The beta factor in [0, 1]: this share of the mode's failures strikes every unit of
+    /// the component at once (IEC 61508-6 Annex D).
+    pub common_cause: f64,
 }
 
 /// A group of identical units that is up while `require` of them are available and every

@@ -72,6 +72,43 @@ pub struct RawScenario {
     pub entry: Option<String>,
     pub traffic: Option<RawTraffic>,
     pub slo: Option<RawSlo>,
+    /// Named, reusable distributions (alert rules, on-call response), used as
+    /// `{"response": NAME}` wherever a distribution is accepted.
+    #[serde(default)]
+    pub responses: UniqueMap<Value>,
+    #[serde(default)]
+    pub shared_failures: UniqueMap<RawSharedFailure>,
+    #[serde(default)]
+    pub changes: UniqueMap<RawChange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSharedFailure {
+    pub ttf: Value,
+    pub ttr: Value,
+    pub targets: Vec<String>,
+    pub probability: Option<f64>,
+    pub effect: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChange {
+    pub targets: Vec<String>,
+    pub interval: Value,
+    pub bad_probability: f64,
+    pub effect: Option<Value>,
+    pub detection: Value,
+    pub rollback: Value,
+    pub rollout: Option<RawRollout>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollout {
+    pub canary: f64,
+    pub bake: Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,4 +299,6 @@ pub struct RawFailure {
     pub effect: Option<Value>,
     /// "repair", "restart" or "replace"
     pub recovery: Option<String>,
+    /// The beta factor: the fraction of this mode's failures that strike every unit.
+    pub common_cause: Option<f64>,
 }
