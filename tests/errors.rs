@@ -9,6 +9,24 @@ const VALID_COMPONENT: &str =
 /// (what is wrong, scenario text, path the message must name, words it must contain)
 fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
     let with_api = |api: &str| format!(r#"{{ "components": {{ "api": {api} }}, "entry": "api" }}"#);
+    // A valid scenario with `keys` added at the top level.
+    let correlated = |keys: &str| {
+        format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api", {keys} }}"#)
+    };
+    // A valid change with `keys` replacing or adding to its defaults.
+    let change = |keys: &str| {
+        let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+            r#"{ "targets": ["api"], "interval": "2d", "bad_probability": 0.1, "detection": "10m", "rollback": "10m" }"#,
+        )
+        .unwrap();
+        let extra: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&format!("{{ {keys} }}")).unwrap();
+        object.extend(extra);
+        format!(
+            r#""changes": {{ "release": {} }}"#,
+            serde_json::Value::Object(object)
+        )
+    };
     vec![
         ("unknown top-level key", format!(r#"{{ "components": {{ "api": {VALID_COMPONENT} }}, "entry": "api", "entyr": 1 }}"#), "entyr", "expected one of"),
         ("unknown component key", with_api(r#"{ "replica": 2 }"#), "components.api.replica", "replicas"),
@@ -80,6 +98,40 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("dns endpoint unknown", r#"{ "components": { "dns": { "dns": { "endpoints": ["east", "nowhere"], "ttl": "60s" } }, "east": {} }, "entry": "dns" }"#.to_string(), "components.dns.dns.endpoints[1]", "unknown component"),
         ("dns endpoint cycle", r#"{ "components": { "dns": { "dns": { "endpoints": ["east"], "ttl": "60s" } }, "east": { "depends_on": ["dns"] } }, "entry": "dns" }"#.to_string(), "depends_on", "cycle"),
         ("stale without extra", r#"{ "components": { "dns": { "dns": { "endpoints": ["east"], "ttl": "60s", "stale_fraction": 0.1 } }, "east": {} }, "entry": "dns" }"#.to_string(), "components.dns.dns.stale_extra", "stale_fraction"),
+        ("common cause above 1", with_api(r#"{ "replicas": 2, "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "common_cause": 1.5 } ] }"#), "components.api.failures[0].common_cause", "[0, 1]"),
+        ("common cause not a number", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "common_cause": "high" } ] }"#), "components.api.failures[0].common_cause", "f64"),
+        ("shared unknown target", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": ["api", "web"] } }"#), "shared_failures.idp.targets[1]", "unknown component \"web\""),
+        ("shared no targets", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": [] } }"#), "shared_failures.idp.targets", "at least one component"),
+        ("shared duplicate target", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": ["api", "api"] } }"#), "shared_failures.idp.targets[1]", "twice"),
+        ("shared probability above 1", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": ["api"], "probability": 1.2 } }"#), "shared_failures.idp.probability", "[0, 1]"),
+        ("shared bad effect", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": ["api"], "effect": "melt" } }"#), "shared_failures.idp.effect", "\"hang\""),
+        ("shared bad ttr", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "soon", "targets": ["api"] } }"#), "shared_failures.idp.ttr", "duration"),
+        ("shared missing ttf", correlated(r#""shared_failures": { "idp": { "ttr": "1h", "targets": ["api"] } }"#), "shared_failures.idp", "ttf"),
+        ("shared unknown key", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": ["api"], "scope": "global" } }"#), "shared_failures.idp.scope", "expected one of"),
+        ("shared as a list", correlated(r#""shared_failures": { "idp": ["90d", "1h", ["api"]] }"#), "shared_failures.idp", "expected an object"),
+        ("shared reserved name", correlated(r##""shared_failures": { "#idp": { "ttf": "90d", "ttr": "1h", "targets": ["api"] } }"##), "shared_failures.#idp", "reserved"),
+        ("change unknown target", correlated(&change(r#""targets": ["web"]"#)), "changes.release.targets[0]", "unknown component"),
+        ("change bad probability", correlated(&change(r#""targets": ["api"], "bad_probability": -0.1"#)), "changes.release.bad_probability", "[0, 1]"),
+        ("change missing bad probability", correlated(r#""changes": { "release": { "targets": ["api"], "interval": "2d", "detection": "10m", "rollback": "10m" } }"#), "changes.release", "bad_probability"),
+        ("change missing detection", correlated(r#""changes": { "release": { "targets": ["api"], "interval": "2d", "bad_probability": 0.1, "rollback": "10m" } }"#), "changes.release", "detection"),
+        ("change bad interval", correlated(&change(r#""targets": ["api"], "interval": { "constant": "0s" }"#)), "changes.release.interval.constant", "longer than zero"),
+        ("change bad rollback", correlated(&change(r#""targets": ["api"], "rollback": { "weibull": { "shape": 2 } }"#)), "changes.release.rollback.weibull", "scale"),
+        ("change bad effect", correlated(&change(r#""targets": ["api"], "effect": { "slow": { "latency": "fast" } }"#)), "changes.release.effect.slow.latency", "duration"),
+        ("canary zero", correlated(&change(r#""targets": ["api"], "rollout": { "canary": 0, "bake": "1h" }"#)), "changes.release.rollout.canary", "(0, 1]"),
+        ("canary above 1", correlated(&change(r#""targets": ["api"], "rollout": { "canary": 1.5, "bake": "1h" }"#)), "changes.release.rollout.canary", "(0, 1]"),
+        ("canary without bake", correlated(&change(r#""targets": ["api"], "rollout": { "canary": 0.1 }"#)), "changes.release.rollout", "bake"),
+        ("bad bake", correlated(&change(r#""targets": ["api"], "rollout": { "canary": 0.1, "bake": "-1h" }"#)), "changes.release.rollout.bake", "non-negative"),
+        ("rollout as a list", correlated(&change(r#""targets": ["api"], "rollout": [0.1, "1h"]"#)), "changes.release.rollout", "expected an object"),
+        ("change unknown key", correlated(&change(r#""targets": ["api"], "canary": 0.1"#)), "changes.release.canary", "expected one of"),
+        ("empty sum", correlated(&change(r#""targets": ["api"], "detection": { "sum": [] }"#)), "changes.release.detection.sum", "at least one distribution"),
+        ("sum not a list", correlated(&change(r#""targets": ["api"], "detection": { "sum": "10m" }"#)), "changes.release.detection.sum", "list of distributions"),
+        ("bad sum part", correlated(&change(r#""targets": ["api"], "detection": { "sum": ["10m", { "poisson": 3 }] }"#)), "changes.release.detection.sum[1].poisson", "unknown distribution"),
+        ("alert unknown key", correlated(&change(r#""targets": ["api"], "detection": { "alert": { "fore": "2m" } }"#)), "changes.release.detection.alert.fore", "evaluation_interval"),
+        ("alert zero interval", correlated(&change(r#""targets": ["api"], "detection": { "alert": { "for": "2m", "evaluation_interval": "0s" } }"#)), "changes.release.detection.alert.evaluation_interval", "longer than zero"),
+        ("unknown response", correlated(&change(r#""targets": ["api"], "detection": { "response": "pager" }"#)), "changes.release.detection.response", "unknown response \"pager\""),
+        ("response used before it is defined", correlated(r#""responses": { "page": { "sum": [{ "response": "alert" }, "5m"] }, "alert": { "alert": { "for": "2m" } } }"#), "responses.page.sum[0].response", "defined before it"),
+        ("bad response", correlated(r#""responses": { "page": { "lognormal": { "median": "5m" } } }"#), "responses.page.lognormal", "sigma"),
+        ("response name not text", correlated(&change(r#""targets": ["api"], "detection": { "response": 3 }"#)), "changes.release.detection.response", "name of one of the scenario's responses"),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! tolerance; run them in release mode (`cargo test --release`).
 
 mod common;
+mod correlated;
 mod coverage;
 mod determinism;
 mod engine;

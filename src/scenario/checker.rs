@@ -283,7 +283,7 @@ impl Checker<'_> {
                 })?;
                 self.responses.get(name).cloned().ok_or_else(|| {
                     let valid = if self.responses.is_empty() {
-                        "the scenario defines no responses before this point".to_string()
+                        "no responses are defined before this point (a top-level \"responses\" entry can use only those defined before it)".to_string()
                     } else {
                         format!(
                             "valid here: {} (a response can use only those defined before it)",
