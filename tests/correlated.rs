@@ -308,3 +308,76 @@ fn adding_changes_and_shared_failures_leaves_unit_draws_unchanged() {
     }
     assert!(differs);
 }
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The detection draws of a change do not depend on the bake time, so on common random
+/// numbers a longer bake catches a superset of the bad releases on the canary and every
+/// trial loses no more: the swept downtime cannot increase with the bake, exactly.
+#[test]
+fn a_longer_bake_never_costs_more_on_common_random_numbers() {
+    let result = json_of(&crate::common::sim(&[
+        "sweep",
+        "tests/scenarios/canary-release.json",
+        "--set",
+        "changes.release.rollout.bake=0s,15m,1h,4h",
+        "-q",
+        "--format",
+        "json",
+    ]));
+    let downtime: Vec<f64> = result["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["downtime_minutes_per_year"].as_f64().unwrap())
+        .collect();
+    assert_eq!(downtime.len(), 4);
+    assert!(downtime.windows(2).all(|w| w[1] <= w[0]), "{downtime:?}");
+    assert!(downtime[3] < 0.5 * downtime[0], "{downtime:?}");
+}
+
+/// The tornado varies every number of a change and of its named responses, so it shows
+/// whether the canary or the detection time matters more.
+#[test]
+fn a_tornado_varies_the_canary_the_bake_and_the_detection() {
+    let result = json_of(&crate::common::sim(&[
+        "sweep",
+        "tests/scenarios/canary-release.json",
+        "--tornado",
+        "--trials",
+        "200",
+        "-q",
+        "--format",
+        "json",
+    ]));
+    let rows = result["parameters"].as_array().unwrap();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["parameter"] == name)
+            .unwrap_or_else(|| panic!("{name} not in the tornado: {rows:?}"))
+    };
+    for name in [
+        "changes.release.rollout.canary",
+        "changes.release.rollout.bake",
+        "changes.release.bad_probability",
+        "changes.release.interval",
+        "changes.release.rollback.constant",
+        "responses.page.sum[1].exponential.mean",
+        "responses.alert.alert.for",
+    ] {
+        row(name);
+    }
+    // Twice as many bad releases cost more than half as many.
+    let bad = row("changes.release.bad_probability");
+    assert!(
+        bad["downtime_at_high"].as_f64().unwrap() > bad["downtime_at_low"].as_f64().unwrap(),
+        "{bad}"
+    );
+}

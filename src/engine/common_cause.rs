@@ -70,7 +70,15 @@ impl TrialRunner<'_> {
                 continue;
             }
             let mode_index = plan.units[unit as usize].modes_start + common.mode;
-            self.fail_unit(now, unit, mode_index, repair, common.cause);
+            self.fail_unit(
+                now,
+                unit,
+                common.component,
+                mode_index,
+                failure,
+                repair,
+                common.cause,
+            );
             self.units[unit as usize].struck_by = process;
             struck += 1;
         }

@@ -51,6 +51,7 @@ impl TrialRunner<'_> {
 
     /// What a bad unit still in rotation does to requests: its own failure's effect, else
     /// that of the worst overlay over it.
+    #[inline]
     pub(super) fn unit_effect(&self, unit: u32) -> Effect {
         let state = &self.units[unit as usize];
         if state.failed {

@@ -28,9 +28,6 @@ pub struct UnitMode {
     pub stream_key: u64,
     /// Attribution cause of failures in this mode.
     pub cause: u32,
-    /// The unit's own draws of this mode are multiplied by 1 / (1 - beta) (the rest of the
-    /// rate is the component's common-cause process); infinite when beta = 1: no own process.
-    pub ttf_scale: f64,
 }
 
 /// The common-cause process of one failure mode of one component (beta factor).
@@ -122,6 +119,8 @@ pub struct ComponentPlan {
     /// Active-active without checks, retries or capacity: while `require` units are good
     /// the component's own level is exactly 1, without looking at each unit.
     pub plain: bool,
+    /// Some failure mode has a `common_cause`: the units' own draws need scaling.
+    pub common_cause: bool,
 }
 
 /// Everything the engine needs, in flat arrays indexed by `u32`.
@@ -190,11 +189,6 @@ impl Plan {
                             &failure.name,
                         ]),
                         cause: mode_causes[component_index][mode],
-                        ttf_scale: if failure.common_cause >= 1.0 {
-                            f64::INFINITY
-                        } else {
-                            1.0 / (1.0 - failure.common_cause)
-                        },
                     });
                 }
                 let zone = component.zone_of_unit(index);
@@ -244,6 +238,7 @@ impl Plan {
                 t.peak_rps * t.hourly.iter().copied().fold(0.0, f64::max) * component.load_factor
             });
             components.push(ComponentPlan {
+                common_cause: component.failures.iter().any(|f| f.common_cause > 0.0),
                 peak_rate,
                 plain,
                 spec: component.clone(),
@@ -388,6 +383,18 @@ impl Plan {
             common_causes,
             shared_failures,
             changes,
+        }
+    }
+
+    /// What a unit's own `ttf` draws of a mode with common-cause share `beta` are multiplied
+    /// by: 1 / (1 - beta), the unit keeping (1 - beta) of the rate; infinite (no own
+    /// process) at beta = 1.
+    #[inline]
+    pub fn common_cause_scale(&self, beta: f64) -> f64 {
+        if beta >= 1.0 {
+            f64::INFINITY
+        } else {
+            1.0 / (1.0 - beta)
         }
     }
 

@@ -14,11 +14,11 @@ pub struct UnitState {
     pub effect: Effect,
     /// Overlays covering the unit now: zone and region outages, shared failures, bad
     /// changes. The unit's own failures go on underneath.
-    pub overlays: u16,
+    pub overlays: u32,
     /// Of those, how many hang requests (zone and region outages always do) or fail them
     /// fast; the rest are slow, by `overlay_latency`.
-    pub overlay_hangs: u16,
-    pub overlay_crashes: u16,
+    pub overlay_hangs: u32,
+    pub overlay_crashes: u32,
     /// The largest added latency of the slow overlays since the unit last had none.
     pub overlay_latency: Ticks,
     /// When its pending own failure is due (`Ticks::MAX`: none); a failure event at

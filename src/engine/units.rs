@@ -35,31 +35,47 @@ impl TrialRunner<'_> {
     pub(super) fn schedule_unit_failure(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
         let unit_plan = &plan.units[unit as usize];
-        let failures = &plan.components[unit_plan.component as usize].spec.failures;
+        let component = &plan.components[unit_plan.component as usize];
+        let failures = &component.spec.failures;
         let mut earliest: Option<(Ticks, u32)> = None;
-        for index in unit_plan.modes_start..unit_plan.modes_end {
-            let unit_mode = &plan.unit_modes[index as usize];
-            if unit_mode.ttf_scale.is_infinite() {
-                // Beta = 1: every failure of this mode is a common-cause strike.
-                continue;
+        if component.common_cause {
+            for index in unit_plan.modes_start..unit_plan.modes_end {
+                let failure = &failures[plan.unit_modes[index as usize].mode as usize];
+                // A mode with a common cause keeps (1 - beta) of its rate for the unit alone:
+                // its draws are stretched by 1 / (1 - beta), and at beta = 1 it has none.
+                let scale = plan.common_cause_scale(failure.common_cause);
+                if scale.is_infinite() {
+                    continue;
+                }
+                let mut delay = failure
+                    .time_to_failure
+                    .sample(&mut self.mode_streams[index as usize]);
+                if scale != 1.0 {
+                    delay = crate::time::ticks_from_f64(delay as f64 * scale);
+                }
+                if earliest.is_none_or(|(best, _)| delay < best) {
+                    earliest = Some((delay, index));
+                }
             }
-            let mut delay = failures[unit_mode.mode as usize]
-                .time_to_failure
-                .sample(&mut self.mode_streams[index as usize]);
-            if unit_mode.ttf_scale != 1.0 {
-                delay = crate::time::ticks_from_f64(delay as f64 * unit_mode.ttf_scale);
-            }
-            if earliest.is_none_or(|(best, _)| delay < best) {
-                earliest = Some((delay, index));
+        } else {
+            for index in unit_plan.modes_start..unit_plan.modes_end {
+                let mode = plan.unit_modes[index as usize].mode;
+                let delay = failures[mode as usize]
+                    .time_to_failure
+                    .sample(&mut self.mode_streams[index as usize]);
+                if earliest.is_none_or(|(best, _)| delay < best) {
+                    earliest = Some((delay, index));
+                }
             }
         }
-        self.units[unit as usize].failure_due = Ticks::MAX;
         if let Some((delay, mode)) = earliest {
             // At least a microsecond of life: time must move between a repair and the next
             // failure, or a distribution whose draws round to 0 would loop forever.
             let delay = delay.max(1);
             self.units[unit as usize].failure_due = now.saturating_add(delay);
             self.schedule(now, delay, Event::UnitFails { unit, mode });
+        } else {
+            self.units[unit as usize].failure_due = Ticks::MAX;
         }
     }
 
@@ -77,36 +93,41 @@ impl TrialRunner<'_> {
         }
         let plan = self.plan;
         let mode = plan.unit_modes[mode_index as usize];
-        let failure = &plan.components[plan.units[unit as usize].component as usize]
-            .spec
-            .failures[mode.mode as usize];
+        let component = plan.units[unit as usize].component;
+        let failure = &plan.components[component as usize].spec.failures[mode.mode as usize];
         // Always drawn, so a mode's stream stays aligned whatever ends its outages.
         let repair = failure
             .time_to_repair
             .sample(&mut self.mode_streams[mode_index as usize]);
-        self.fail_unit(now, unit, mode_index, repair, mode.cause);
+        self.fail_unit(
+            now, unit, component, mode_index, failure, repair, mode.cause,
+        );
     }
 
-    /// Fails `unit` in unit mode `mode_index`: recovery after `repair` (or a restart or a
-    /// replacement, by the mode's `recovery`), blaming `cause` if the unit was good.
+    /// Fails `unit` (of `component`) in unit mode `mode_index`, whose failure mode is
+    /// `failure`: recovery after `repair` (or a restart or a replacement, by the mode's
+    /// `recovery`), blaming `cause` if the unit was good.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn fail_unit(
         &mut self,
         now: Ticks,
         unit: u32,
+        component: u32,
         mode_index: u32,
+        failure: &crate::scenario::FailureMode,
         repair: Ticks,
         cause: u32,
     ) {
-        let plan = self.plan;
-        let unit_plan = &plan.units[unit as usize];
-        let component = &plan.components[unit_plan.component as usize].spec;
-        let mode = plan.unit_modes[mode_index as usize];
-        let failure = &component.failures[mode.mode as usize];
         let recovery_delay = match failure.recovery {
             Recovery::Repair => repair,
             Recovery::Restart => self.restart_delay(now, unit, failure.effect),
             Recovery::Replace => {
-                let replacement = component.replacement.as_ref().expect("checked at load");
+                let replacement = self.plan.components[component as usize]
+                    .spec
+                    .replacement
+                    .as_ref()
+                    .expect("checked at load");
                 let provisioning = replacement
                     .provisioning
                     .sample(&mut self.unit_streams[unit as usize]);
@@ -125,7 +146,7 @@ impl TrialRunner<'_> {
             state.bad_since = now;
             self.unit_turned_bad(now, unit);
         } else {
-            self.enqueue(unit_plan.component);
+            self.enqueue(component);
         }
     }
 

@@ -58,9 +58,7 @@ impl Distribution {
             }
             Distribution::Gamma { sampler, .. } => ticks_from_f64(sampler.sample(rng)),
             Distribution::Empirical { values } => values[rng.random_range(0..values.len())],
-            Distribution::Sum { parts } => parts.iter().fold(0, |total: Ticks, part| {
-                total.saturating_add(part.sample(rng))
-            }),
+            Distribution::Sum { parts } => sample_sum(parts, rng),
         }
     }
 
@@ -83,6 +81,15 @@ impl Distribution {
     pub fn is_exponential(&self) -> bool {
         matches!(self, Distribution::Exponential { .. })
     }
+}
+
+/// One draw of each part, added. Out of line so that `sample` itself is not recursive and
+/// stays inlinable in the engine's hot loops.
+#[inline(never)]
+fn sample_sum<R: Rng + ?Sized>(parts: &[Distribution], rng: &mut R) -> Ticks {
+    parts.iter().fold(0, |total: Ticks, part| {
+        total.saturating_add(part.sample(rng))
+    })
 }
 
 /// The gamma function by the Lanczos approximation (g = 7, n = 9), accurate to about 1e-15
