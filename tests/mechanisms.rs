@@ -549,6 +549,12 @@ fn every_remedy_beats_its_pitfall() {
         ("pitfall-dns-ttl-1h", "remedy-dns-ttl-60s"),
         ("pitfall-cross-region-call", "remedy-region-local-calls"),
         ("pitfall-hang-no-breaker", "remedy-breaker-fallback"),
+        ("pitfall-big-bang-release", "remedy-canary-release"),
+        ("pitfall-shared-config-service", "remedy-cached-config"),
+        (
+            "pitfall-certificates-expire-together",
+            "remedy-staggered-certificates",
+        ),
     ];
     for (pitfall, remedy) in pairs {
         let load = |name: &str| {
