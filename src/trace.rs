@@ -12,7 +12,9 @@ use crate::time::{Ticks, TICKS_PER_SECOND};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mark {
     pub time: Ticks,
-    /// "failover" (drawn from `time - seconds` to `time`) or "data-loss".
+    /// "failover", "change" (a bad change, from its start to its rollback) or "shared" (a
+    /// shared failure's occurrence), each drawn from `time - seconds` to `time`; or
+    /// "data-loss".
     pub kind: &'static str,
     pub seconds: f64,
 }
@@ -58,6 +60,22 @@ struct Recorder<'a> {
     timeline: Timeline,
     failovers_seen: usize,
     data_loss_seen: usize,
+    /// Start of each bad change and each shared failure's occurrence still open.
+    change_started: Vec<Option<Ticks>>,
+    shared_started: Vec<Option<Ticks>>,
+}
+
+impl Recorder<'_> {
+    /// A band from `start` to `end` on the marks lane.
+    fn band(&mut self, kind: &'static str, start: Option<Ticks>, end: Ticks) {
+        if let Some(start) = start {
+            self.timeline.marks.push(Mark {
+                time: end,
+                kind,
+                seconds: (end - start) as f64 / TICKS_PER_SECOND,
+            });
+        }
+    }
 }
 
 impl Observer for Recorder<'_> {
@@ -95,6 +113,21 @@ impl Observer for Recorder<'_> {
             });
         }
         self.data_loss_seen = outcome.data_loss.len();
+        match event {
+            Event::ChangeStarts { change } if trial.change_is_bad(change) => {
+                self.change_started[change as usize] = Some(time)
+            }
+            Event::ChangeRolledBack { change } => {
+                let start = self.change_started[change as usize].take();
+                self.band("change", start, time);
+            }
+            Event::SharedFails { shared } => self.shared_started[shared as usize] = Some(time),
+            Event::SharedRecovers { shared } => {
+                let start = self.shared_started[shared as usize].take();
+                self.band("shared", start, time);
+            }
+            _ => {}
+        }
         // Hourly demand steps are noise in a log unless they moved the system.
         if matches!(event, Event::TrafficHour) && !system_changed {
             return;
@@ -230,9 +263,20 @@ pub fn record(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
         },
         failovers_seen: 0,
         data_loss_seen: 0,
+        change_started: vec![None; plan.changes.len()],
+        shared_started: vec![None; plan.shared_failures.len()],
     };
     let mut runner = TrialRunner::new(plan);
     let outcome = runner.run_observed(trial, &mut recorder).clone();
+    // Occurrences still open at the horizon are drawn up to it.
+    for c in 0..plan.changes.len() {
+        let start = recorder.change_started[c].take();
+        recorder.band("change", start, plan.horizon);
+    }
+    for s in 0..plan.shared_failures.len() {
+        let start = recorder.shared_started[s].take();
+        recorder.band("shared", start, plan.horizon);
+    }
     recorder.timeline.outcome = outcome;
     recorder.timeline
 }

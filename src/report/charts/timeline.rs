@@ -10,7 +10,7 @@ use super::canvas::{
 };
 use super::format::{fmt_duration, fmt_tick, nonneg};
 use super::legend::{draw_legend, legend_height, Key};
-use super::palette::{AMBER, BLUE, DOWN_RED, GRID, MUTED, OK_GREEN, PURPLE};
+use super::palette::{AMBER, BLUE, DOWN_RED, GRID, MUTED, OK_GREEN, ORANGE, PURPLE};
 use super::text::{ellipsize, text_width, MAX_LABEL_CHARS};
 use crate::time::{Ticks, TICKS_PER_SECOND};
 use crate::trace::{Mark, Timeline};
@@ -100,7 +100,13 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
     let failovers: Vec<&Mark> = timeline
         .marks
         .iter()
-        .filter(|m| m.kind != "data-loss")
+        .filter(|m| m.kind == "failover")
+        .collect();
+    // Bad changes and shared failures: what struck many units at once.
+    let strikes: Vec<&Mark> = timeline
+        .marks
+        .iter()
+        .filter(|m| m.kind == "change" || m.kind == "shared")
         .collect();
     let losses: Vec<&Mark> = timeline
         .marks
@@ -134,7 +140,17 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         ));
         legend.push((Key::Diamond(PURPLE), "data-loss event".to_string()));
     }
-    let mark_label = "failovers / data loss".to_string();
+    if !strikes.is_empty() {
+        legend.push((
+            Key::Fill(ORANGE),
+            "bad change or shared failure (band: start to end)".to_string(),
+        ));
+    }
+    let mark_label = if strikes.is_empty() {
+        "failovers / data loss".to_string()
+    } else {
+        "failovers / data loss / changes".to_string()
+    };
     let label_w = all
         .iter()
         .map(|l| text_width(&l.label, 12.0))
@@ -191,11 +207,14 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
             let y = row_y(row);
             let (_, py) = chart.backend_coord(&(0.0, y));
             row_label(root, &mark_label, (xr.start - 8, py), false)?;
-            let summary = format!(
+            let mut summary = format!(
                 "{}, {} data loss",
                 plural(failovers.len(), "failover"),
                 losses.len()
             );
+            if !strikes.is_empty() {
+                summary.push_str(&format!(", {} struck", strikes.len()));
+            }
             text(
                 root,
                 &summary,
@@ -219,6 +238,15 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
                     vec![(b - 5, py - 13), (b + 5, py - 13), (b, py - 4)],
                     BLUE.filled(),
                 ))?;
+            }
+            // A bad change or a shared failure: a thin band under the lane's centre.
+            for m in &strikes {
+                let end = (m.time.min(horizon)) as f64 / unit;
+                let start = (end - nonneg(m.seconds) * TICKS_PER_SECOND / unit).max(0.0);
+                let (a, _) = chart.backend_coord(&(start, y));
+                let (b, _) = chart.backend_coord(&(end, y));
+                let a = a.min(b - 2);
+                rect(root, (a, py + 14), (b.max(a + 2), py + 18), ORANGE.filled())?;
             }
             for m in &losses {
                 let (px, _) = chart.backend_coord(&((m.time.min(horizon)) as f64 / unit, y));
