@@ -383,3 +383,34 @@ fn a_tornado_varies_the_canary_the_bake_and_the_detection() {
         "{bad}"
     );
 }
+
+/// The CI gate sees changes: a big-bang release held to its canaried baseline (same
+/// scenario but the rollout, run on the same trials) fails the check with exit status 1.
+#[test]
+fn check_fails_a_big_bang_release_against_its_canary_baseline() {
+    let output = crate::common::sim(&[
+        "check",
+        "scenarios/pitfall-big-bang-release.json",
+        "--baseline",
+        "scenarios/remedy-canary-release.json",
+        "--trials",
+        "300",
+        "-q",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let passed = crate::common::sim(&[
+        "check",
+        "scenarios/remedy-canary-release.json",
+        "--baseline",
+        "scenarios/pitfall-big-bang-release.json",
+        "--trials",
+        "300",
+        "-q",
+    ]);
+    assert_eq!(passed.status.code(), Some(0));
+}

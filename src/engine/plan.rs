@@ -135,7 +135,9 @@ pub struct Plan {
     pub edges: Vec<EdgePlan>,
     pub entry: u32,
     pub traffic: Option<Traffic>,
-    /// Names of attribution causes: "component/mode", "zone NAME", "region NAME", "demand".
+    /// Names of attribution causes: "component/mode", "zone NAME", "region NAME",
+    /// "common cause component/mode", "shared NAME", "change NAME (canary)" and
+    /// "change NAME (rollout)", and "demand" last.
     pub causes: Vec<String>,
     /// The cause used for overload when nothing has failed.
     pub demand_cause: u32,

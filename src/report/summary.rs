@@ -93,7 +93,8 @@ pub struct DataLoss {
 /// One root cause and the mechanism that turned it into lost service.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Cause {
-    /// "component/mode", "zone NAME", "region NAME" or "demand".
+    /// "component/mode", "zone NAME", "region NAME", "common cause component/mode",
+    /// "shared NAME", "change NAME (canary)", "change NAME (rollout)" or "demand".
     pub cause: String,
     /// outage, detection, failover, dns, breaker, cascade or overload.
     pub mechanism: String,
