@@ -13,4 +13,5 @@ mod mechanisms;
 mod reference;
 mod reports;
 mod snapshots;
+mod validation;
 mod workflow;
