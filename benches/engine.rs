@@ -36,6 +36,7 @@ fn scenarios() -> Vec<(String, Scenario)> {
     let mut paths: Vec<_> = std::fs::read_dir("scenarios")
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
     for path in paths {
