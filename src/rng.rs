@@ -49,6 +49,36 @@ pub fn stream(seed: u64, trial: u64, entity: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The streams of a list of entities (one each), re-keyed for every trial.
+#[derive(Debug, Clone)]
+pub struct Streams(Vec<ChaCha8Rng>);
+
+impl Streams {
+    pub fn new(count: usize) -> Self {
+        Streams(vec![stream(0, 0, 0); count])
+    }
+
+    /// Keys entity `i`'s stream by (seed, trial, `keys[i]`).
+    pub fn reset(&mut self, seed: u64, trial: u64, keys: impl Iterator<Item = u64>) {
+        for (rng, key) in self.0.iter_mut().zip(keys) {
+            *rng = stream(seed, trial, key);
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Streams {
+    type Output = ChaCha8Rng;
+    fn index(&self, index: usize) -> &ChaCha8Rng {
+        &self.0[index]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Streams {
+    fn index_mut(&mut self, index: usize) -> &mut ChaCha8Rng {
+        &mut self.0[index]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

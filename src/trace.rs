@@ -167,6 +167,10 @@ impl Recorder<'_> {
         )
     }
 
+    fn cause(&self, cause: u32) -> String {
+        self.plan.causes[cause as usize].clone()
+    }
+
     fn change_name(&self, change: u32) -> String {
         format!("change {}", self.plan.changes[change as usize].spec.name)
     }
@@ -186,12 +190,12 @@ impl Recorder<'_> {
             Event::UnitRecovers { unit } => ("unit_recovers", self.unit_name(unit), None),
             Event::DomainFails { domain } => (
                 "domain_fails",
-                plan.causes[plan.domains[domain as usize].cause as usize].clone(),
+                self.cause(plan.domains[domain as usize].cause),
                 None,
             ),
             Event::DomainRecovers { domain } => (
                 "domain_recovers",
-                plan.causes[plan.domains[domain as usize].cause as usize].clone(),
+                self.cause(plan.domains[domain as usize].cause),
                 None,
             ),
             Event::Rotation { unit, .. } => ("rotation", self.unit_name(unit), None),
@@ -209,17 +213,17 @@ impl Recorder<'_> {
             Event::TrafficHour => ("traffic_hour", String::new(), None),
             Event::CommonCause { process } => (
                 "common_cause",
-                plan.causes[plan.common_causes[process as usize].cause as usize].clone(),
+                self.cause(plan.common_causes[process as usize].cause),
                 None,
             ),
             Event::SharedFails { shared } => (
                 "shared_fails",
-                plan.causes[plan.shared_failures[shared as usize].cause as usize].clone(),
+                self.cause(plan.shared_failures[shared as usize].cause),
                 None,
             ),
             Event::SharedRecovers { shared } => (
                 "shared_recovers",
-                plan.causes[plan.shared_failures[shared as usize].cause as usize].clone(),
+                self.cause(plan.shared_failures[shared as usize].cause),
                 None,
             ),
             Event::ChangeStarts { change } => ("change_starts", self.change_name(change), None),

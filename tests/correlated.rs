@@ -311,21 +311,12 @@ fn adding_changes_and_shared_failures_leaves_unit_draws_unchanged() {
     assert!(differs);
 }
 
-fn json_of(output: &std::process::Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 /// The detection draws of a change do not depend on the bake time, so on common random
 /// numbers a longer bake catches a superset of the bad releases on the canary and every
 /// trial loses no more: the swept downtime cannot increase with the bake, exactly.
 #[test]
 fn a_longer_bake_never_costs_more_on_common_random_numbers() {
-    let result = json_of(&crate::common::sim(&[
+    let result = crate::workflow::json(&crate::common::sim(&[
         "sweep",
         "tests/scenarios/canary-release.json",
         "--set",
@@ -349,7 +340,7 @@ fn a_longer_bake_never_costs_more_on_common_random_numbers() {
 /// whether the canary or the detection time matters more.
 #[test]
 fn a_tornado_varies_the_canary_the_bake_and_the_detection() {
-    let result = json_of(&crate::common::sim(&[
+    let result = crate::workflow::json(&crate::common::sim(&[
         "sweep",
         "tests/scenarios/canary-release.json",
         "--tornado",

@@ -2,7 +2,7 @@
 
 use crate::common::{scratch, sim};
 
-fn json(output: &std::process::Output) -> serde_json::Value {
+pub fn json(output: &std::process::Output) -> serde_json::Value {
     assert!(
         output.status.success(),
         "{}",

@@ -10,18 +10,17 @@
 //! change, detection then rollback.
 
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
 use super::plan::Plan;
 use super::trial::TrialRunner;
 use super::Event;
-use crate::rng::stream;
+use crate::rng::Streams;
 use crate::time::Ticks;
 
 /// Per-trial state of the change processes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(super) struct Changes {
-    streams: Vec<ChaCha8Rng>,
+    streams: Streams,
     /// Per change: the units running its bad version now.
     bad_units: Vec<Vec<u32>>,
 }
@@ -29,18 +28,15 @@ pub(super) struct Changes {
 impl Changes {
     pub fn new(plan: &Plan) -> Self {
         Changes {
-            streams: vec![stream(0, 0, 0); plan.changes.len()],
+            streams: Streams::new(plan.changes.len()),
             bad_units: vec![Vec::new(); plan.changes.len()],
         }
     }
 
     pub fn reset(&mut self, plan: &Plan, trial: u64) {
-        for (rng, change) in self.streams.iter_mut().zip(&plan.changes) {
-            *rng = stream(plan.seed, trial, change.stream_key);
-        }
-        for units in &mut self.bad_units {
-            units.clear();
-        }
+        let keys = plan.changes.iter().map(|c| c.stream_key);
+        self.streams.reset(plan.seed, trial, keys);
+        self.bad_units.iter_mut().for_each(Vec::clear);
     }
 
     /// Whether change `change` has a bad version out now (for traces).

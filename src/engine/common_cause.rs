@@ -8,19 +8,17 @@
 //! `repair` they share one `ttr` draw and return together. The process draws its next
 //! time to failure when the last struck unit is back.
 
-use rand_chacha::ChaCha8Rng;
-
 use super::plan::Plan;
 use super::state::NO_PROCESS;
 use super::trial::TrialRunner;
 use super::Event;
-use crate::rng::stream;
+use crate::rng::Streams;
 use crate::time::{ticks_from_f64, Ticks};
 
 /// Per-trial state of the common-cause processes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(super) struct CommonCauses {
-    streams: Vec<ChaCha8Rng>,
+    streams: Streams,
     /// Per process: struck units not back yet.
     outstanding: Vec<u32>,
 }
@@ -28,15 +26,14 @@ pub(super) struct CommonCauses {
 impl CommonCauses {
     pub fn new(plan: &Plan) -> Self {
         CommonCauses {
-            streams: vec![stream(0, 0, 0); plan.common_causes.len()],
+            streams: Streams::new(plan.common_causes.len()),
             outstanding: vec![0; plan.common_causes.len()],
         }
     }
 
     pub fn reset(&mut self, plan: &Plan, trial: u64) {
-        for (rng, process) in self.streams.iter_mut().zip(&plan.common_causes) {
-            *rng = stream(plan.seed, trial, process.stream_key);
-        }
+        let keys = plan.common_causes.iter().map(|p| p.stream_key);
+        self.streams.reset(plan.seed, trial, keys);
         self.outstanding.fill(0);
     }
 }

@@ -6,18 +6,17 @@
 //! underneath (`overlay.rs`).
 
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
 use super::plan::Plan;
 use super::trial::TrialRunner;
 use super::Event;
-use crate::rng::stream;
+use crate::rng::Streams;
 use crate::time::Ticks;
 
 /// Per-trial state of the shared failures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(super) struct SharedFailures {
-    streams: Vec<ChaCha8Rng>,
+    streams: Streams,
     /// Per shared failure: the units the current occurrence struck.
     struck: Vec<Vec<u32>>,
 }
@@ -25,18 +24,15 @@ pub(super) struct SharedFailures {
 impl SharedFailures {
     pub fn new(plan: &Plan) -> Self {
         SharedFailures {
-            streams: vec![stream(0, 0, 0); plan.shared_failures.len()],
+            streams: Streams::new(plan.shared_failures.len()),
             struck: vec![Vec::new(); plan.shared_failures.len()],
         }
     }
 
     pub fn reset(&mut self, plan: &Plan, trial: u64) {
-        for (rng, shared) in self.streams.iter_mut().zip(&plan.shared_failures) {
-            *rng = stream(plan.seed, trial, shared.stream_key);
-        }
-        for struck in &mut self.struck {
-            struck.clear();
-        }
+        let keys = plan.shared_failures.iter().map(|s| s.stream_key);
+        self.streams.reset(plan.seed, trial, keys);
+        self.struck.iter_mut().for_each(Vec::clear);
     }
 }
 

@@ -221,13 +221,17 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
                 (xr.end + 8, py),
                 &style(11.0, MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
             )?;
-            // A failover: a band over its duration, and a triangle where it ends.
-            for m in &failovers {
+            // The pixel span of a mark drawn from `time - seconds` to `time` (2 px at least).
+            let span_of = |m: &Mark| {
                 let end = (m.time.min(horizon)) as f64 / unit;
                 let start = (end - nonneg(m.seconds) * TICKS_PER_SECOND / unit).max(0.0);
                 let (a, _) = chart.backend_coord(&(start, y));
                 let (b, _) = chart.backend_coord(&(end, y));
-                let a = a.min(b - 2);
+                (a.min(b - 2), b)
+            };
+            // A failover: a band over its duration, and a triangle where it ends.
+            for m in &failovers {
+                let (a, b) = span_of(m);
                 rect(
                     root,
                     (a, py - 3),
@@ -241,11 +245,7 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
             }
             // A bad change or a shared failure: a thin band under the lane's centre.
             for m in &strikes {
-                let end = (m.time.min(horizon)) as f64 / unit;
-                let start = (end - nonneg(m.seconds) * TICKS_PER_SECOND / unit).max(0.0);
-                let (a, _) = chart.backend_coord(&(start, y));
-                let (b, _) = chart.backend_coord(&(end, y));
-                let a = a.min(b - 2);
+                let (a, b) = span_of(m);
                 rect(root, (a, py + 14), (b.max(a + 2), py + 18), ORANGE.filled())?;
             }
             for m in &losses {
