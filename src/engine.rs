@@ -83,6 +83,11 @@ pub enum Event {
     CommonCause {
         process: u32,
     },
+    /// The strike over a unit that another mode had already failed is over.
+    CommonCauseOverlayEnds {
+        unit: u32,
+        process: u32,
+    },
     /// A shared failure begins, or ends; `shared` indexes the plan's shared failures.
     SharedFails {
         shared: u32,

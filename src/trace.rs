@@ -35,6 +35,9 @@ pub struct LogLine {
     /// Whether a change that starts is "good" or "bad".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<&'static str>,
+    /// The units a common-cause strike or a shared failure struck ("api/2").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub struck: Option<Vec<String>>,
     /// The system's service level after the event.
     pub system_level: f64,
 }
@@ -133,6 +136,12 @@ impl Observer for Recorder<'_> {
             return;
         }
         let (name, subject, mode) = self.describe(event);
+        let struck = match event {
+            Event::CommonCause { process } => Some(trial.struck_by_common_cause(process).to_vec()),
+            Event::SharedFails { shared } => Some(trial.struck_by_shared_failure(shared).to_vec()),
+            _ => None,
+        }
+        .map(|units| units.into_iter().map(|u| self.unit_name(u)).collect());
         let version = match event {
             Event::ChangeStarts { change } if trial.change_is_bad(change) => Some("bad"),
             Event::ChangeStarts { .. } => Some("good"),
@@ -145,6 +154,7 @@ impl Observer for Recorder<'_> {
             subject,
             mode,
             version,
+            struck,
             system_level,
         });
     }
@@ -216,6 +226,9 @@ impl Recorder<'_> {
                 self.cause(plan.common_causes[process as usize].cause),
                 None,
             ),
+            Event::CommonCauseOverlayEnds { unit, .. } => {
+                ("common_cause_ends", self.unit_name(unit), None)
+            }
             Event::SharedFails { shared } => (
                 "shared_fails",
                 self.cause(plan.shared_failures[shared as usize].cause),

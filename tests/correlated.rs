@@ -405,3 +405,120 @@ fn check_fails_a_big_bang_release_against_its_canary_baseline() {
     ]);
     assert_eq!(passed.status.code(), Some(0));
 }
+
+/// A crash under a harmless slow overlay (100 ms, below the check timeout, no deadline):
+/// the checks still eject the crashed unit and readmit it after its repair, so every
+/// trial loses what it loses without the overlay, to rounding (the overlay draws from its
+/// own stream and changes no other draw).
+#[test]
+fn a_crash_under_a_harmless_slow_overlay_is_ejected_as_without_it() {
+    let base = r#"{ "components": { "web": { "replicas": 3,
+          "health_check": { "interval": "10s", "timeout": "5s", "unhealthy_threshold": 2 },
+          "failures": [ { "name": "host", "ttf": "10d", "ttr": "1d" } ] } },
+        "entry": "web" }"#;
+    let slow = base.replace(
+        r#""entry": "web" }"#,
+        r#""entry": "web", "shared_failures": { "gc": { "ttf": "1d", "ttr": "1d",
+            "targets": ["web"], "effect": { "slow": { "latency": "100ms" } } } } }"#,
+    );
+    let (a, b) = (scenario(base), scenario(&slow));
+    let (plan_a, plan_b) = (Plan::new(&a), Plan::new(&b));
+    let (mut runner_a, mut runner_b) = (TrialRunner::new(&plan_a), TrialRunner::new(&plan_b));
+    let mut lost = 0.0;
+    for trial in 0..200 {
+        let without = runner_a.run(trial).lost;
+        let with = runner_b.run(trial).lost;
+        // Equal but for the rounding of sums split at the overlay's extra events.
+        assert!(
+            (without - with).abs() <= 1e-9 * without.max(1e-12),
+            "trial {trial}: {without} without the overlay, {with} with it"
+        );
+        lost += without;
+    }
+    assert!(lost > 0.0);
+}
+
+/// Attribution follows what a unit does now: a zone outage (a hang) over [10 d, 12 d) and
+/// a bad change (a crash) over [11 d, 14 d) on a single unit cost 4 days, 2 blamed on the
+/// zone (the hang is the worse effect while both last) and 2 on the change, exactly.
+#[test]
+fn a_unit_is_blamed_on_the_cause_still_active() {
+    let report = run(
+        &scenario(
+            r#"{ "simulation": { "horizon": "15d" },
+                "zones": { "z": { "outage": { "ttf": { "constant": "10d" }, "ttr": { "constant": "2d" } } } },
+                "components": { "app": { "zones": ["z"] } }, "entry": "app",
+                "changes": { "release": { "targets": ["app"], "interval": { "constant": "11d" },
+                  "bad_probability": 1, "detection": { "constant": "2d" }, "rollback": { "constant": "1d" } } } }"#,
+        ),
+        3,
+        1,
+    );
+    let days = |cause: &str| {
+        report
+            .downtime_causes
+            .iter()
+            .filter(|c| c.cause == cause)
+            .map(|c| c.minutes_per_year * 15.0 / 365.0 / 1440.0)
+            .sum::<f64>()
+    };
+    assert!(
+        (days("zone z") - 2.0).abs() < 1e-9,
+        "{:?}",
+        report.downtime_causes
+    );
+    assert!((days("change release (rollout)") - 2.0).abs() < 1e-9);
+}
+
+/// The spec's strike "fails every unit this mode has not already failed": a unit down by
+/// mode a (100 h to 103 h) when mode b's common cause strikes (at 51 h x 2 = 102 h, repair
+/// 5 h) stays down until both are over, 107 h: 7 hours of the 110-hour horizon.
+#[test]
+fn a_strike_also_fails_a_unit_down_by_another_mode() {
+    let outcome = crate::engine::one_trial(
+        r#"{ "simulation": { "horizon": "110h" },
+            "components": { "app": { "failures": [
+              { "name": "a", "ttf": { "constant": "100h" }, "ttr": { "constant": "3h" } },
+              { "name": "b", "ttf": { "constant": "51h" }, "ttr": { "constant": "5h" }, "common_cause": 0.5 } ] } },
+            "entry": "app" }"#,
+    );
+    assert!(
+        (outcome.lost - 7.0 / 110.0).abs() < 1e-12,
+        "{}",
+        outcome.lost
+    );
+}
+
+/// A struck unit's own pending failure is cancelled: in the trace every unit alternates
+/// between failing and recovering, never failing twice in a row.
+#[test]
+fn traces_show_no_cancelled_failures() {
+    let plan = Plan::new(&scenario(
+        r#"{ "components": { "db": { "replicas": 3,
+              "failures": [ { "name": "host", "ttf": "5d", "ttr": "1d", "common_cause": 0.5 } ] } },
+            "entry": "db" }"#,
+    ));
+    let names = vec!["db".to_string()];
+    let timeline = sim::trace::record(&plan, &names, 4);
+    let mut down = [false; 3];
+    let mut strikes = 0;
+    for line in &timeline.log {
+        let unit = |subject: &str| subject.trim_start_matches("db/").parse::<usize>().ok();
+        match line.event {
+            "unit_fails" => {
+                let u = unit(&line.subject).unwrap();
+                assert!(!down[u], "db/{u} fails twice at {}", line.at);
+                down[u] = true;
+            }
+            "unit_recovers" => down[unit(&line.subject).unwrap()] = false,
+            "common_cause" => {
+                strikes += 1;
+                for struck in line.struck.as_ref().unwrap() {
+                    down[unit(struck).unwrap()] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(strikes > 10);
+}

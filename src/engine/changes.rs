@@ -96,10 +96,16 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn change_rolled_back(&mut self, now: Ticks, change: u32) {
-        let effect = self.plan.changes[change as usize].spec.effect;
+        let process = &self.plan.changes[change as usize];
         let mut bad = std::mem::take(&mut self.changes.bad_units[change as usize]);
-        for &unit in &bad {
-            self.uncover(now, unit, effect);
+        // The canary's units come first in the list.
+        for (position, &unit) in bad.iter().enumerate() {
+            let cause = if position < process.canary.len() {
+                process.canary_cause
+            } else {
+                process.rollout_cause
+            };
+            self.uncover(now, unit, process.spec.effect, cause);
         }
         bad.clear();
         self.changes.bad_units[change as usize] = bad;

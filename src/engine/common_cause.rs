@@ -3,10 +3,11 @@
 //! process for the mode with `ttf` draws stretched by 1 / (1 - beta) (`UnitMode::ttf_scale`);
 //! this module is the component's extra process, with draws stretched by 1 / beta.
 //!
-//! A strike fails every unit that is not already down by a failure of its own (a unit
-//! fails once at a time: competing risks), with the mode's effect and recovery; for
-//! `repair` they share one `ttr` draw and return together. The process draws its next
-//! time to failure when the last struck unit is back.
+//! A strike fails every unit that this mode has not already failed, with the mode's effect
+//! and recovery; for `repair` they share one `ttr` draw and return together. A unit that is
+//! down by another mode already is covered by the strike as an overlay for the same time
+//! (a unit has one failure of its own at a time), so it returns when both are over. The
+//! process draws its next time to failure when the last struck unit is back.
 
 use super::plan::Plan;
 use super::state::NO_PROCESS;
@@ -21,6 +22,8 @@ pub(super) struct CommonCauses {
     streams: Streams,
     /// Per process: struck units not back yet.
     outstanding: Vec<u32>,
+    /// Per process: the units its last strike took down (for traces).
+    struck: Vec<Vec<u32>>,
 }
 
 impl CommonCauses {
@@ -28,6 +31,7 @@ impl CommonCauses {
         CommonCauses {
             streams: Streams::new(plan.common_causes.len()),
             outstanding: vec![0; plan.common_causes.len()],
+            struck: vec![Vec::new(); plan.common_causes.len()],
         }
     }
 
@@ -35,6 +39,12 @@ impl CommonCauses {
         let keys = plan.common_causes.iter().map(|p| p.stream_key);
         self.streams.reset(plan.seed, trial, keys);
         self.outstanding.fill(0);
+        self.struck.iter_mut().for_each(Vec::clear);
+    }
+
+    /// The units the last strike of `process` took down.
+    pub fn struck(&self, process: u32) -> &[u32] {
+        &self.struck[process as usize]
     }
 }
 
@@ -61,28 +71,78 @@ impl TrialRunner<'_> {
         let repair = failure
             .time_to_repair
             .sample(&mut self.common_causes.streams[process as usize]);
-        let mut struck = 0;
+        let mut struck = std::mem::take(&mut self.common_causes.struck[process as usize]);
+        struck.clear();
         for unit in component.units_start..component.units_end {
-            if self.units[unit as usize].failed {
+            let mode_index = plan.units[unit as usize].modes_start + common.mode;
+            let state = &self.units[unit as usize];
+            if state.failed && state.mode == mode_index {
+                // Already down by this mode: not struck again.
                 continue;
             }
-            let mode_index = plan.units[unit as usize].modes_start + common.mode;
-            self.fail_unit(
-                now,
-                unit,
-                common.component,
-                mode_index,
-                failure,
-                repair,
-                common.cause,
-            );
-            self.units[unit as usize].struck_by = process;
-            struck += 1;
+            if state.failed {
+                // Down by another mode: it fails with this one too, so it stays down until
+                // both are over. The strike is an overlay that ends with its recovery.
+                let delay = self.strike_recovery(now, unit, failure, repair);
+                self.cover(now, unit, failure.effect, common.cause);
+                self.schedule(now, delay, Event::CommonCauseOverlayEnds { unit, process });
+            } else {
+                self.fail_unit(
+                    now,
+                    unit,
+                    common.component,
+                    mode_index,
+                    failure,
+                    repair,
+                    common.cause,
+                );
+                self.units[unit as usize].struck_by = process;
+            }
+            struck.push(unit);
         }
-        self.common_causes.outstanding[process as usize] = struck;
-        if struck == 0 {
+        let count = struck.len() as u32;
+        self.common_causes.struck[process as usize] = struck;
+        self.common_causes.outstanding[process as usize] = count;
+        if count == 0 {
             self.schedule_common_cause(now, process);
         }
+    }
+
+    /// How long a strike keeps a unit down: the shared `repair` draw, or the unit's own
+    /// restart or replacement, by the mode's recovery.
+    fn strike_recovery(
+        &mut self,
+        now: Ticks,
+        unit: u32,
+        failure: &crate::scenario::FailureMode,
+        repair: Ticks,
+    ) -> Ticks {
+        match failure.recovery {
+            crate::scenario::Recovery::Repair => repair,
+            crate::scenario::Recovery::Restart => self.restart_delay(now, unit, failure.effect),
+            crate::scenario::Recovery::Replace => {
+                let component = self.plan.units[unit as usize].component;
+                let replacement = self.plan.components[component as usize]
+                    .spec
+                    .replacement
+                    .as_ref()
+                    .expect("checked at load");
+                let provisioning = replacement
+                    .provisioning
+                    .sample(&mut self.unit_streams[unit as usize]);
+                replacement.detection.saturating_add(provisioning)
+            }
+        }
+    }
+
+    /// The strike over a unit that was already down by another mode is over.
+    pub(super) fn common_cause_overlay_ends(&mut self, now: Ticks, unit: u32, process: u32) {
+        let plan = self.plan;
+        let common = &plan.common_causes[process as usize];
+        let effect =
+            plan.components[common.component as usize].spec.failures[common.mode as usize].effect;
+        self.uncover(now, unit, effect, common.cause);
+        self.common_cause_unit_returned(now, process);
     }
 
     /// A unit struck by `process` is back; the last one restarts the process's clock.

@@ -1,8 +1,11 @@
 //! Overlays: something outside a unit makes it bad for a while (a zone or region outage, a
 //! shared failure, a bad change) while its own failures and repairs go on underneath. A
 //! unit's effect is its own failure's if it has one, else the worst overlay's: a hang
-//! (requests time out) before a crash (fast errors) before a slow response.
+//! (requests time out) before a crash (fast errors) before a slow response. A bad unit is
+//! blamed on the cause of that effect, re-decided whenever one of its causes starts or
+//! ends, and a change of its effect lets health checks look again.
 
+use super::state::NO_PROCESS;
 use super::trial::TrialRunner;
 use crate::scenario::Effect;
 use crate::time::Ticks;
@@ -19,17 +22,20 @@ impl TrialRunner<'_> {
             Effect::Crash => state.overlay_crashes += 1,
             Effect::Slow { latency } => state.overlay_latency = state.overlay_latency.max(latency),
         }
+        self.overlay_causes[unit as usize].push((cause, effect));
         if was_good {
+            let state = &mut self.units[unit as usize];
             state.cause = cause;
             state.bad_since = now;
             self.unit_turned_bad(now, unit);
-        } else if self.unit_effect(unit) != before {
-            self.enqueue(self.plan.units[unit as usize].component);
+        } else {
+            self.reblame(unit);
+            self.effect_changed(now, unit, before);
         }
     }
 
-    /// Ends one overlay of `effect` over `unit`.
-    pub(super) fn uncover(&mut self, now: Ticks, unit: u32, effect: Effect) {
+    /// Ends one overlay of `effect` and `cause` over `unit`.
+    pub(super) fn uncover(&mut self, now: Ticks, unit: u32, effect: Effect, cause: u32) {
         let before = self.unit_effect(unit);
         let state = &mut self.units[unit as usize];
         state.overlays -= 1;
@@ -42,10 +48,48 @@ impl TrialRunner<'_> {
             // No slow overlay left.
             state.overlay_latency = 0;
         }
-        if state.good() {
+        let causes = &mut self.overlay_causes[unit as usize];
+        if let Some(position) = causes.iter().rposition(|(c, _)| *c == cause) {
+            causes.remove(position);
+        }
+        if self.units[unit as usize].good() {
             self.unit_turned_good(now, unit);
-        } else if self.unit_effect(unit) != before {
-            self.enqueue(self.plan.units[unit as usize].component);
+        } else {
+            self.reblame(unit);
+            self.effect_changed(now, unit, before);
+        }
+    }
+
+    /// Blames a bad unit on the cause of what it does to requests now (`unit_effect`): its
+    /// own failure, else the most recent of the overlays with the worst effect. Called
+    /// whenever one of its causes starts or ends while it stays bad.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn reblame(&mut self, unit: u32) {
+        let plan = self.plan;
+        let state = &self.units[unit as usize];
+        let cause = if state.failed {
+            if state.struck_by == NO_PROCESS {
+                plan.unit_modes[state.mode as usize].cause
+            } else {
+                plan.common_causes[state.struck_by as usize].cause
+            }
+        } else {
+            let rank = |effect: &Effect| match effect {
+                Effect::Hang => 2,
+                Effect::Crash => 1,
+                Effect::Slow { .. } => 0,
+            };
+            let overlays = &self.overlay_causes[unit as usize];
+            let worst = overlays.iter().map(|(_, e)| rank(e)).max();
+            match overlays.iter().rev().find(|(_, e)| Some(rank(e)) == worst) {
+                Some((cause, _)) => *cause,
+                None => return,
+            }
+        };
+        if cause != state.cause {
+            self.units[unit as usize].cause = cause;
+            self.enqueue(plan.units[unit as usize].component);
         }
     }
 

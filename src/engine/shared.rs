@@ -34,6 +34,11 @@ impl SharedFailures {
         self.streams.reset(plan.seed, trial, keys);
         self.struck.iter_mut().for_each(Vec::clear);
     }
+
+    /// The units the current occurrence of `shared` struck.
+    pub fn struck(&self, shared: u32) -> &[u32] {
+        &self.struck[shared as usize]
+    }
 }
 
 impl TrialRunner<'_> {
@@ -66,10 +71,10 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn shared_recovers(&mut self, now: Ticks, shared: u32) {
-        let effect = self.plan.shared_failures[shared as usize].spec.effect;
+        let process = &self.plan.shared_failures[shared as usize];
         let mut struck = std::mem::take(&mut self.shared_failures.struck[shared as usize]);
         for &unit in &struck {
-            self.uncover(now, unit, effect);
+            self.uncover(now, unit, process.spec.effect, process.cause);
         }
         struck.clear();
         self.shared_failures.struck[shared as usize] = struck;

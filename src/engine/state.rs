@@ -26,6 +26,10 @@ pub struct UnitState {
     pub failure_due: Ticks,
     /// The common-cause process whose strike it is down from (`NO_PROCESS`: none).
     pub struck_by: u32,
+    /// Health checks are due to take it out of rotation, or to put it back (a `Rotation`
+    /// event is pending).
+    pub ejection_pending: bool,
+    pub admission_pending: bool,
     /// Whether routers send it requests (health checks lag the truth).
     pub in_rotation: bool,
     pub rotation_generation: u32,
@@ -55,6 +59,8 @@ impl Default for UnitState {
             overlay_latency: 0,
             failure_due: Ticks::MAX,
             struck_by: NO_PROCESS,
+            ejection_pending: false,
+            admission_pending: false,
             in_rotation: true,
             rotation_generation: 0,
             bad_since: 0,

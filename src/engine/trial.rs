@@ -112,6 +112,8 @@ pub struct TrialRunner<'p> {
     pub(super) shared_failures: SharedFailures,
     pub(super) changes: Changes,
     pub(super) units: Vec<UnitState>,
+    /// Per unit: the cause and effect of each overlay over it, oldest first.
+    pub(super) overlay_causes: Vec<Vec<(u32, crate::scenario::Effect)>>,
     /// Per component: how many of its units are good (not failed, no outage over them).
     pub(super) good_units: Vec<u32>,
     pub(super) levels: Vec<Level>,
@@ -161,6 +163,7 @@ impl<'p> TrialRunner<'p> {
             shared_failures: SharedFailures::new(plan),
             changes: Changes::new(plan),
             units: vec![UnitState::default(); plan.units.len()],
+            overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
             levels: vec![Level::UP; components],
             level_since: vec![0; components],
@@ -204,6 +207,12 @@ impl<'p> TrialRunner<'p> {
     pub fn run_observed<O: Observer>(&mut self, trial: u64, observer: &mut O) -> &TrialOutcome {
         self.reset(trial);
         while let Some((now, event)) = self.queue.pop() {
+            if let Event::UnitFails { unit, .. } = event {
+                if self.units[unit as usize].failure_due != now {
+                    // Cancelled: a common-cause strike took the unit down first.
+                    continue;
+                }
+            }
             // Hourly demand steps are bookkeeping, not failures or mechanisms: not counted.
             self.outcome.events += u64::from(event != Event::TrafficHour);
             self.integrate(now);
@@ -229,6 +238,9 @@ impl<'p> TrialRunner<'p> {
                 } => self.dns_drain_event(now, component, generation),
                 Event::TrafficHour => self.traffic_hour(),
                 Event::CommonCause { process } => self.common_cause_strikes(now, process),
+                Event::CommonCauseOverlayEnds { unit, process } => {
+                    self.common_cause_overlay_ends(now, unit, process)
+                }
                 Event::SharedFails { shared } => self.shared_fails(now, shared),
                 Event::SharedRecovers { shared } => self.shared_recovers(now, shared),
                 Event::ChangeStarts { change } => self.change_starts(now, change),
@@ -271,6 +283,9 @@ impl<'p> TrialRunner<'p> {
                 in_rotation: true,
                 ..UnitState::default()
             };
+        }
+        for causes in &mut self.overlay_causes {
+            causes.clear();
         }
         for (good, component) in self.good_units.iter_mut().zip(&plan.components) {
             *good = component.spec.replicas;
@@ -487,6 +502,17 @@ impl<'p> TrialRunner<'p> {
 
     pub fn plan(&self) -> &Plan {
         self.plan
+    }
+
+    /// The units the last strike of common-cause process `process` took down (failed, or
+    /// covered when another mode had failed them already).
+    pub fn struck_by_common_cause(&self, process: u32) -> &[u32] {
+        self.common_causes.struck(process)
+    }
+
+    /// The units the current occurrence of shared failure `shared` struck.
+    pub fn struck_by_shared_failure(&self, shared: u32) -> &[u32] {
+        self.shared_failures.struck(shared)
     }
 
     /// Whether change number `change` has a bad version out now.

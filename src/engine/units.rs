@@ -87,10 +87,8 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn unit_fails(&mut self, now: Ticks, unit: u32, mode_index: u32) {
-        if self.units[unit as usize].failure_due != now {
-            // Cancelled: a common-cause strike took the unit down first.
-            return;
-        }
+        // The event loop drops a failure cancelled by a common-cause strike.
+        debug_assert_eq!(self.units[unit as usize].failure_due, now);
         let plan = self.plan;
         let mode = plan.unit_modes[mode_index as usize];
         let component = plan.units[unit as usize].component;
@@ -136,6 +134,12 @@ impl TrialRunner<'_> {
         };
         self.schedule(now, recovery_delay, Event::UnitRecovers { unit });
         let was_good = self.units[unit as usize].good();
+        // What it did to requests before (only needed if it was bad already).
+        let before = if was_good {
+            failure.effect
+        } else {
+            self.unit_effect(unit)
+        };
         let state = &mut self.units[unit as usize];
         state.failed = true;
         state.failure_due = Ticks::MAX;
@@ -147,12 +151,14 @@ impl TrialRunner<'_> {
             self.unit_turned_bad(now, unit);
         } else {
             self.enqueue(component);
+            self.reblame(unit);
+            self.effect_changed(now, unit, before);
         }
     }
 
     /// Time from a failure to the restarted process serving again: detection by the
     /// orchestrator, CrashLoopBackOff delay, and the restart itself.
-    fn restart_delay(&mut self, now: Ticks, unit: u32, effect: Effect) -> Ticks {
+    pub(super) fn restart_delay(&mut self, now: Ticks, unit: u32, effect: Effect) -> Ticks {
         let plan = self.plan;
         let component = &plan.components[plan.units[unit as usize].component as usize].spec;
         let restart = component.restart.as_ref().expect("checked at load");
@@ -199,12 +205,16 @@ impl TrialRunner<'_> {
         } else {
             plan.common_causes[struck_by as usize].cause
         };
+        let before = state.effect;
         let recovery = plan.mode_behaviour(unit, state.mode).1;
         self.count_recovery(cause, recovery);
         if self.units[unit as usize].good() {
             self.unit_turned_good(now, unit);
         } else {
+            // Still under an overlay: blame it now, and let checks see its effect.
             self.enqueue(plan.units[unit as usize].component);
+            self.reblame(unit);
+            self.effect_changed(now, unit, before);
         }
         // As good as new: every mode's clock starts afresh.
         self.schedule_unit_failure(now, unit);
@@ -231,8 +241,9 @@ impl TrialRunner<'_> {
     pub(super) fn domain_recovers(&mut self, now: Ticks, domain: u32) {
         let plan = self.plan;
         self.set_domain_down(domain, false);
-        for &unit in &plan.domains[domain as usize].units {
-            self.uncover(now, unit, Effect::Hang);
+        let domain_plan = &plan.domains[domain as usize];
+        for &unit in &domain_plan.units {
+            self.uncover(now, unit, Effect::Hang, domain_plan.cause);
         }
         self.schedule_domain_failure(now, domain);
         self.domains_changed();
@@ -251,22 +262,85 @@ impl TrialRunner<'_> {
         let component = self.plan.units[unit as usize].component;
         self.good_units[component as usize] -= 1;
         let spec = &self.plan.components[component as usize].spec;
+        let state = &self.units[unit as usize];
+        if !state.in_rotation && state.admission_pending && self.readmission_goes_ahead(now, unit) {
+            self.enqueue(component);
+            self.failover_needs_look(component);
+            return;
+        }
         let state = &mut self.units[unit as usize];
         state.rotation_generation = state.rotation_generation.wrapping_add(1);
         let generation = state.rotation_generation;
+        state.ejection_pending = false;
+        state.admission_pending = false;
         if state.in_rotation {
-            match self.detection_delay(now, unit) {
+            if spec.health_check.is_none() && spec.passive_check.is_none() {
                 // No checks: routers see the failure at once (the core model).
-                Some(0) => self.units[unit as usize].in_rotation = false,
-                Some(delay) => self.schedule(now, delay, Event::Rotation { unit, generation }),
-                None if spec.health_check.is_none() && spec.passive_check.is_none() => {
-                    self.units[unit as usize].in_rotation = false
+                state.in_rotation = false;
+            } else {
+                match self.detection_delay(now, unit) {
+                    Some(0) => self.units[unit as usize].in_rotation = false,
+                    Some(delay) => {
+                        self.units[unit as usize].ejection_pending = true;
+                        self.schedule(now, delay, Event::Rotation { unit, generation })
+                    }
+                    None => {}
                 }
-                None => {}
             }
         }
         self.enqueue(component);
         self.failover_needs_look(component);
+    }
+
+    /// A unit on its way back into rotation turned bad again: the readmission goes ahead if
+    /// the checks cannot see its effect (a slow response within their timeout).
+    #[cold]
+    #[inline(never)]
+    fn readmission_goes_ahead(&mut self, now: Ticks, unit: u32) -> bool {
+        self.detection_delay(now, unit).is_none()
+    }
+
+    /// A unit that stays bad now does something else to requests (a crash under a slow
+    /// overlay, a hang that ends under a crash): checks that could not see the old effect
+    /// may see the new one. An ejection already on its way is kept.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn effect_changed(&mut self, now: Ticks, unit: u32, before: Effect) {
+        if self.unit_effect(unit) == before {
+            return;
+        }
+        let component = self.plan.units[unit as usize].component;
+        self.enqueue(component);
+        let state = &self.units[unit as usize];
+        if state.good() || state.ejection_pending {
+            return;
+        }
+        if !state.in_rotation {
+            // Out of rotation with an effect the checks cannot see (a slow response within
+            // their timeout): they pass again and readmit it.
+            let spec = &self.plan.components[component as usize].spec;
+            let checked = spec.health_check.is_some() || spec.passive_check.is_some();
+            if checked && !state.admission_pending && self.detection_delay(now, unit).is_none() {
+                let delay = self.return_delay(now, unit);
+                let state = &mut self.units[unit as usize];
+                state.rotation_generation = state.rotation_generation.wrapping_add(1);
+                state.admission_pending = true;
+                let generation = state.rotation_generation;
+                self.schedule(now, delay, Event::Rotation { unit, generation });
+            }
+            return;
+        }
+        match self.detection_delay(now, unit) {
+            Some(0) => self.units[unit as usize].in_rotation = false,
+            Some(delay) => {
+                let state = &mut self.units[unit as usize];
+                state.rotation_generation = state.rotation_generation.wrapping_add(1);
+                state.ejection_pending = true;
+                let generation = state.rotation_generation;
+                self.schedule(now, delay, Event::Rotation { unit, generation });
+            }
+            None => {}
+        }
     }
 
     pub(super) fn unit_turned_good(&mut self, now: Ticks, unit: u32) {
@@ -282,14 +356,25 @@ impl TrialRunner<'_> {
             self.units[unit as usize].caught_up_at = now.saturating_add(delay);
         }
         let state = &mut self.units[unit as usize];
-        state.rotation_generation = state.rotation_generation.wrapping_add(1);
-        let generation = state.rotation_generation;
-        if !state.in_rotation {
-            let delay = self.return_delay(now, unit);
-            if delay == 0 {
-                self.units[unit as usize].in_rotation = true;
-            } else {
-                self.schedule(now, delay, Event::Rotation { unit, generation });
+        if !state.admission_pending || state.in_rotation {
+            // (A readmission already on its way, for a harmless effect, is kept.)
+            state.rotation_generation = state.rotation_generation.wrapping_add(1);
+            state.ejection_pending = false;
+            let generation = state.rotation_generation;
+            if !state.in_rotation {
+                // No checks: routers see the unit back at once (the core model).
+                let checked = spec.health_check.is_some() || spec.passive_check.is_some();
+                let delay = if checked {
+                    self.return_delay(now, unit)
+                } else {
+                    0
+                };
+                if delay == 0 {
+                    self.units[unit as usize].in_rotation = true;
+                } else {
+                    self.units[unit as usize].admission_pending = true;
+                    self.schedule(now, delay, Event::Rotation { unit, generation });
+                }
             }
         }
         self.enqueue(component);
@@ -302,11 +387,15 @@ impl TrialRunner<'_> {
         if state.rotation_generation != generation {
             return;
         }
-        state.in_rotation = state.good();
-        if !state.in_rotation {
+        state.ejection_pending = false;
+        state.admission_pending = false;
+        // In rotation while its checks pass: good, or bad in a way they cannot see.
+        let admitted = state.good() || self.detection_delay(now, unit).is_none();
+        let state = &mut self.units[unit as usize];
+        state.in_rotation = admitted;
+        if !admitted {
             state.ejected_at = now;
         }
-        let _ = now;
         self.enqueue(self.plan.units[unit as usize].component);
     }
 

@@ -68,10 +68,11 @@ pub struct Rollout {
 }
 
 impl Rollout {
-    /// How many of `replicas` units form the canary.
+    /// How many of `replicas` units form the canary: ceil(canary x replicas), at least one.
     pub fn canary_units(&self, replicas: u32) -> u32 {
-        // A hair below the product, so that 0.3 x 10 (3.0000000000000004 in binary) is 3.
-        let units = (self.canary * f64::from(replicas) - 1e-9).ceil();
+        // A few ulps below the product, so that 0.3 x 10 (3.0000000000000004 in binary) is
+        // 3, while 0.3333333334 x 3 is still 2.
+        let units = (self.canary * f64::from(replicas) * (1.0 - 4.0 * f64::EPSILON)).ceil();
         (units as u32).clamp(1, replicas)
     }
 }
@@ -190,5 +191,21 @@ impl Scenario {
             }
         }
         (0..needed.len()).filter(|i| needed[*i]).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rollout;
+
+    #[test]
+    fn the_canary_is_ceil_of_its_share_at_least_one() {
+        let units = |canary: f64, replicas: u32| Rollout { canary, bake: 0 }.canary_units(replicas);
+        assert_eq!(units(0.3, 10), 3);
+        assert_eq!(units(0.1, 10), 1);
+        assert_eq!(units(0.3333333334, 3), 2);
+        assert_eq!(units(0.01, 3), 1);
+        assert_eq!(units(0.25, 3), 1);
+        assert_eq!(units(1.0, 7), 7);
     }
 }
