@@ -522,3 +522,44 @@ fn traces_show_no_cancelled_failures() {
     }
     assert!(strikes > 10);
 }
+
+/// A slow bad change (2 s, past the checks' 1 s timeout) on a canary unit while a harmless
+/// shared slowdown (200 ms) covers every unit: the checks eject the canary, and once the
+/// change is rolled back they readmit it although the slowdown goes on (the latency left
+/// is the slowdown's own). With 2 of 2 units required, every second out of rotation is lost,
+/// so the loss must be the same as without the slowdown, to rounding. The lost service is
+/// the change's, not the harmless slowdown's.
+#[test]
+fn a_harmless_slowdown_neither_delays_readmission_nor_takes_the_blame() {
+    let base = r#"{ "simulation": { "horizon": "72h" },
+        "components": { "web": { "replicas": 2, "require": 2,
+          "health_check": { "interval": "10s", "timeout": "1s", "unhealthy_threshold": 2, "healthy_threshold": 2 } } },
+        "entry": "web",
+        "changes": { "rel": { "targets": ["web"], "interval": { "constant": "10h" }, "bad_probability": 1,
+          "effect": { "slow": { "latency": "2s" } },
+          "detection": { "constant": "1h" }, "rollback": { "constant": "1h" },
+          "rollout": { "canary": 0.5, "bake": "10d" } } } }"#;
+    let slowed = base.replace(
+        r#""entry": "web","#,
+        r#""entry": "web", "shared_failures": { "gc": { "ttf": { "constant": "5h" }, "ttr": { "constant": "35h" },
+            "targets": ["web"], "effect": { "slow": { "latency": "200ms" } } } },"#,
+    );
+    let without = crate::engine::one_trial(base);
+    let with = crate::engine::one_trial(&slowed);
+    assert!(without.lost > 0.0);
+    assert!(
+        (without.lost - with.lost).abs() <= 1e-9 * without.lost,
+        "{} without the slowdown, {} with it",
+        without.lost,
+        with.lost
+    );
+    let report = run(&scenario(&slowed), 2, 1);
+    assert!(
+        report
+            .downtime_causes
+            .iter()
+            .all(|c| c.cause == "change rel (canary)"),
+        "{:?}",
+        report.downtime_causes
+    );
+}

@@ -622,3 +622,25 @@ fn an_undersized_tier_sheds_at_peak_without_any_failure() {
     let constant = one_trial(&text(r#""constant""#.to_string()));
     assert!((constant.lost - 0.2).abs() < 1e-12, "{}", constant.lost);
 }
+
+/// Redis Sentinel: 5 sentinels, quorum 2. Zones a, b, c fail at 10 h, leaving the sentinels
+/// of d and e: enough to agree the primary (in a) is down, but not a majority to elect the
+/// leader that fails over (3 of 5). The failover is blocked until zone b returns at 12 h;
+/// promotion then takes 30 s: down from 10 h to 12 h 00 m 30 s. With quorum alone it would
+/// fail over at 10 h 00 m 40 s.
+#[test]
+fn sentinel_needs_a_majority_to_fail_over() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "20h" },
+            "zones": {
+              "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "5h" } } },
+              "b": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "2h" } } },
+              "c": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "5h" } } },
+              "d": {}, "e": {} },
+            "components": { "redis": { "replicas": 2, "zones": ["a", "d"], "role": "active_passive",
+              "failover": { "detection": { "constant": "10s" }, "promotion": { "constant": "30s" },
+                "monitors": { "zones": ["a", "b", "c", "d", "e"], "quorum": 2 } } } },
+            "entry": "redis" }"#,
+    );
+    assert_eq!(outcome.full_outage, 2 * HOUR + 30 * SECOND);
+}

@@ -260,7 +260,11 @@ impl TrialRunner<'_> {
             .min()
     }
 
-    /// Enough monitors can see each other (their zones and regions are up).
+    /// Enough monitors can see each other (their zones and regions are up): `quorum` of
+    /// them to agree the primary is down, and a majority of all of them to elect the one
+    /// that fails over (Redis Sentinel's `sentinelGetLeader`: the leader needs
+    /// max(voters / 2 + 1, quorum) votes, voters counting every known sentinel; a
+    /// consensus store such as Patroni's etcd needs its majority too).
     fn monitor_quorum(&self, component: usize) -> bool {
         let spec = self.plan.components[component]
             .spec
@@ -278,7 +282,8 @@ impl TrialRunner<'_> {
                     && self.plan.zone_regions[zone].is_none_or(|r| !self.region_down[r as usize])
             })
             .count();
-        up >= monitors.quorum as usize
+        let majority = monitors.zones.len() / 2 + 1;
+        up >= (monitors.quorum as usize).max(majority)
     }
 }
 

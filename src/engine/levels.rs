@@ -190,6 +190,9 @@ impl TrialRunner<'_> {
         let mut culprit: Option<u32> = None;
         // A good unit that health checks have not readmitted yet, and the last failure it had.
         let mut returning: Option<u32> = None;
+        // The most recently turned-bad unit that costs service (out of rotation, or failing
+        // its requests); a bad unit still serving (slow within the deadline) only if none.
+        let mut harmful_culprit: Option<u32> = None;
         for unit in component_plan.units_start..component_plan.units_end {
             let state = &self.units[unit as usize];
             let good = state.good();
@@ -197,8 +200,17 @@ impl TrialRunner<'_> {
             if !good {
                 bad += 1;
                 bad_hanging += u32::from(effect != Effect::Crash);
-                if culprit.is_none_or(|c| state.bad_since >= self.units[c as usize].bad_since) {
+                let later = |c: Option<u32>| {
+                    c.is_none_or(|c| state.bad_since >= self.units[c as usize].bad_since)
+                };
+                if later(culprit) {
                     culprit = Some(unit);
+                }
+                let harmless = state.in_rotation
+                    && matches!(effect, Effect::Slow { latency }
+                        if spec.deadline.is_none_or(|deadline| latency < deadline));
+                if !harmless && later(harmful_culprit) {
+                    harmful_culprit = Some(unit);
                 }
             }
             if !state.in_rotation {
@@ -224,6 +236,7 @@ impl TrialRunner<'_> {
                 },
             }
         }
+        let culprit = harmful_culprit.or(culprit);
         if serving < spec.require || in_rotation == 0 {
             // Down: requests meet the failed units, which hang or fail fast by their effect.
             let hanging = if bad == 0 {

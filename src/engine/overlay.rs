@@ -29,7 +29,7 @@ impl TrialRunner<'_> {
             state.bad_since = now;
             self.unit_turned_bad(now, unit);
         } else {
-            self.reblame(unit);
+            self.reblame(now, unit);
             self.effect_changed(now, unit, before);
         }
     }
@@ -44,29 +44,46 @@ impl TrialRunner<'_> {
             Effect::Crash => state.overlay_crashes -= 1,
             Effect::Slow { .. } => {}
         }
-        if state.overlays == state.overlay_hangs + state.overlay_crashes {
-            // No slow overlay left.
-            state.overlay_latency = 0;
-        }
         let causes = &mut self.overlay_causes[unit as usize];
         if let Some(position) = causes.iter().rposition(|(c, _)| *c == cause) {
             causes.remove(position);
         }
+        if let Effect::Slow { .. } = effect {
+            // The slowest of the slow overlays left, if any.
+            state.overlay_latency = causes
+                .iter()
+                .filter_map(|(_, e)| match e {
+                    Effect::Slow { latency } => Some(*latency),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0);
+        }
         if self.units[unit as usize].good() {
             self.unit_turned_good(now, unit);
         } else {
-            self.reblame(unit);
+            self.reblame(now, unit);
             self.effect_changed(now, unit, before);
         }
     }
 
     /// Blames a bad unit on the cause of what it does to requests now (`unit_effect`): its
     /// own failure, else the most recent of the overlays with the worst effect. Called
-    /// whenever one of its causes starts or ends while it stays bad.
+    /// whenever one of its causes starts or ends while it stays bad. An effect its checks
+    /// cannot see takes no blame.
     #[cold]
     #[inline(never)]
-    pub(super) fn reblame(&mut self, unit: u32) {
+    pub(super) fn reblame(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
+        let state = &self.units[unit as usize];
+        let component = &plan.components[plan.units[unit as usize].component as usize].spec;
+        let checked = component.health_check.is_some() || component.passive_check.is_some();
+        if !state.failed && checked && self.detection_delay(now, unit).is_none() {
+            // What is left is invisible to its checks (a slow response within their timeout
+            // and the deadline): it costs nothing, and until the checks readmit the unit its
+            // absence is still the ended cause's.
+            return;
+        }
         let state = &self.units[unit as usize];
         let cause = if state.failed {
             if state.struck_by == NO_PROCESS {

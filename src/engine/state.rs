@@ -19,7 +19,7 @@ pub struct UnitState {
     /// fast; the rest are slow, by `overlay_latency`.
     pub overlay_hangs: u32,
     pub overlay_crashes: u32,
-    /// The largest added latency of the slow overlays since the unit last had none.
+    /// The largest added latency of the slow overlays over it now.
     pub overlay_latency: Ticks,
     /// When its pending own failure is due (`Ticks::MAX`: none); a failure event at
     /// another time was cancelled by a common-cause strike.

@@ -151,7 +151,7 @@ impl TrialRunner<'_> {
             self.unit_turned_bad(now, unit);
         } else {
             self.enqueue(component);
-            self.reblame(unit);
+            self.reblame(now, unit);
             self.effect_changed(now, unit, before);
         }
     }
@@ -213,7 +213,7 @@ impl TrialRunner<'_> {
         } else {
             // Still under an overlay: blame it now, and let checks see its effect.
             self.enqueue(plan.units[unit as usize].component);
-            self.reblame(unit);
+            self.reblame(now, unit);
             self.effect_changed(now, unit, before);
         }
         // As good as new: every mode's clock starts afresh.
@@ -309,6 +309,8 @@ impl TrialRunner<'_> {
         if self.unit_effect(unit) == before {
             return;
         }
+        // What it does to requests started now (attribution picks the latest such unit).
+        self.units[unit as usize].bad_since = now;
         let component = self.plan.units[unit as usize].component;
         self.enqueue(component);
         let state = &self.units[unit as usize];
@@ -401,7 +403,7 @@ impl TrialRunner<'_> {
 
     /// Time until checks take a bad unit out of rotation: `Some(0)` without checks, `None`
     /// when no check can see this failure.
-    fn detection_delay(&mut self, now: Ticks, unit: u32) -> Option<Ticks> {
+    pub(super) fn detection_delay(&mut self, now: Ticks, unit: u32) -> Option<Ticks> {
         let plan = self.plan;
         let component = plan.units[unit as usize].component as usize;
         let spec = &plan.components[component].spec;
