@@ -644,3 +644,22 @@ fn sentinel_needs_a_majority_to_fail_over() {
     );
     assert_eq!(outcome.full_outage, 2 * HOUR + 30 * SECOND);
 }
+
+/// nginx at low traffic: 0.06 req/s over 2 units is 0.03 req/s per unit; max_fails 3 ejects
+/// a unit cut off by its zone once 3 requests failed, each at the 2 s deadline: after
+/// 3 / 0.03 = 100 s + 2 s, although that is far more than fail_timeout (10 s): nginx resets
+/// its failure count only on a success. Half the requests fail meanwhile: 0.5 x 102 s per
+/// outage, two outages.
+#[test]
+fn passive_checks_eject_at_low_traffic_too() {
+    let outcome = one_trial(
+        r#"{ "simulation": { "horizon": "24h" }, "traffic": { "peak_rps": 0.06 },
+            "zones": { "a": { "outage": { "ttf": { "constant": "10h" }, "ttr": { "constant": "1h" } } }, "b": {} },
+            "components": { "api": { "replicas": 2, "zones": ["a", "b"], "deadline": "2s",
+              "passive_check": { "max_fails": 3, "fail_timeout": "10s" } } },
+            "entry": "api" }"#,
+    );
+    assert_eq!(outcome.degraded, 2 * 102 * SECOND);
+    let expected = 0.5 * (2 * 102 * SECOND) as f64 / (24 * HOUR) as f64;
+    assert!((outcome.lost - expected).abs() < 1e-12, "{}", outcome.lost);
+}

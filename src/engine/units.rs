@@ -435,11 +435,11 @@ impl TrialRunner<'_> {
                 let in_rotation = self.units_in_rotation(component).max(1) as f64;
                 let unit_rate = self.request_rate(component) / in_rotation;
                 let needed = f64::from(passive.max_fails) / unit_rate.max(f64::MIN_POSITIVE);
-                // nginx counts max_fails within fail_timeout: slower failures never eject.
-                if needed * 1e6 <= passive.fail_timeout as f64 {
-                    let delay = crate::time::ticks_from_f64(needed * 1e6) + wait;
-                    best = Some(best.map_or(delay, |b| b.min(delay)));
-                }
+                // nginx resets a peer's `fails` only on a success
+                // (ngx_http_upstream_free_round_robin_peer), never by time: a dead server is
+                // ejected after `max_fails` failed requests, however slowly they come.
+                let delay = crate::time::ticks_from_f64(needed * 1e6).saturating_add(wait);
+                best = Some(best.map_or(delay, |b| b.min(delay)));
             }
         }
         best
