@@ -663,3 +663,36 @@ fn passive_checks_eject_at_low_traffic_too() {
     let expected = 0.5 * (2 * 102 * SECOND) as f64 / (24 * HOUR) as f64;
     assert!((outcome.lost - expected).abs() < 1e-12, "{}", outcome.lost);
 }
+
+/// Latency is not a failure: +200 ms on a PostgreSQL primary (no deadline) and on a tier
+/// without health checks costs nothing and triggers no failover (the monitors see a primary
+/// that answers within their 30 s timeout as alive). The same slowness past a 100 ms
+/// deadline costs its whole duration on the tier, and a primary that stops answering within
+/// the monitors' timeout (45 s) is failed over. Seed 3, 200 trials; the first two are exact.
+#[test]
+fn latency_fails_only_what_deadlines_and_timeouts_say() {
+    let text = |latency: &str, deadline: &str| {
+        format!(
+            r#"{{ "components": {{
+                "api": {{ "replicas": 2, "depends_on": ["db"], {deadline}
+                  "failures": [ {{ "name": "gc", "ttf": "5d", "ttr": "10m", "effect": {{ "slow": {{ "latency": "{latency}" }} }} }} ] }},
+                "db": {{ "replicas": 2, "role": "active_passive",
+                  "failover": {{ "detection": "30s", "promotion": "20s" }},
+                  "failures": [ {{ "name": "slow", "ttf": "30d", "ttr": "10m", "effect": {{ "slow": {{ "latency": "{latency}" }} }} }} ] }} }},
+              "entry": "api" }}"#
+        )
+    };
+    let fast = run(&scenario(&text("200ms", "")), 200, 3);
+    assert_eq!(fast.downtime_minutes_per_year.mean, 0.0);
+    assert_eq!(
+        fast.failovers.as_ref().map_or(0.0, |f| f.per_year.mean),
+        0.0
+    );
+    let past_deadline = run(&scenario(&text("200ms", r#""deadline": "100ms","#)), 200, 3);
+    assert!(past_deadline.downtime_minutes_per_year.mean > 0.0);
+    let stuck = run(&scenario(&text("45s", r#""deadline": "60s","#)), 200, 3);
+    assert!(stuck
+        .failovers
+        .as_ref()
+        .is_some_and(|f| f.per_year.mean > 5.0));
+}

@@ -7,7 +7,7 @@ use rand::Rng;
 use super::state::{FailoverPhase, FailoverState};
 use super::trial::TrialRunner;
 use super::Event;
-use crate::scenario::Replication;
+use crate::scenario::{Effect, Replication};
 use crate::time::{Ticks, TICKS_PER_SECOND};
 
 impl TrialRunner<'_> {
@@ -33,7 +33,7 @@ impl TrialRunner<'_> {
         let Some(failover) = self.failovers[c].as_ref() else {
             return;
         };
-        let primary_good = self.units[failover.primary as usize].good();
+        let primary_good = self.primary_alive(c, failover.primary);
         match failover.phase {
             FailoverPhase::Serving if !primary_good => {
                 let spec = self.plan.components[c]
@@ -258,6 +258,23 @@ impl TrialRunner<'_> {
             .filter(|&u| self.units[u as usize].good() && self.units[u as usize].caught_up_at > now)
             .map(|u| self.units[u as usize].caught_up_at)
             .min()
+    }
+
+    /// Whether the monitors see the primary `unit` as alive: good, or slow but answering
+    /// within their `monitor_timeout` (Sentinel pings and marks an instance down only when
+    /// it has not answered for `down-after-milliseconds`; Patroni's leader keeps its lock
+    /// while its loop runs).
+    pub(super) fn primary_alive(&self, component: usize, unit: u32) -> bool {
+        if self.units[unit as usize].good() {
+            return true;
+        }
+        let timeout = self.plan.components[component]
+            .spec
+            .failover
+            .as_ref()
+            .expect("failover")
+            .monitor_timeout;
+        matches!(self.unit_effect(unit), Effect::Slow { latency } if latency < timeout)
     }
 
     /// Enough monitors can see each other (their zones and regions are up): `quorum` of

@@ -206,9 +206,7 @@ impl TrialRunner<'_> {
                 if later(culprit) {
                     culprit = Some(unit);
                 }
-                let harmless = state.in_rotation
-                    && matches!(effect, Effect::Slow { latency }
-                        if spec.deadline.is_none_or(|deadline| latency < deadline));
+                let harmless = state.in_rotation && self.serves_anyway(unit);
                 if !harmless && later(harmful_culprit) {
                     harmful_culprit = Some(unit);
                 }
@@ -298,7 +296,10 @@ impl TrialRunner<'_> {
             .as_ref()
             .expect("a primary needs failover");
         let primary = &self.units[failover.primary as usize];
-        if failover.phase == FailoverPhase::Serving && primary.good() {
+        if failover.phase == FailoverPhase::Serving
+            && (primary.good() || self.serves_anyway(failover.primary))
+        {
+            // Good, or slow within the deadline: every request succeeds.
             return Own {
                 level: 1.0,
                 hanging: 0.0,
@@ -314,7 +315,8 @@ impl TrialRunner<'_> {
         } else {
             0.0
         };
-        let hanging = if failover.phase == FailoverPhase::Detecting
+        let serving_slow = failover.phase == FailoverPhase::Serving;
+        let hanging = if (failover.phase == FailoverPhase::Detecting || serving_slow)
             && !primary.good()
             && self.unit_effect(failover.primary) != Effect::Crash
         {
@@ -325,8 +327,10 @@ impl TrialRunner<'_> {
         Own {
             level: reads,
             hanging,
-            // With no good unit at all there is nothing to fail over to: a plain outage.
-            mechanism: if replica_up {
+            // With no good unit at all there is nothing to fail over to, and a primary the
+            // monitors still see alive (slow past the deadline) is not failed over: a plain
+            // outage.
+            mechanism: if replica_up && !serving_slow {
                 Mechanism::Failover
             } else {
                 Mechanism::Outage

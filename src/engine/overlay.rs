@@ -69,19 +69,17 @@ impl TrialRunner<'_> {
 
     /// Blames a bad unit on the cause of what it does to requests now (`unit_effect`): its
     /// own failure, else the most recent of the overlays with the worst effect. Called
-    /// whenever one of its causes starts or ends while it stays bad. An effect its checks
-    /// cannot see takes no blame.
+    /// whenever one of its causes starts or ends while it stays bad. An effect that costs
+    /// nothing takes no blame.
     #[cold]
     #[inline(never)]
     pub(super) fn reblame(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
         let state = &self.units[unit as usize];
-        let component = &plan.components[plan.units[unit as usize].component as usize].spec;
-        let checked = component.health_check.is_some() || component.passive_check.is_some();
-        if !state.failed && checked && self.detection_delay(now, unit).is_none() {
-            // What is left is invisible to its checks (a slow response within their timeout
-            // and the deadline): it costs nothing, and until the checks readmit the unit its
-            // absence is still the ended cause's.
+        if !state.failed && self.serves_anyway(unit) && self.detection_delay(now, unit).is_none() {
+            // What is left costs nothing (a slow response within the deadline, that the
+            // checks cannot see): until they readmit the unit, its absence is still the
+            // ended cause's.
             return;
         }
         let state = &self.units[unit as usize];
@@ -107,6 +105,21 @@ impl TrialRunner<'_> {
         if cause != state.cause {
             self.units[unit as usize].cause = cause;
             self.enqueue(plan.units[unit as usize].component);
+        }
+    }
+
+    /// A bad unit whose requests still succeed: slow, within the component's deadline (if
+    /// it has one).
+    pub(super) fn serves_anyway(&self, unit: u32) -> bool {
+        match self.unit_effect(unit) {
+            Effect::Slow { latency } => {
+                let component = self.plan.units[unit as usize].component;
+                self.plan.components[component as usize]
+                    .spec
+                    .deadline
+                    .is_none_or(|deadline| latency < deadline)
+            }
+            _ => false,
         }
     }
 

@@ -275,8 +275,11 @@ impl TrialRunner<'_> {
         state.admission_pending = false;
         if state.in_rotation {
             if spec.health_check.is_none() && spec.passive_check.is_none() {
-                // No checks: routers see the failure at once (the core model).
-                state.in_rotation = false;
+                // No checks: routers see the failure at once (the core model); a slow unit
+                // answers and stays in rotation.
+                if !matches!(self.unit_effect(unit), Effect::Slow { .. }) {
+                    self.units[unit as usize].in_rotation = false;
+                }
             } else {
                 match self.detection_delay(now, unit) {
                     Some(0) => self.units[unit as usize].in_rotation = false,
@@ -313,6 +316,8 @@ impl TrialRunner<'_> {
         self.units[unit as usize].bad_since = now;
         let component = self.plan.units[unit as usize].component;
         self.enqueue(component);
+        // A primary's monitors may now see it dead (or alive again).
+        self.failover_needs_look(component);
         let state = &self.units[unit as usize];
         if state.good() || state.ejection_pending {
             return;
@@ -320,9 +325,7 @@ impl TrialRunner<'_> {
         if !state.in_rotation {
             // Out of rotation with an effect the checks cannot see (a slow response within
             // their timeout): they pass again and readmit it.
-            let spec = &self.plan.components[component as usize].spec;
-            let checked = spec.health_check.is_some() || spec.passive_check.is_some();
-            if checked && !state.admission_pending && self.detection_delay(now, unit).is_none() {
+            if !state.admission_pending && self.detection_delay(now, unit).is_none() {
                 let delay = self.return_delay(now, unit);
                 let state = &mut self.units[unit as usize];
                 state.rotation_generation = state.rotation_generation.wrapping_add(1);
@@ -407,10 +410,15 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let component = plan.units[unit as usize].component as usize;
         let spec = &plan.components[component].spec;
-        if spec.health_check.is_none() && spec.passive_check.is_none() {
-            return Some(0);
-        }
         let effect = self.unit_effect(unit);
+        if spec.health_check.is_none() && spec.passive_check.is_none() {
+            // Without checks routers see a dead or cut-off unit at once; a slow one answers,
+            // so they keep sending to it (its requests fail only past the deadline).
+            return match effect {
+                Effect::Slow { .. } => None,
+                _ => Some(0),
+            };
+        }
         let mut best: Option<Ticks> = None;
         if let Some(check) = &spec.health_check {
             let (fails_checks, waits) = match effect {

@@ -512,6 +512,11 @@ impl Checker<'_> {
                 manual_promotion,
                 monitors,
                 failback: failover.failback.unwrap_or(false),
+                monitor_timeout: self.optional_duration(
+                    &format!("{p}.monitor_timeout"),
+                    failover.monitor_timeout.as_ref(),
+                    30 * SECOND,
+                )?,
             });
         } else if component.role != Role::ActiveActive {
             return Err(self.error(

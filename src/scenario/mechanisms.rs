@@ -110,6 +110,9 @@ pub struct Failover {
     pub monitors: Option<Monitors>,
     /// Move back to the preferred primary (unit 0) when it recovers.
     pub failback: bool,
+    /// A primary that answers slower than this is down to the monitors (Sentinel's
+    /// `down-after-milliseconds`); a slower-but-answering primary is alive.
+    pub monitor_timeout: Ticks,
 }
 
 #[derive(Debug, Clone)]

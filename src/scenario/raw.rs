@@ -234,6 +234,7 @@ pub struct RawFailover {
     pub manual_promotion: Option<Value>,
     pub monitors: Option<RawMonitors>,
     pub failback: Option<bool>,
+    pub monitor_timeout: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
