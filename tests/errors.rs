@@ -98,6 +98,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("dns endpoint unknown", r#"{ "components": { "dns": { "dns": { "endpoints": ["east", "nowhere"], "ttl": "60s" } }, "east": {} }, "entry": "dns" }"#.to_string(), "components.dns.dns.endpoints[1]", "unknown component"),
         ("dns endpoint cycle", r#"{ "components": { "dns": { "dns": { "endpoints": ["east"], "ttl": "60s" } }, "east": { "depends_on": ["dns"] } }, "entry": "dns" }"#.to_string(), "depends_on", "cycle"),
         ("stale without extra", r#"{ "components": { "dns": { "dns": { "endpoints": ["east"], "ttl": "60s", "stale_fraction": 0.1 } }, "east": {} }, "entry": "dns" }"#.to_string(), "components.dns.dns.stale_extra", "stale_fraction"),
+        ("zero monitor timeout", with_api(r#"{ "replicas": 2, "role": "active_passive", "failover": { "detection": "10s", "promotion": "10s", "monitor_timeout": "0s" } }"#), "components.api.failover.monitor_timeout", "longer than zero"),
         ("common cause above 1", with_api(r#"{ "replicas": 2, "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "common_cause": 1.5 } ] }"#), "components.api.failures[0].common_cause", "[0, 1]"),
         ("common cause not a number", with_api(r#"{ "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "common_cause": "high" } ] }"#), "components.api.failures[0].common_cause", "f64"),
         ("shared unknown target", correlated(r#""shared_failures": { "idp": { "ttf": "90d", "ttr": "1h", "targets": ["api", "web"] } }"#), "shared_failures.idp.targets[1]", "unknown component \"web\""),
