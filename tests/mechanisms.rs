@@ -696,3 +696,105 @@ fn latency_fails_only_what_deadlines_and_timeouts_say() {
         .as_ref()
         .is_some_and(|f| f.per_year.mean > 5.0));
 }
+
+/// Shards (Redis Cluster's masters): 3 shards of 1 unit, in zones a, b and c; zones a and b
+/// are down over [10 h, 11 h). Requests spread evenly over the shards, so 1/3 are served
+/// meanwhile (not the product of soft dependencies); with full coverage required, the
+/// cluster refuses everything.
+#[test]
+fn shards_serve_their_share_or_stop_everything() {
+    let text = |full: bool| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "20h" }},
+                "zones": {{ "a": {{ "outage": {{ "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} }},
+                           "b": {{ "outage": {{ "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} }}, "c": {{}} }},
+                "components": {{ "cache": {{ "replicas": 3, "shards": 3, "zones": ["a", "b", "c"],
+                  "require_full_coverage": {full} }} }},
+                "entry": "cache" }}"#
+        )
+    };
+    let partial = one_trial(&text(false));
+    assert!(
+        (partial.lost - 2.0 / 3.0 / 20.0).abs() < 1e-12,
+        "{}",
+        partial.lost
+    );
+    assert_eq!(partial.degraded, HOUR);
+    let full = one_trial(&text(true));
+    assert!((full.lost - 1.0 / 20.0).abs() < 1e-12, "{}", full.lost);
+    assert_eq!(full.full_outage, HOUR);
+}
+
+/// 3 shards of a 1-of-2 pair each, units failing at 1 per 10 days and repaired in 1 day
+/// (exponential): a shard is down (lambda / (lambda + mu))^2 = 1/121 of the time. Without
+/// full coverage the cluster loses one shard's share per lost shard: on average exactly one
+/// shard's unavailability. With full coverage the shards are in series: 1 - (1 - 1/121)^3.
+/// Seed 41, 300 trials of 10 years, 4 s.e.
+#[test]
+fn shard_coverage_matches_one_shard_and_shards_in_series() {
+    let text = |full: bool| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "10y" }},
+                "components": {{ "cache": {{ "replicas": 6, "shards": 3, "require_full_coverage": {full},
+                  "failures": [ {{ "name": "node", "ttf": "10d", "ttr": "1d" }} ] }} }},
+                "entry": "cache" }}"#
+        )
+    };
+    let shard: f64 = 1.0 / 121.0;
+    for (full, exact) in [(false, shard), (true, 1.0 - (1.0 - shard).powi(3))] {
+        let report = run(&scenario(&text(full)), 300, 41);
+        let (mean, se) = downtime_minutes(&report);
+        assert_within(
+            &format!("shards, full coverage {full}"),
+            mean / MINUTES_PER_YEAR,
+            se / MINUTES_PER_YEAR,
+            exact,
+            4.0,
+        );
+    }
+}
+
+/// A slow unit past the deadline on a tier without checks stays in rotation and fails its
+/// share: a bad release makes 1 of 3 units 5 s slow (deadline 2 s) over [12 h, 13 h 00 m
+/// 01 s): 1/3 of the requests fail for 3601 s of the day. And a replica that is only slow
+/// (200 ms, within the deadline and the monitors' timeout) is promoted when the primary
+/// crashes: a slowdown over [11 h, 13 h) on both database units, the primary crashes at
+/// 12 h: 10 s detection + 5 s promotion, 15 s lost (with reads served by the slow replica,
+/// 80% of requests: 3 s).
+#[test]
+fn slow_units_serve_fail_over_and_count_as_they_should() {
+    let tier = one_trial(
+        r#"{ "simulation": { "horizon": "1d" },
+            "components": { "web": { "replicas": 3, "require": 1, "deadline": "2s" } }, "entry": "web",
+            "changes": { "rel": { "targets": ["web"], "interval": { "constant": "12h" }, "bad_probability": 1,
+              "effect": { "slow": { "latency": "5s" } }, "detection": { "constant": "1h" },
+              "rollback": { "constant": "1s" }, "rollout": { "canary": 0.01, "bake": "100h" } } } }"#,
+    );
+    let day = (24 * HOUR) as f64;
+    assert!(
+        (tier.lost - (3601 * SECOND) as f64 / 3.0 / day).abs() < 1e-12,
+        "{}",
+        tier.lost
+    );
+    let database = |role: &str, reads: &str| {
+        one_trial(&format!(
+            r#"{{ "simulation": {{ "horizon": "1d" }},
+                "components": {{ "db": {{ "replicas": 2, "role": "{role}", {reads} "deadline": "3s",
+                  "failover": {{ "detection": {{ "constant": "10s" }}, "promotion": {{ "constant": "5s" }} }} }} }},
+                "entry": "db",
+                "changes": {{ "rel": {{ "targets": ["db"], "interval": {{ "constant": "12h" }}, "bad_probability": 1,
+                  "detection": {{ "constant": "1h" }}, "rollback": {{ "constant": "1s" }},
+                  "rollout": {{ "canary": 0.5, "bake": "100h" }} }} }},
+                "shared_failures": {{ "noisy": {{ "ttf": {{ "constant": "11h" }}, "ttr": {{ "constant": "2h" }},
+                  "targets": ["db"], "effect": {{ "slow": {{ "latency": "200ms" }} }} }} }} }}"#
+        ))
+    };
+    let passive = database("active_passive", "");
+    assert_eq!(passive.full_outage, 15 * SECOND);
+    let replica = database("primary_replica", r#""read_fraction": 0.8,"#);
+    assert!(
+        (replica.lost - (3 * SECOND) as f64 / day).abs() < 1e-12,
+        "{}",
+        replica.lost
+    );
+}

@@ -33,7 +33,7 @@ impl TrialRunner<'_> {
         let Some(failover) = self.failovers[c].as_ref() else {
             return;
         };
-        let primary_good = self.primary_alive(c, failover.primary);
+        let primary_good = self.alive_to_monitors(c, failover.primary);
         match failover.phase {
             FailoverPhase::Serving if !primary_good => {
                 let spec = self.plan.components[c]
@@ -182,7 +182,7 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let spec = &plan.components[c].spec;
         let target = self.failovers[c].as_ref().expect("failover").target;
-        let target = if self.units[target as usize].good() {
+        let target = if self.alive_to_monitors(c, target) {
             target
         } else if let Some(other) = self.candidate(now, c) {
             other
@@ -243,8 +243,9 @@ impl TrialRunner<'_> {
             .as_ref()
             .expect("failover")
             .primary;
-        (plan.units_start..plan.units_end)
-            .find(|&u| u != primary && self.units[u as usize].good() && self.caught_up(now, u))
+        (plan.units_start..plan.units_end).find(|&u| {
+            u != primary && self.alive_to_monitors(component, u) && self.caught_up(now, u)
+        })
     }
 
     fn caught_up(&self, now: Ticks, unit: u32) -> bool {
@@ -255,16 +256,19 @@ impl TrialRunner<'_> {
     fn next_caught_up(&self, now: Ticks, component: usize) -> Option<Ticks> {
         let plan = &self.plan.components[component];
         (plan.units_start..plan.units_end)
-            .filter(|&u| self.units[u as usize].good() && self.units[u as usize].caught_up_at > now)
+            .filter(|&u| {
+                self.alive_to_monitors(component, u) && self.units[u as usize].caught_up_at > now
+            })
             .map(|u| self.units[u as usize].caught_up_at)
             .min()
     }
 
-    /// Whether the monitors see the primary `unit` as alive: good, or slow but answering
+    /// Whether the monitors see `unit` (a primary, or a replica to promote) as alive: good,
+    /// or slow but answering
     /// within their `monitor_timeout` (Sentinel pings and marks an instance down only when
     /// it has not answered for `down-after-milliseconds`; Patroni's leader keeps its lock
     /// while its loop runs).
-    pub(super) fn primary_alive(&self, component: usize, unit: u32) -> bool {
+    pub(super) fn alive_to_monitors(&self, component: usize, unit: u32) -> bool {
         if self.units[unit as usize].good() {
             return true;
         }

@@ -183,6 +183,46 @@ impl TrialRunner<'_> {
                 culprit: None,
             };
         }
+        if spec.shards == 1 {
+            return self.group_level(
+                component,
+                component_plan.units_start..component_plan.units_end,
+            );
+        }
+        // Requests spread evenly over the shards: each serves its share as a group of its
+        // own; with full coverage required, one lost shard refuses everything at once
+        // (Redis Cluster's CLUSTERDOWN), which fails fast.
+        let per_shard = spec.replicas / spec.shards;
+        let mut total = Own {
+            level: 0.0,
+            hanging: 0.0,
+            mechanism: Mechanism::Detection,
+            culprit: None,
+        };
+        let mut worst = f64::INFINITY;
+        for shard in 0..spec.shards {
+            let start = component_plan.units_start + shard * per_shard;
+            let own = self.group_level(component, start..start + per_shard);
+            total.level += own.level / f64::from(spec.shards);
+            total.hanging += own.hanging / f64::from(spec.shards);
+            if own.level < worst {
+                worst = own.level;
+                total.mechanism = own.mechanism;
+                total.culprit = own.culprit;
+            }
+        }
+        if spec.require_full_coverage && worst <= 0.0 {
+            total.level = 0.0;
+            total.hanging = 0.0;
+        }
+        total
+    }
+
+    /// The level a group of units provides (all of an active-active component, or one
+    /// shard), and what limits it.
+    fn group_level(&self, component: usize, units: std::ops::Range<u32>) -> Own {
+        let plan = self.plan;
+        let spec = &plan.components[component].spec;
         let mut serving = 0u32;
         let mut in_rotation = 0u32;
         let mut hanging = 0u32;
@@ -193,7 +233,7 @@ impl TrialRunner<'_> {
         // The most recently turned-bad unit that costs service (out of rotation, or failing
         // its requests); a bad unit still serving (slow within the deadline) only if none.
         let mut harmful_culprit: Option<u32> = None;
-        for unit in component_plan.units_start..component_plan.units_end {
+        for unit in units {
             let state = &self.units[unit as usize];
             let good = state.good();
             let effect = self.unit_effect(unit);
@@ -307,9 +347,10 @@ impl TrialRunner<'_> {
                 culprit: None,
             };
         }
-        // Reads go to any good unit, including a freshly promoted primary.
+        // Reads go to any unit that answers them in time (good, or slow within the deadline),
+        // including a freshly promoted primary.
         let replica_up = (component_plan.units_start..component_plan.units_end)
-            .any(|u| self.units[u as usize].good());
+            .any(|u| self.units[u as usize].good() || self.serves_anyway(u));
         let reads = if spec.role == Role::PrimaryReplica && replica_up {
             spec.read_fraction
         } else {

@@ -231,11 +231,25 @@ impl Plan {
                 && (component.capacity.is_some()
                     || component.concurrency.is_some()
                     || component.passive_check.is_some());
+            // A slow unit stays in rotation without checks, so the shortcut that ignores bad
+            // units needs every way of turning bad to be a crash or a hang.
+            let is_slow = |effect: &Effect| matches!(effect, Effect::Slow { .. });
+            let slow_possible = component.failures.iter().any(|f| is_slow(&f.effect))
+                || scenario
+                    .shared_failures
+                    .iter()
+                    .any(|s| is_slow(&s.effect) && s.targets.contains(&component_index))
+                || scenario
+                    .changes
+                    .iter()
+                    .any(|c| is_slow(&c.effect) && c.targets.contains(&component_index));
             let plain = component.role == crate::scenario::Role::ActiveActive
                 && component.health_check.is_none()
                 && component.passive_check.is_none()
                 && !component.retry_next_upstream
-                && component.capacity.is_none();
+                && component.capacity.is_none()
+                && component.shards == 1
+                && !slow_possible;
             let peak_rate = scenario.traffic.as_ref().map_or(0.0, |t| {
                 t.peak_rps * t.hourly.iter().copied().fold(0.0, f64::max) * component.load_factor
             });

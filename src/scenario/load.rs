@@ -405,8 +405,11 @@ impl Checker<'_> {
             replication: None,
             read_fraction: 0.0,
             dns: None,
+            shards: 1,
+            require_full_coverage: false,
         };
         self.mechanisms(&path, raw, scenario, &mut component)?;
+        self.shards(&path, raw, &mut component)?;
         Ok(component)
     }
 

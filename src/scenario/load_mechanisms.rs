@@ -1,6 +1,6 @@
 //! Checks the HA-mechanism keys of a scenario (see `docs/model.md`): failure effects and
 //! recoveries, dependencies with breakers and retries, detection, restart, replacement,
-//! failover, replication, DNS failover, capacity and traffic.
+//! failover, replication, DNS failover, capacity, shards and traffic.
 
 use serde_json::Value;
 
@@ -14,6 +14,66 @@ use crate::time::Ticks;
 const SECOND: Ticks = 1_000_000;
 
 impl Checker<'_> {
+    /// `shards` and `require_full_coverage`: the units split into equal replica groups, each
+    /// needing `require` of its own units.
+    pub(super) fn shards(
+        &self,
+        path: &str,
+        raw: &RawComponent,
+        component: &mut Component,
+    ) -> Result<(), ScenarioError> {
+        let shards = raw.shards.unwrap_or(1);
+        let shard_path = format!("{path}.shards");
+        if shards == 0 {
+            return Err(self.error(
+                &shard_path,
+                "must be at least 1 (leave it out for one group)",
+            ));
+        }
+        if !component.replicas.is_multiple_of(shards) {
+            return Err(self.error(
+                &shard_path,
+                format!(
+                    "must divide replicas ({}) evenly: every shard has the same number of units",
+                    component.replicas
+                ),
+            ));
+        }
+        let per_shard = component.replicas / shards;
+        if shards > 1 {
+            if component.require > per_shard {
+                return Err(self.error(
+                    &format!("{path}.require"),
+                    format!(
+                        "with shards, require counts units per shard: between 1 and {per_shard} (replicas / shards), got {}",
+                        component.require
+                    ),
+                ));
+            }
+            if component.role != Role::ActiveActive {
+                return Err(self.error(
+                    &shard_path,
+                    "shards are supported for active_active components only (a shard with its own primary and failover is not modelled yet)",
+                ));
+            }
+            if component.capacity.is_some() {
+                return Err(self.error(
+                    &shard_path,
+                    "shards and capacity together are not supported yet: leave one out",
+                ));
+            }
+        }
+        if raw.require_full_coverage.is_some() && shards == 1 {
+            return Err(self.error(
+                &format!("{path}.require_full_coverage"),
+                "only meaningful with shards > 1",
+            ));
+        }
+        component.shards = shards;
+        component.require_full_coverage = raw.require_full_coverage.unwrap_or(false);
+        Ok(())
+    }
+
     /// A number within [min, max] (or (min, max] when `min_open`).
     fn number_in(
         &self,

@@ -151,6 +151,11 @@ pub struct Component {
     /// primary_replica: the fraction of requests that are reads.
     pub read_fraction: f64,
     pub dns: Option<DnsFailover>,
+    /// Independent replica groups the requests are spread over evenly (Redis Cluster's
+    /// masters); units `k * n / shards ..` form shard k, and `require` is per shard.
+    pub shards: u32,
+    /// One lost shard stops every request (`cluster-require-full-coverage yes`).
+    pub require_full_coverage: bool,
 }
 
 impl Component {

@@ -183,6 +183,8 @@ pub struct RawComponent {
     pub replication: Option<RawReplication>,
     pub read_fraction: Option<f64>,
     pub dns: Option<RawDns>,
+    pub shards: Option<u32>,
+    pub require_full_coverage: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
