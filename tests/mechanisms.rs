@@ -798,3 +798,28 @@ fn slow_units_serve_fail_over_and_count_as_they_should() {
         replica.lost
     );
 }
+
+/// The playbook's chaos test, "add latency to the database, verify the breaker trips",
+/// against the caller's 3 s timeout: +200 ms costs nothing and trips nothing; +8 s times
+/// every call out, so the breaker trips after timeout + window x threshold / e = 3 + 5 =
+/// 8 s, the calls fail for the whole 601 s of slowness, and the breaker closes at its next
+/// probe, 30 - (593 mod 30) = 7 s later: 608 s lost, exactly.
+#[test]
+fn a_slow_dependency_fails_calls_past_the_callers_timeout() {
+    let text = |latency: &str| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "1d" }}, "traffic": {{ "peak_rps": 100 }},
+                "components": {{
+                  "api": {{ "depends_on": [ {{ "component": "db", "timeout": "3s",
+                    "breaker": {{ "error_threshold": 50, "reset_timeout": "30s", "window": "10s" }} }} ] }},
+                  "db": {{}} }},
+                "entry": "api",
+                "changes": {{ "rel": {{ "targets": ["db"], "interval": {{ "constant": "12h" }}, "bad_probability": 1,
+                  "effect": {{ "slow": {{ "latency": "{latency}" }} }},
+                  "detection": {{ "constant": "10m" }}, "rollback": {{ "constant": "1s" }} }} }} }}"#
+        )
+    };
+    assert_eq!(one_trial(&text("200ms")).lost, 0.0);
+    let slow = one_trial(&text("8s"));
+    assert_eq!(slow.full_outage, 608 * SECOND);
+}

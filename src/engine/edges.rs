@@ -14,7 +14,7 @@ impl TrialRunner<'_> {
     pub(super) fn callee_changed(&mut self, now: Ticks, edge: u32) {
         let plan = self.plan;
         let edge_plan = &plan.edges[edge as usize];
-        let level = self.levels[edge_plan.callee as usize].served;
+        let level = self.served_for(edge as usize);
         if edge_plan.dns_endpoint {
             self.edges[edge as usize].view = level;
             self.dns_endpoint_changed(now, edge);
@@ -42,12 +42,10 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn edge_view_event(&mut self, now: Ticks, edge: u32, generation: u32) {
-        let state = &mut self.edges[edge as usize];
-        if state.view_generation != generation {
+        if self.edges[edge as usize].view_generation != generation {
             return;
         }
-        let callee = self.plan.edges[edge as usize].callee;
-        state.view = self.levels[callee as usize].served;
+        self.edges[edge as usize].view = self.served_for(edge as usize);
         self.breaker_reconsider(now, edge);
         self.enqueue(self.plan.edges[edge as usize].caller);
     }
@@ -72,7 +70,7 @@ impl TrialRunner<'_> {
         let enough_volume =
             plan.traffic.is_none() || calls_per_window >= f64::from(breaker.min_volume);
         let callee = edge_plan.callee as usize;
-        let hanging = self.levels[callee].hanging > 0.0;
+        let hanging = self.levels[callee].hanging > 0.0 || self.timed_out(edge as usize) > 0.0;
         let cause = if errors > 0.0 {
             self.explain(edge_plan.callee).cause
         } else {

@@ -2,7 +2,7 @@
 //! factor per dependency; changes propagate to callers only when a level actually moves.
 //! Also the attribution of lost service to a (cause, mechanism).
 
-use super::state::{BreakerPhase, FailoverPhase, Level};
+use super::state::{BreakerPhase, FailoverPhase, Level, Slowness};
 use super::trial::TrialRunner;
 use super::{Attribution, Mechanism};
 use crate::scenario::{Effect, Role};
@@ -13,6 +13,9 @@ use crate::time::Ticks;
 pub(super) struct Own {
     pub level: f64,
     pub hanging: f64,
+    /// Share of requests served slowly, and the largest latency added.
+    pub slow: f64,
+    pub latency: Ticks,
     /// Which limit set the level, for attribution.
     pub mechanism: Mechanism,
     /// A unit whose badness explains the loss, if any.
@@ -53,16 +56,19 @@ impl TrialRunner<'_> {
         while let Some(component) = self.worklist.pop() {
             self.queued[component as usize] = false;
             self.note_demand_bound(component as usize);
-            let level = self.evaluate(component as usize);
-            let old = self.levels[component as usize];
-            if level.served == old.served
+            let (level, slowness) = self.evaluate(component as usize);
+            let old = &self.levels[component as usize];
+            let same_level = level.served == old.served
                 && level.clean == old.clean
                 && level.hanging == old.hanging
-                && level.own == old.own
-            {
+                && level.own == old.own;
+            if same_level && slowness == self.slowness[component as usize] {
                 continue;
             }
-            self.set_level(now, component as usize, level);
+            self.slowness[component as usize] = slowness;
+            if !same_level {
+                self.set_level(now, component as usize, level);
+            }
             let plan = self.plan;
             for &edge in &plan.components[component as usize].dependents {
                 self.callee_changed(now, edge);
@@ -116,8 +122,8 @@ impl TrialRunner<'_> {
         }
     }
 
-    /// The component's level from the current state.
-    fn evaluate(&self, component: usize) -> Level {
+    /// The component's level from the current state, and how slowly it answers.
+    fn evaluate(&self, component: usize) -> (Level, Slowness) {
         let plan = self.plan;
         let spec = &plan.components[component].spec;
         let own = self.own_level(component);
@@ -146,42 +152,66 @@ impl TrialRunner<'_> {
                 let factor = self.factor(edge as usize);
                 if factor.cascade {
                     // Workers held by a hanging dependency: the caller stops answering.
-                    return Level {
-                        served: 0.0,
-                        clean: 0.0,
-                        hanging: 1.0,
-                        own: own.level,
-                    };
+                    return (
+                        Level {
+                            served: 0.0,
+                            clean: 0.0,
+                            hanging: 1.0,
+                            own: own.level,
+                        },
+                        Slowness::default(),
+                    );
                 }
                 served *= factor.served;
                 clean *= factor.clean;
             }
         }
-        Level {
-            served,
-            clean,
-            hanging,
-            own: own.level,
-        }
+        let slowness = if own.slow > 0.0 {
+            // The slow share of what still succeeds (dependencies add no latency here).
+            Slowness {
+                share: own.slow.min(served),
+                latency: own.latency,
+            }
+        } else {
+            Slowness::default()
+        };
+        (
+            Level {
+                served,
+                clean,
+                hanging,
+                own: own.level,
+            },
+            slowness,
+        )
     }
 
     /// The level a component's units provide, and what limits it.
+    #[inline(always)]
     pub(super) fn own_level(&self, component: usize) -> Own {
+        let component_plan = &self.plan.components[component];
+        if component_plan.plain && self.good_units[component] >= component_plan.spec.require {
+            // Every good unit serves and no bad one is in rotation: nothing to scan.
+            return Own {
+                level: 1.0,
+                hanging: 0.0,
+                slow: 0.0,
+                latency: 0,
+                // What the full scan reports for a component at level 1.
+                mechanism: Mechanism::Detection,
+                culprit: None,
+            };
+        }
+        self.scanned_level(component)
+    }
+
+    /// `own_level` when it needs a look at the units (or the primary).
+    fn scanned_level(&self, component: usize) -> Own {
         let plan = self.plan;
         let component_plan = &plan.components[component];
         let spec = &component_plan.spec;
         if spec.role != Role::ActiveActive {
             return self.primary_level(component);
-        }
-        if component_plan.plain && self.good_units[component] >= spec.require {
-            // Every good unit serves and no bad one is in rotation: nothing to scan.
-            return Own {
-                level: 1.0,
-                hanging: 0.0,
-                // What the full scan reports for a component at level 1.
-                mechanism: Mechanism::Detection,
-                culprit: None,
-            };
         }
         if spec.shards == 1 {
             return self.group_level(
@@ -196,6 +226,8 @@ impl TrialRunner<'_> {
         let mut total = Own {
             level: 0.0,
             hanging: 0.0,
+            slow: 0.0,
+            latency: 0,
             mechanism: Mechanism::Detection,
             culprit: None,
         };
@@ -205,6 +237,8 @@ impl TrialRunner<'_> {
             let own = self.group_level(component, start..start + per_shard);
             total.level += own.level / f64::from(spec.shards);
             total.hanging += own.hanging / f64::from(spec.shards);
+            total.slow += own.slow / f64::from(spec.shards);
+            total.latency = total.latency.max(own.latency);
             if own.level < worst {
                 worst = own.level;
                 total.mechanism = own.mechanism;
@@ -214,6 +248,7 @@ impl TrialRunner<'_> {
         if spec.require_full_coverage && worst <= 0.0 {
             total.level = 0.0;
             total.hanging = 0.0;
+            total.slow = 0.0;
         }
         total
     }
@@ -233,6 +268,8 @@ impl TrialRunner<'_> {
         // The most recently turned-bad unit that costs service (out of rotation, or failing
         // its requests); a bad unit still serving (slow within the deadline) only if none.
         let mut harmful_culprit: Option<u32> = None;
+        // Units in rotation answering slowly within the deadline, and the largest latency.
+        let (mut slow_serving, mut slowest) = (0u32, 0);
         for unit in units {
             let state = &self.units[unit as usize];
             let good = state.good();
@@ -269,8 +306,12 @@ impl TrialRunner<'_> {
                 Effect::Hang => hanging += 1,
                 Effect::Slow { latency } => match spec.deadline {
                     Some(deadline) if latency >= deadline => hanging += 1,
-                    // Slow but within the deadline: the request succeeds.
-                    _ => serving += 1,
+                    // Slow but within the deadline: the request succeeds, slowly.
+                    _ => {
+                        serving += 1;
+                        slow_serving += 1;
+                        slowest = slowest.max(latency);
+                    }
                 },
             }
         }
@@ -290,6 +331,8 @@ impl TrialRunner<'_> {
             return Own {
                 level: 0.0,
                 hanging,
+                slow: 0.0,
+                latency: 0,
                 mechanism,
                 culprit,
             };
@@ -321,6 +364,9 @@ impl TrialRunner<'_> {
         Own {
             level,
             hanging: hang_share,
+            // Requests routed to the slow units (none retried away from them).
+            slow: (f64::from(slow_serving) / f64::from(in_rotation)).min(level),
+            latency: slowest,
             mechanism,
             culprit,
         }
@@ -340,9 +386,15 @@ impl TrialRunner<'_> {
             && (primary.good() || self.serves_anyway(failover.primary))
         {
             // Good, or slow within the deadline: every request succeeds.
+            let latency = match self.unit_effect(failover.primary) {
+                Effect::Slow { latency } if !primary.good() => latency,
+                _ => 0,
+            };
             return Own {
                 level: 1.0,
                 hanging: 0.0,
+                slow: if latency > 0 { 1.0 } else { 0.0 },
+                latency,
                 mechanism: Mechanism::Failover,
                 culprit: None,
             };
@@ -368,6 +420,8 @@ impl TrialRunner<'_> {
         Own {
             level: reads,
             hanging,
+            slow: 0.0,
+            latency: 0,
             // With no good unit at all there is nothing to fail over to, and a primary the
             // monitors still see alive (slow past the deadline) is not failed over: a plain
             // outage.
@@ -380,14 +434,35 @@ impl TrialRunner<'_> {
         }
     }
 
+    /// The share of the callee's requests that succeed too slowly for this caller: slow
+    /// answers at or past the edge's `timeout` are failures to it (they wait the timeout).
+    #[inline(never)]
+    pub(super) fn timed_out(&self, edge: usize) -> f64 {
+        let edge_plan = &self.plan.edges[edge];
+        let timeout = edge_plan.dependency.timeout;
+        let callee = &self.slowness[edge_plan.callee as usize];
+        if timeout > 0 && callee.share > 0.0 && callee.latency >= timeout {
+            callee.share
+        } else {
+            0.0
+        }
+    }
+
+    /// The callee's success rate as the caller of `edge` sees it (its timeout included).
+    pub(super) fn served_for(&self, edge: usize) -> f64 {
+        let callee = self.plan.edges[edge].callee as usize;
+        (self.levels[callee].served - self.timed_out(edge)).max(0.0)
+    }
+
     /// What dependency edge `edge` does to its caller's requests.
+    #[inline]
     fn factor(&self, edge: usize) -> Factor {
         let plan = self.plan;
         let edge_plan = &plan.edges[edge];
         let dependency = &edge_plan.dependency;
         let state = &self.edges[edge];
         let needed = dependency.needed_by;
-        let callee = self.levels[edge_plan.callee as usize];
+        let callee = &self.levels[edge_plan.callee as usize];
         let failing = if state.breaker == BreakerPhase::Open {
             // Calls fail fast: nothing waits, every call needing the dependency fails.
             needed
@@ -396,7 +471,7 @@ impl TrialRunner<'_> {
                 // Little's law: workers held = call rate x share hanging x time held.
                 let held = self.request_rate(edge_plan.caller as usize)
                     * needed
-                    * callee.hanging
+                    * (callee.hanging + self.timed_out(edge))
                     * dependency.timeout as f64
                     / 1e6;
                 if held >= concurrency {
@@ -411,7 +486,7 @@ impl TrialRunner<'_> {
         };
         let succeeding = 1.0 - failing;
         // Calls that succeeded only through the callee's own fallbacks are not clean either.
-        let clean = 1.0 - needed + (needed - failing) * clean_share(&callee);
+        let clean = 1.0 - needed + (needed - failing) * clean_share(callee);
         Factor {
             served: if dependency.fallback { 1.0 } else { succeeding },
             clean,
@@ -486,6 +561,15 @@ impl TrialRunner<'_> {
                         return Attribution {
                             cause: root.cause,
                             mechanism: Mechanism::Cascade,
+                        };
+                    }
+                    if self.timed_out(edge) > 0.0 {
+                        // Answers too slow for this caller's timeout: the callee is as good
+                        // as down to it, whatever its breaker does meanwhile.
+                        let root = self.explain(callee);
+                        return Attribution {
+                            cause: root.cause,
+                            mechanism: Mechanism::Outage,
                         };
                     }
                     if state.breaker == BreakerPhase::Open

@@ -175,3 +175,12 @@ impl Level {
         own: 1.0,
     };
 }
+
+/// How slowly a component answers: the fraction of its requests that succeed slowly (slow
+/// units within the deadline) and the largest latency they add. A caller whose timeout is
+/// shorter sees them fail. Kept beside `Level` so the common case stays small.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Slowness {
+    pub share: f64,
+    pub latency: Ticks,
+}

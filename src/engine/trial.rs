@@ -117,6 +117,8 @@ pub struct TrialRunner<'p> {
     /// Per component: how many of its units are good (not failed, no outage over them).
     pub(super) good_units: Vec<u32>,
     pub(super) levels: Vec<Level>,
+    /// Per component: how slowly it answers (for callers' timeouts).
+    pub(super) slowness: Vec<super::state::Slowness>,
     level_since: Vec<Ticks>,
     pub(super) failovers: Vec<Option<FailoverState>>,
     pub(super) edges: Vec<EdgeState>,
@@ -166,6 +168,7 @@ impl<'p> TrialRunner<'p> {
             overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
             levels: vec![Level::UP; components],
+            slowness: vec![super::state::Slowness::default(); components],
             level_since: vec![0; components],
             failovers: vec![None; components],
             edges: Vec::with_capacity(plan.edges.len()),
@@ -291,6 +294,7 @@ impl<'p> TrialRunner<'p> {
             *good = component.spec.replicas;
         }
         self.levels.fill(Level::UP);
+        self.slowness.fill(super::state::Slowness::default());
         self.level_since.fill(0);
         self.zone_down.fill(false);
         self.region_down.fill(false);
