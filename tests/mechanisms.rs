@@ -823,3 +823,29 @@ fn a_slow_dependency_fails_calls_past_the_callers_timeout() {
     let slow = one_trial(&text("8s"));
     assert_eq!(slow.full_outage, 608 * SECOND);
 }
+
+/// Passive checks follow the demand hour by hour: a unit cut off by its zone at 0 h 30 m,
+/// in an hour without traffic, is ejected once traffic comes back at 1 h: 5 requests at
+/// 5 req/s per unit take 1 s, each failing at the 2 s deadline: ejected at 1 h + 3 s. The
+/// second outage (6 h) is in a busy hour: 3 s again. Half the requests fail for 3 s each
+/// time, over 9 hours of demand.
+#[test]
+fn passive_checks_follow_the_hourly_demand() {
+    let mut hourly = vec!["1"; 24];
+    hourly[0] = "0";
+    let outcome = one_trial(&format!(
+        r#"{{ "simulation": {{ "horizon": "10h" }},
+            "traffic": {{ "peak_rps": 10, "profile": {{ "hourly": [{}] }} }},
+            "zones": {{ "a": {{ "outage": {{ "ttf": {{ "constant": "30m" }}, "ttr": {{ "constant": "5h" }} }} }}, "b": {{}} }},
+            "components": {{ "api": {{ "replicas": 2, "zones": ["a", "b"], "deadline": "2s",
+              "passive_check": {{ "max_fails": 5, "fail_timeout": "10s" }} }} }},
+            "entry": "api" }}"#,
+        hourly.join(", ")
+    ));
+    let expected = 0.5 * (6 * SECOND) as f64 / (9 * HOUR) as f64;
+    assert!(
+        (outcome.lost - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        outcome.lost
+    );
+}

@@ -5,7 +5,7 @@
 use rand::Rng;
 
 use super::state::NO_PROCESS;
-use super::trial::TrialRunner;
+use super::trial::{TrialRunner, HOUR};
 use super::{DomainKind, Event};
 use crate::scenario::{Effect, Recovery};
 use crate::time::Ticks;
@@ -440,17 +440,48 @@ impl TrialRunner<'_> {
                 Effect::Slow { latency } => spec.deadline.filter(|d| latency >= *d),
             };
             if let Some(wait) = failing_requests {
-                let in_rotation = self.units_in_rotation(component).max(1) as f64;
-                let unit_rate = self.request_rate(component) / in_rotation;
-                let needed = f64::from(passive.max_fails) / unit_rate.max(f64::MIN_POSITIVE);
                 // nginx resets a peer's `fails` only on a success
                 // (ngx_http_upstream_free_round_robin_peer), never by time: a dead server is
-                // ejected after `max_fails` failed requests, however slowly they come.
-                let delay = crate::time::ticks_from_f64(needed * 1e6).saturating_add(wait);
-                best = Some(best.map_or(delay, |b| b.min(delay)));
+                // ejected after `max_fails` failed requests, however slowly they come, as
+                // the demand follows its daily profile.
+                let in_rotation = self.units_in_rotation(component).max(1) as f64;
+                let requests = f64::from(passive.max_fails) * in_rotation;
+                if let Some(needed) = self.time_to_requests(now, component, requests) {
+                    let delay = needed.saturating_add(wait);
+                    best = Some(best.map_or(delay, |b| b.min(delay)));
+                }
             }
         }
         best
+    }
+
+    /// How long from `now` until `requests` more requests have reached `component`, with
+    /// the demand following the traffic profile hour by hour; `None` if they never do.
+    fn time_to_requests(&self, now: Ticks, component: usize, requests: f64) -> Option<Ticks> {
+        let plan = self.plan;
+        let traffic = plan.traffic.as_ref()?;
+        let peak = traffic.peak_rps * plan.components[component].spec.load_factor;
+        let day: f64 = traffic.hourly.iter().sum::<f64>() * 3600.0 * peak;
+        if peak <= 0.0 || day <= 0.0 {
+            return None;
+        }
+        // Whole days first (the profile repeats), then hour by hour.
+        let whole_days = ((requests / day).floor() - 1.0).max(0.0);
+        let mut remaining = requests - whole_days * day;
+        let mut elapsed = whole_days * 86_400.0;
+        let mut t = now;
+        loop {
+            let hour = ((t / HOUR) % 24) as usize;
+            let left = (HOUR - t % HOUR) as f64 / 1e6;
+            let rate = traffic.hourly[hour] * peak;
+            if rate > 0.0 && rate * left >= remaining {
+                elapsed += remaining / rate;
+                return Some(crate::time::ticks_from_f64(elapsed * 1e6));
+            }
+            remaining -= rate * left;
+            elapsed += left;
+            t = (t / HOUR + 1) * HOUR;
+        }
     }
 
     /// Time until a unit that turned good is back in rotation.
