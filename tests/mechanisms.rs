@@ -849,3 +849,31 @@ fn passive_checks_follow_the_hourly_demand() {
         outcome.lost
     );
 }
+
+/// A primary slow by 3 s (within its own 10 s deadline and its monitors' timeout: no
+/// failover) over [10 h, 12 h), [22 h, 24 h), ... fails every call of a caller with a 2 s
+/// timeout: 1/6 of the time, blamed on the slowness.
+#[test]
+fn a_slow_primary_is_blamed_for_its_callers_timeouts() {
+    let report = run(
+        &scenario(
+            r#"{ "simulation": { "horizon": "120h" },
+                "components": {
+                  "api": { "depends_on": [ { "component": "db", "timeout": "2s" } ] },
+                  "db": { "replicas": 2, "role": "active_passive", "deadline": "10s",
+                    "failover": { "detection": { "constant": "10s" }, "promotion": { "constant": "10s" } },
+                    "failures": [ { "name": "gc", "ttf": { "constant": "10h" }, "ttr": { "constant": "2h" },
+                      "effect": { "slow": { "latency": "3s" } } } ] } },
+                "entry": "api" }"#,
+        ),
+        2,
+        1,
+    );
+    assert!((report.availability.mean - 5.0 / 6.0).abs() < 1e-12);
+    assert_eq!(report.downtime_causes.len(), 1);
+    let cause = &report.downtime_causes[0];
+    assert_eq!(
+        (cause.cause.as_str(), cause.mechanism.as_str()),
+        ("db/gc", "outage")
+    );
+}

@@ -390,13 +390,19 @@ impl TrialRunner<'_> {
                 Effect::Slow { latency } if !primary.good() => latency,
                 _ => 0,
             };
+            let slow = latency > 0;
             return Own {
                 level: 1.0,
                 hanging: 0.0,
-                slow: if latency > 0 { 1.0 } else { 0.0 },
+                slow: if slow { 1.0 } else { 0.0 },
                 latency,
-                mechanism: Mechanism::Failover,
-                culprit: None,
+                // A caller that times out on the slow primary blames its slowness.
+                mechanism: if slow {
+                    Mechanism::Outage
+                } else {
+                    Mechanism::Failover
+                },
+                culprit: slow.then_some(failover.primary),
             };
         }
         // Reads go to any unit that answers them in time (good, or slow within the deadline),
