@@ -83,7 +83,7 @@ impl TrialRunner<'_> {
             if state.failed {
                 // Down by another mode: it fails with this one too, so it stays down until
                 // both are over. The strike is an overlay that ends with its recovery.
-                let delay = self.strike_recovery(now, unit, failure, repair);
+                let delay = self.recovery_delay(now, unit, failure, repair);
                 self.cover(now, unit, failure.effect, common.cause);
                 self.schedule(now, delay, Event::CommonCauseOverlayEnds { unit, process });
             } else {
@@ -105,33 +105,6 @@ impl TrialRunner<'_> {
         self.common_causes.outstanding[process as usize] = count;
         if count == 0 {
             self.schedule_common_cause(now, process);
-        }
-    }
-
-    /// How long a strike keeps a unit down: the shared `repair` draw, or the unit's own
-    /// restart or replacement, by the mode's recovery.
-    fn strike_recovery(
-        &mut self,
-        now: Ticks,
-        unit: u32,
-        failure: &crate::scenario::FailureMode,
-        repair: Ticks,
-    ) -> Ticks {
-        match failure.recovery {
-            crate::scenario::Recovery::Repair => repair,
-            crate::scenario::Recovery::Restart => self.restart_delay(now, unit, failure.effect),
-            crate::scenario::Recovery::Replace => {
-                let component = self.plan.units[unit as usize].component;
-                let replacement = self.plan.components[component as usize]
-                    .spec
-                    .replacement
-                    .as_ref()
-                    .expect("checked at load");
-                let provisioning = replacement
-                    .provisioning
-                    .sample(&mut self.unit_streams[unit as usize]);
-                replacement.detection.saturating_add(provisioning)
-            }
         }
     }
 

@@ -117,21 +117,7 @@ impl TrialRunner<'_> {
         repair: Ticks,
         cause: u32,
     ) {
-        let recovery_delay = match failure.recovery {
-            Recovery::Repair => repair,
-            Recovery::Restart => self.restart_delay(now, unit, failure.effect),
-            Recovery::Replace => {
-                let replacement = self.plan.components[component as usize]
-                    .spec
-                    .replacement
-                    .as_ref()
-                    .expect("checked at load");
-                let provisioning = replacement
-                    .provisioning
-                    .sample(&mut self.unit_streams[unit as usize]);
-                replacement.detection.saturating_add(provisioning)
-            }
-        };
+        let recovery_delay = self.recovery_delay(now, unit, failure, repair);
         self.schedule(now, recovery_delay, Event::UnitRecovers { unit });
         let was_good = self.units[unit as usize].good();
         // What it did to requests before (only needed if it was bad already).
@@ -153,6 +139,34 @@ impl TrialRunner<'_> {
             self.enqueue(component);
             self.reblame(now, unit);
             self.effect_changed(now, unit, before);
+        }
+    }
+
+    /// How long a failure of mode `failure` keeps `unit` down: the `repair` draw, or the
+    /// unit's restart or replacement, by the mode's recovery.
+    #[inline(always)]
+    pub(super) fn recovery_delay(
+        &mut self,
+        now: Ticks,
+        unit: u32,
+        failure: &crate::scenario::FailureMode,
+        repair: Ticks,
+    ) -> Ticks {
+        match failure.recovery {
+            Recovery::Repair => repair,
+            Recovery::Restart => self.restart_delay(now, unit, failure.effect),
+            Recovery::Replace => {
+                let component = self.plan.units[unit as usize].component;
+                let replacement = self.plan.components[component as usize]
+                    .spec
+                    .replacement
+                    .as_ref()
+                    .expect("checked at load");
+                let provisioning = replacement
+                    .provisioning
+                    .sample(&mut self.unit_streams[unit as usize]);
+                replacement.detection.saturating_add(provisioning)
+            }
         }
     }
 
