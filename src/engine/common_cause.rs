@@ -1,7 +1,8 @@
 //! Common-cause failures (the beta factor, IEC 61508-6 Annex D): a share beta of a failure
 //! mode's failures strikes every unit of the component at once. Each unit keeps its own
-//! process for the mode with `ttf` draws stretched by 1 / (1 - beta) (`UnitMode::ttf_scale`);
-//! this module is the component's extra process, with draws stretched by 1 / beta.
+//! process for the mode with `ttf` draws stretched by 1 / (1 - beta)
+//! (`FailureMode::own_ttf_scale`); this module is the component's extra process, with draws
+//! stretched by 1 / beta.
 //!
 //! A strike fails every unit that this mode has not already failed, with the mode's effect
 //! and recovery; for `repair` they share one `ttr` draw and return together. A unit that is

@@ -264,10 +264,9 @@ impl TrialRunner<'_> {
     }
 
     /// Whether the monitors see `unit` (a primary, or a replica to promote) as alive: good,
-    /// or slow but answering
-    /// within their `monitor_timeout` (Sentinel pings and marks an instance down only when
-    /// it has not answered for `down-after-milliseconds`; Patroni's leader keeps its lock
-    /// while its loop runs).
+    /// or slow but answering within their `monitor_timeout` (Sentinel pings and marks an
+    /// instance down only when it has not answered for `down-after-milliseconds`; Patroni's
+    /// leader keeps its lock while its loop runs).
     pub(super) fn alive_to_monitors(&self, component: usize, unit: u32) -> bool {
         if self.units[unit as usize].good() {
             return true;

@@ -84,11 +84,7 @@ impl TrialRunner<'_> {
         }
         let state = &self.units[unit as usize];
         let cause = if state.failed {
-            if state.struck_by == NO_PROCESS {
-                plan.unit_modes[state.mode as usize].cause
-            } else {
-                plan.common_causes[state.struck_by as usize].cause
-            }
+            self.own_cause(unit)
         } else {
             let rank = |effect: &Effect| match effect {
                 Effect::Hang => 2,
@@ -105,6 +101,17 @@ impl TrialRunner<'_> {
         if cause != state.cause {
             self.units[unit as usize].cause = cause;
             self.enqueue(plan.units[unit as usize].component);
+        }
+    }
+
+    /// The cause of a unit's own (current or last) failure: the common-cause strike that
+    /// failed it, else its failure mode.
+    pub(super) fn own_cause(&self, unit: u32) -> u32 {
+        let state = &self.units[unit as usize];
+        if state.struck_by == NO_PROCESS {
+            self.plan.unit_modes[state.mode as usize].cause
+        } else {
+            self.plan.common_causes[state.struck_by as usize].cause
         }
     }
 

@@ -42,8 +42,7 @@ pub struct CommonCausePlan {
     pub cause: u32,
 }
 
-/// A process that covers units of several components at once: a shared failure, or a
-/// change (whose units depend on its rollout).
+/// A shared failure compiled: the units it can strike.
 #[derive(Debug, Clone)]
 pub struct SharedFailurePlan {
     pub spec: crate::scenario::SharedFailure,
@@ -53,6 +52,7 @@ pub struct SharedFailurePlan {
     pub cause: u32,
 }
 
+/// A change compiled: the units it reaches first (the canary) and after its bake.
 #[derive(Debug, Clone)]
 pub struct ChangePlan {
     pub spec: crate::scenario::Change,
@@ -399,18 +399,6 @@ impl Plan {
             common_causes,
             shared_failures,
             changes,
-        }
-    }
-
-    /// What a unit's own `ttf` draws of a mode with common-cause share `beta` are multiplied
-    /// by: 1 / (1 - beta), the unit keeping (1 - beta) of the rate; infinite (no own
-    /// process) at beta = 1.
-    #[inline]
-    pub fn common_cause_scale(&self, beta: f64) -> f64 {
-        if beta >= 1.0 {
-            f64::INFINITY
-        } else {
-            1.0 / (1.0 - beta)
         }
     }
 

@@ -38,12 +38,14 @@ impl TrialRunner<'_> {
         let component = &plan.components[unit_plan.component as usize];
         let failures = &component.spec.failures;
         let mut earliest: Option<(Ticks, u32)> = None;
+        // Two loops, so that components without a common cause (nearly all) draw exactly
+        // as before, with nothing added to this hot path.
         if component.common_cause {
             for index in unit_plan.modes_start..unit_plan.modes_end {
                 let failure = &failures[plan.unit_modes[index as usize].mode as usize];
                 // A mode with a common cause keeps (1 - beta) of its rate for the unit alone:
                 // its draws are stretched by 1 / (1 - beta), and at beta = 1 it has none.
-                let scale = plan.common_cause_scale(failure.common_cause);
+                let scale = failure.own_ttf_scale();
                 if scale.is_infinite() {
                     continue;
                 }
@@ -211,14 +213,10 @@ impl TrialRunner<'_> {
 
     pub(super) fn unit_recovers(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
+        let cause = self.own_cause(unit);
         let state = &mut self.units[unit as usize];
         state.failed = false;
         let struck_by = std::mem::replace(&mut state.struck_by, NO_PROCESS);
-        let cause = if struck_by == NO_PROCESS {
-            plan.unit_modes[state.mode as usize].cause
-        } else {
-            plan.common_causes[struck_by as usize].cause
-        };
         let before = state.effect;
         let recovery = plan.mode_behaviour(unit, state.mode).1;
         self.count_recovery(cause, recovery);
@@ -341,25 +339,26 @@ impl TrialRunner<'_> {
             // their timeout): they pass again and readmit it.
             if !state.admission_pending && self.detection_delay(now, unit).is_none() {
                 let delay = self.return_delay(now, unit);
-                let state = &mut self.units[unit as usize];
-                state.rotation_generation = state.rotation_generation.wrapping_add(1);
-                state.admission_pending = true;
-                let generation = state.rotation_generation;
-                self.schedule(now, delay, Event::Rotation { unit, generation });
+                self.schedule_rotation(now, unit, delay, true);
             }
             return;
         }
         match self.detection_delay(now, unit) {
             Some(0) => self.units[unit as usize].in_rotation = false,
-            Some(delay) => {
-                let state = &mut self.units[unit as usize];
-                state.rotation_generation = state.rotation_generation.wrapping_add(1);
-                state.ejection_pending = true;
-                let generation = state.rotation_generation;
-                self.schedule(now, delay, Event::Rotation { unit, generation });
-            }
+            Some(delay) => self.schedule_rotation(now, unit, delay, false),
             None => {}
         }
+    }
+
+    /// Checks will put `unit` back into rotation (`admit`) or take it out after `delay`;
+    /// anything pending for it is cancelled.
+    fn schedule_rotation(&mut self, now: Ticks, unit: u32, delay: Ticks, admit: bool) {
+        let state = &mut self.units[unit as usize];
+        state.rotation_generation = state.rotation_generation.wrapping_add(1);
+        state.admission_pending = admit;
+        state.ejection_pending = !admit;
+        let generation = state.rotation_generation;
+        self.schedule(now, delay, Event::Rotation { unit, generation });
     }
 
     pub(super) fn unit_turned_good(&mut self, now: Ticks, unit: u32) {

@@ -119,6 +119,19 @@ pub struct FailureMode {
     pub common_cause: f64,
 }
 
+impl FailureMode {
+    /// What a unit's own `ttf` draws of this mode are multiplied by: 1 / (1 - beta), the
+    /// unit keeping (1 - beta) of the rate (the rest is the common-cause process);
+    /// infinite (no own process) at beta = 1.
+    pub fn own_ttf_scale(&self) -> f64 {
+        if self.common_cause >= 1.0 {
+            f64::INFINITY
+        } else {
+            1.0 / (1.0 - self.common_cause)
+        }
+    }
+}
+
 /// A group of identical units that is up while `require` of them are available and every
 /// dependency is up.
 #[derive(Debug, Clone)]
