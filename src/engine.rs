@@ -8,6 +8,7 @@
 
 mod changes;
 mod common_cause;
+mod deep_probes;
 mod dns;
 mod edges;
 mod failover;
@@ -19,6 +20,7 @@ mod shared;
 pub mod state;
 mod trial;
 mod units;
+mod zone_relaunch;
 
 pub use plan::{ChangePlan, CommonCausePlan, DomainKind, Plan, SharedFailurePlan};
 pub use queue::EventQueue;
@@ -104,6 +106,20 @@ pub enum Event {
     },
     ChangeRolledBack {
         change: u32,
+    },
+    /// A deep liveness probe has failed `failure_threshold` times: the process is killed.
+    DeepLivenessKill {
+        unit: u32,
+        generation: u32,
+    },
+    /// A process killed by its deep liveness probe has restarted.
+    DeepRestartEnds {
+        unit: u32,
+    },
+    /// An auto-scaling group has relaunched, in another zone, a unit its zone's outage took.
+    ZoneRelaunch {
+        unit: u32,
+        generation: u32,
     },
 }
 

@@ -246,6 +246,11 @@ impl Recorder<'_> {
             Event::ChangeRolledBack { change } => {
                 ("change_rolled_back", self.change_name(change), None)
             }
+            Event::DeepLivenessKill { unit, .. } => {
+                ("deep_liveness_kill", self.unit_name(unit), None)
+            }
+            Event::DeepRestartEnds { unit } => ("deep_restart_ends", self.unit_name(unit), None),
+            Event::ZoneRelaunch { unit, .. } => ("zone_relaunch", self.unit_name(unit), None),
         }
     }
 }

@@ -8,6 +8,7 @@ mod determinism;
 mod engine;
 mod errors;
 mod exact;
+mod fidelity;
 mod fuzz;
 mod mechanisms;
 mod reference;

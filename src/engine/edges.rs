@@ -15,6 +15,9 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let edge_plan = &plan.edges[edge as usize];
         let level = self.served_for(edge as usize);
+        if edge_plan.deep_probed {
+            self.deep_probe_sees(now, edge, level);
+        }
         if edge_plan.dns_endpoint {
             self.edges[edge as usize].view = level;
             self.dns_endpoint_changed(now, edge);

@@ -96,6 +96,9 @@ pub struct EdgePlan {
     pub dependency: crate::scenario::Dependency,
     /// True for a DNS endpoint: the caller's clients are spread over its endpoints.
     pub dns_endpoint: bool,
+    /// The caller's deep probes (readiness or liveness) fail while this callee is down: a
+    /// hard dependency of a component with a deep probe.
+    pub deep_probed: bool,
     pub stream_key: u64,
 }
 
@@ -425,6 +428,17 @@ fn edge(
             &scenario.components[caller].name,
             &scenario.components[callee].name,
         ]),
+        deep_probed: !dns_endpoint
+            && dependency.needed_by >= 1.0
+            && !dependency.fallback
+            && (scenario.components[caller]
+                .health_check
+                .as_ref()
+                .is_some_and(|c| c.deep)
+                || scenario.components[caller]
+                    .liveness
+                    .as_ref()
+                    .is_some_and(|l| l.deep)),
         dependency,
         dns_endpoint,
     }

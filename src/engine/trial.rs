@@ -111,6 +111,8 @@ pub struct TrialRunner<'p> {
     pub(super) common_causes: CommonCauses,
     pub(super) shared_failures: SharedFailures,
     pub(super) changes: Changes,
+    pub(super) deep: super::deep_probes::DeepProbes,
+    pub(super) zone_relaunches: super::zone_relaunch::ZoneRelaunches,
     pub(super) units: Vec<UnitState>,
     /// Per unit: the cause and effect of each overlay over it, oldest first.
     pub(super) overlay_causes: Vec<Vec<(u32, crate::scenario::Effect)>>,
@@ -164,6 +166,12 @@ impl<'p> TrialRunner<'p> {
             common_causes: CommonCauses::new(plan),
             shared_failures: SharedFailures::new(plan),
             changes: Changes::new(plan),
+            deep: super::deep_probes::DeepProbes::new(
+                plan.edges.len(),
+                components,
+                plan.units.len(),
+            ),
+            zone_relaunches: super::zone_relaunch::ZoneRelaunches::new(plan.units.len()),
             units: vec![UnitState::default(); plan.units.len()],
             overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
@@ -249,6 +257,13 @@ impl<'p> TrialRunner<'p> {
                 Event::ChangeStarts { change } => self.change_starts(now, change),
                 Event::ChangeReachesAll { change } => self.change_reaches_all(now, change),
                 Event::ChangeRolledBack { change } => self.change_rolled_back(now, change),
+                Event::DeepLivenessKill { unit, generation } => {
+                    self.deep_liveness_kill(now, unit, generation)
+                }
+                Event::DeepRestartEnds { unit } => self.deep_restart_ends(now, unit),
+                Event::ZoneRelaunch { unit, generation } => {
+                    self.zone_relaunch(now, unit, generation)
+                }
             }
             self.run_pending_failovers(now);
             self.settle(now);
@@ -281,6 +296,8 @@ impl<'p> TrialRunner<'p> {
         self.common_causes.reset(plan, trial);
         self.shared_failures.reset(plan, trial);
         self.changes.reset(plan, trial);
+        self.deep.reset();
+        self.zone_relaunches.reset();
         for unit in &mut self.units {
             *unit = UnitState {
                 in_rotation: true,

@@ -7,7 +7,7 @@ use rand::Rng;
 use super::state::NO_PROCESS;
 use super::trial::{TrialRunner, HOUR};
 use super::{DomainKind, Event};
-use crate::scenario::{Effect, Recovery};
+use crate::scenario::{CheckProtocol, Effect, Prober, Recovery};
 use crate::time::Ticks;
 
 impl TrialRunner<'_> {
@@ -188,27 +188,47 @@ impl TrialRunner<'_> {
             }
             (_, None) => 0,
         };
+        let kill_after = startup_kill_deadline(component);
         let state = &mut self.units[unit as usize];
         let restart_at = now + detection;
-        if state.restart_count > 0
-            && restart_at.saturating_sub(state.last_restart) >= restart.backoff_reset
-        {
-            state.restart_count = 0;
+        // Time from `restart_at` to the start of the current attempt.
+        let mut elapsed: Ticks = 0;
+        loop {
+            let attempt_at = restart_at.saturating_add(elapsed);
+            if state.restart_count > 0
+                && attempt_at.saturating_sub(state.last_restart) >= restart.backoff_reset
+            {
+                state.restart_count = 0;
+            }
+            // Kubernetes restarts at once the first time, then waits 10 s, 20 s, 40 s, ...
+            let backoff = if state.restart_count == 0 {
+                0
+            } else {
+                let doublings = (state.restart_count - 1).min(40);
+                restart
+                    .backoff_initial
+                    .saturating_mul(1 << doublings)
+                    .min(restart.backoff_max)
+            };
+            let duration = restart.duration.sample(rng);
+            state.restart_count += 1;
+            let started = attempt_at.saturating_add(backoff);
+            match kill_after {
+                Some(deadline) if duration > deadline => {
+                    // Still starting when the probe gives up: killed, and round again
+                    // with a longer backoff (the endless CrashLoopBackOff of a slow start).
+                    state.last_restart = started;
+                    elapsed = elapsed.saturating_add(backoff).saturating_add(deadline);
+                    if elapsed >= plan.horizon {
+                        return detection.saturating_add(elapsed);
+                    }
+                }
+                _ => {
+                    state.last_restart = started.saturating_add(duration);
+                    return detection + elapsed + backoff + duration;
+                }
+            }
         }
-        // Kubernetes restarts at once the first time, then waits 10 s, 20 s, 40 s, ...
-        let backoff = if state.restart_count == 0 {
-            0
-        } else {
-            let doublings = (state.restart_count - 1).min(40);
-            restart
-                .backoff_initial
-                .saturating_mul(1 << doublings)
-                .min(restart.backoff_max)
-        };
-        let duration = restart.duration.sample(rng);
-        state.restart_count += 1;
-        state.last_restart = restart_at + backoff + duration;
-        detection + backoff + duration
     }
 
     pub(super) fn unit_recovers(&mut self, now: Ticks, unit: u32) {
@@ -230,6 +250,7 @@ impl TrialRunner<'_> {
         }
         // As good as new: every mode's clock starts afresh.
         self.schedule_unit_failure(now, unit);
+        self.deep_process_started(now, unit);
         if struck_by != NO_PROCESS {
             self.common_cause_unit_returned(now, struck_by);
         }
@@ -247,6 +268,7 @@ impl TrialRunner<'_> {
             // Cut off from its callers: requests to it time out.
             self.cover(now, unit, Effect::Hang, domain_plan.cause);
         }
+        self.zone_relaunches_start(now, domain);
         self.domains_changed();
     }
 
@@ -255,7 +277,9 @@ impl TrialRunner<'_> {
         self.set_domain_down(domain, false);
         let domain_plan = &plan.domains[domain as usize];
         for &unit in &domain_plan.units {
-            self.uncover(now, unit, Effect::Hang, domain_plan.cause);
+            if !self.zone_relaunches.zone_returned(unit, domain) {
+                self.uncover(now, unit, Effect::Hang, domain_plan.cause);
+            }
         }
         self.schedule_domain_failure(now, domain);
         self.domains_changed();
@@ -434,10 +458,22 @@ impl TrialRunner<'_> {
         }
         let mut best: Option<Ticks> = None;
         if let Some(check) = &spec.health_check {
-            let (fails_checks, waits) = match effect {
-                Effect::Crash => (true, 0),
-                Effect::Hang => (true, check.timeout),
-                Effect::Slow { latency } => (latency >= check.timeout, check.timeout),
+            let process_gone = self.process_gone(unit);
+            if check.prober == Prober::Readiness && process_gone {
+                // The kubelet sees the container exit and the endpoint goes at once.
+                return Some(0);
+            }
+            let (fails_checks, waits) = match (check.protocol, effect) {
+                // A TCP connect fails only if the process is gone (refused) or the unit is
+                // cut off (no answer); the kernel accepts it for a hung or failing process.
+                (CheckProtocol::Tcp, _) if !process_gone && !self.cut_off(unit) => (false, 0),
+                (CheckProtocol::Tcp, Effect::Crash) if process_gone => (true, 0),
+                (CheckProtocol::Tcp, _) => (true, check.timeout),
+                (CheckProtocol::Http, Effect::Crash) => (true, 0),
+                (CheckProtocol::Http, Effect::Hang) => (true, check.timeout),
+                (CheckProtocol::Http, Effect::Slow { latency }) => {
+                    (latency >= check.timeout, check.timeout)
+                }
             };
             if fails_checks {
                 let first = next_tick(now, self.units[unit as usize].check_phase, check.interval);
@@ -466,6 +502,23 @@ impl TrialRunner<'_> {
             }
         }
         best
+    }
+
+    /// The unit's process has exited: its own crash, or a kill by its deep liveness probe
+    /// (not an overlay such as a bad release answering errors).
+    fn process_gone(&self, unit: u32) -> bool {
+        let state = &self.units[unit as usize];
+        (state.failed && state.effect == Effect::Crash) || self.deep.restarting(unit)
+    }
+
+    /// The unit's zone or region is down: nothing reaches it.
+    fn cut_off(&self, unit: u32) -> bool {
+        let unit_plan = &self.plan.units[unit as usize];
+        unit_plan.zone.is_some_and(|z| self.zone_down[z as usize])
+            && !self.zone_relaunches.relaunched(unit)
+            || unit_plan
+                .region
+                .is_some_and(|r| self.region_down[r as usize])
     }
 
     /// How long from `now` until `requests` more requests have reached `component`, with
@@ -541,6 +594,25 @@ impl TrialRunner<'_> {
             .filter(|u| self.units[*u as usize].in_rotation)
             .count()
     }
+}
+
+/// How long a restarted process may take to start before its probes kill it: the startup
+/// probe's allowance if there is one, else the liveness probe's (none without either). The
+/// kubelet probes at 0, period, 2 x period, ... from the container's start, counting from
+/// the first probe at or after `initial_delay`, and kills at the `failure_threshold`-th
+/// failure in a row.
+fn startup_kill_deadline(component: &crate::scenario::Component) -> Option<Ticks> {
+    let (period, threshold, initial_delay) = match (&component.startup_probe, &component.liveness) {
+        (Some(probe), _) => (probe.period, probe.failure_threshold, probe.initial_delay),
+        (None, Some(liveness)) => (
+            liveness.period,
+            liveness.failure_threshold,
+            liveness.initial_delay,
+        ),
+        (None, None) => return None,
+    };
+    let first = initial_delay.div_ceil(period).saturating_mul(period);
+    Some(first.saturating_add(period.saturating_mul(Ticks::from(threshold - 1))))
 }
 
 /// The first instant at or after `now` of the form `phase + k * period`.

@@ -399,6 +399,7 @@ impl Checker<'_> {
             passive_check: None,
             retry_next_upstream: false,
             liveness: None,
+            startup_probe: None,
             restart: None,
             replacement: None,
             failover: None,

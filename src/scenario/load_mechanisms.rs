@@ -94,6 +94,23 @@ impl Checker<'_> {
         Ok(value)
     }
 
+    /// Deep probes fail while a hard dependency (needed by every request, no fallback) is
+    /// down; without one they are plain probes, which is surely not what was meant.
+    fn has_hard_dependency(&self, path: &str, component: &Component) -> Result<(), ScenarioError> {
+        if component
+            .depends_on
+            .iter()
+            .any(|d| d.needed_by >= 1.0 && !d.fallback)
+        {
+            Ok(())
+        } else {
+            Err(self.error(
+                path,
+                "a deep probe fails while a hard dependency (needed_by 1, no fallback) is down, and this component has none in depends_on",
+            ))
+        }
+    }
+
     fn optional_duration(
         &self,
         path: &str,
@@ -404,6 +421,38 @@ impl Checker<'_> {
                     Ok(value)
                 }
             };
+            let protocol = match check.protocol.as_deref() {
+                None | Some("http") => CheckProtocol::Http,
+                Some("tcp") => CheckProtocol::Tcp,
+                Some(other) => {
+                    return Err(self.error(
+                        &format!("{p}.protocol"),
+                        format!(
+                            "unknown protocol \"{other}\"; expected \"http\" (L7) or \"tcp\" (L4)"
+                        ),
+                    ))
+                }
+            };
+            let prober = match check.prober.as_deref() {
+                None | Some("load_balancer") => Prober::LoadBalancer,
+                Some("readiness") => Prober::Readiness,
+                Some(other) => {
+                    return Err(self.error(
+                        &format!("{p}.prober"),
+                        format!("unknown prober \"{other}\"; expected \"load_balancer\" or \"readiness\" (a Kubernetes readiness probe)"),
+                    ))
+                }
+            };
+            let deep = check.deep.unwrap_or(false);
+            if deep {
+                if protocol == CheckProtocol::Tcp {
+                    return Err(self.error(
+                        &format!("{p}.deep"),
+                        "a TCP check only opens a connection and cannot ask the dependencies: use \"protocol\": \"http\" for a deep check",
+                    ));
+                }
+                self.has_hard_dependency(&format!("{p}.deep"), component)?;
+            }
             component.health_check = Some(HealthCheck {
                 interval,
                 timeout,
@@ -413,6 +462,9 @@ impl Checker<'_> {
                     2,
                 )?,
                 healthy_threshold: threshold("healthy_threshold", check.healthy_threshold, 5)?,
+                deep,
+                protocol,
+                prober,
             });
         }
         if let Some(check) = &raw.passive_check {
@@ -440,9 +492,45 @@ impl Checker<'_> {
             if failure_threshold == 0 {
                 return Err(self.error(&format!("{p}.failure_threshold"), "must be at least 1"));
             }
+            let deep = liveness.deep.unwrap_or(false);
+            if deep {
+                self.has_hard_dependency(&format!("{p}.deep"), component)?;
+                if raw.restart.is_none() {
+                    return Err(self.error(
+                        &format!("{p}.deep"),
+                        "a failing liveness probe restarts the process: add the component's \"restart\" settings",
+                    ));
+                }
+            }
             component.liveness = Some(Liveness {
                 period: self.positive_duration(&format!("{p}.period"), &liveness.period)?,
                 failure_threshold,
+                initial_delay: liveness
+                    .initial_delay
+                    .as_ref()
+                    .map_or(Ok(0), |v| self.duration(&format!("{p}.initial_delay"), v))?,
+                deep,
+            });
+        }
+        if let Some(probe) = &raw.startup_probe {
+            let p = format!("{path}.startup_probe");
+            let failure_threshold = probe.failure_threshold.unwrap_or(3);
+            if failure_threshold == 0 {
+                return Err(self.error(&format!("{p}.failure_threshold"), "must be at least 1"));
+            }
+            if raw.restart.is_none() {
+                return Err(self.error(
+                    &p,
+                    "a startup probe decides when a restarted process is killed: add the component's \"restart\" settings",
+                ));
+            }
+            component.startup_probe = Some(StartupProbe {
+                period: self.positive_duration(&format!("{p}.period"), &probe.period)?,
+                failure_threshold,
+                initial_delay: probe
+                    .initial_delay
+                    .as_ref()
+                    .map_or(Ok(0), |v| self.duration(&format!("{p}.initial_delay"), v))?,
             });
         }
         if let Some(restart) = &raw.restart {
@@ -482,7 +570,14 @@ impl Checker<'_> {
                     .map_or(Ok(0), |v| self.duration(&format!("{p}.detection"), v))?,
                 provisioning: self
                     .distribution(&format!("{p}.provisioning"), &replacement.provisioning)?,
+                any_zone: replacement.any_zone.unwrap_or(false),
             });
+            if replacement.any_zone == Some(true) && component.zones.len() < 2 {
+                return Err(self.error(
+                    &format!("{p}.any_zone"),
+                    "relaunching in another zone needs the component in at least 2 zones",
+                ));
+            }
         }
         for (i, (mode, raw_mode)) in component.failures.iter().zip(&raw.failures).enumerate() {
             let p = format!("{path}.failures[{i}].recovery");

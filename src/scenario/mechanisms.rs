@@ -46,6 +46,30 @@ pub struct HealthCheck {
     pub timeout: Ticks,
     pub unhealthy_threshold: u32,
     pub healthy_threshold: u32,
+    /// The probe's endpoint also fails while a hard dependency is down (a `/healthz` that
+    /// checks its database connection).
+    pub deep: bool,
+    pub protocol: CheckProtocol,
+    pub prober: Prober,
+}
+
+/// What a health check asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckProtocol {
+    /// An HTTP request (L7): a hung application fails it.
+    Http,
+    /// A TCP connection (L4): the kernel accepts it while the application hangs or crawls.
+    Tcp,
+}
+
+/// Who runs a health check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prober {
+    /// A load balancer's own periodic checks: it learns of anything only from them.
+    LoadBalancer,
+    /// A Kubernetes readiness probe: the kubelet also sees the container exit, which
+    /// removes the endpoint at once; hangs and slowness wait for the probe.
+    Readiness,
 }
 
 /// Passive checks (nginx `max_fails` / `fail_timeout`).
@@ -60,6 +84,20 @@ pub struct PassiveCheck {
 pub struct Liveness {
     pub period: Ticks,
     pub failure_threshold: u32,
+    /// From the container's start to its first probe (`initialDelaySeconds`).
+    pub initial_delay: Ticks,
+    /// The probe also fails while a hard dependency is down: the orchestrator restarts
+    /// healthy processes because of someone else's outage.
+    pub deep: bool,
+}
+
+/// A Kubernetes startup probe: liveness waits until it succeeds, and it kills a process
+/// that has not started after `initial_delay + failure_threshold x period`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartupProbe {
+    pub period: Ticks,
+    pub failure_threshold: u32,
+    pub initial_delay: Ticks,
 }
 
 /// Restart by an orchestrator, with CrashLoopBackOff-style exponential backoff.
@@ -77,6 +115,8 @@ pub struct Restart {
 pub struct Replacement {
     pub detection: Ticks,
     pub provisioning: Distribution,
+    /// An auto-scaling group: a unit lost with its zone is relaunched in a zone that is up.
+    pub any_zone: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

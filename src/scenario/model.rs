@@ -157,6 +157,7 @@ pub struct Component {
     /// Failed requests are retried on another unit (`proxy_next_upstream`).
     pub retry_next_upstream: bool,
     pub liveness: Option<Liveness>,
+    pub startup_probe: Option<StartupProbe>,
     pub restart: Option<Restart>,
     pub replacement: Option<Replacement>,
     pub failover: Option<Failover>,

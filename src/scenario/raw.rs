@@ -177,6 +177,7 @@ pub struct RawComponent {
     pub passive_check: Option<RawPassiveCheck>,
     pub retry_next_upstream: Option<bool>,
     pub liveness: Option<RawLiveness>,
+    pub startup_probe: Option<RawStartupProbe>,
     pub restart: Option<RawRestart>,
     pub replacement: Option<RawReplacement>,
     pub failover: Option<RawFailover>,
@@ -194,6 +195,9 @@ pub struct RawHealthCheck {
     pub timeout: Option<Value>,
     pub unhealthy_threshold: Option<u32>,
     pub healthy_threshold: Option<u32>,
+    pub deep: Option<bool>,
+    pub protocol: Option<String>,
+    pub prober: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +212,16 @@ pub struct RawPassiveCheck {
 pub struct RawLiveness {
     pub period: Value,
     pub failure_threshold: Option<u32>,
+    pub initial_delay: Option<Value>,
+    pub deep: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStartupProbe {
+    pub period: Value,
+    pub failure_threshold: Option<u32>,
+    pub initial_delay: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +238,7 @@ pub struct RawRestart {
 pub struct RawReplacement {
     pub detection: Option<Value>,
     pub provisioning: Value,
+    pub any_zone: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,272 @@
+//! The probes, restarts and relaunches of issue 8 behave as the real software does: deep
+//! readiness and liveness probes, TCP against HTTP checks, Kubernetes readiness on a
+//! container exit, startup probes and `initialDelaySeconds`, and auto-scaling groups that
+//! relaunch in another zone. Exact timelines on constant distributions, bounds that every
+//! trial must meet, and means against independent computations.
+
+use rand::{Rng, SeedableRng};
+use sim::engine::{Plan, TrialOutcome, TrialRunner};
+use sim::time::Ticks;
+
+use crate::common::{assert_within, run, scenario};
+use crate::engine::HOUR;
+
+const SECOND: Ticks = 1_000_000;
+
+/// Trials `0..trials` of `text`, each outcome.
+fn trials(text: &str, trials: u64) -> Vec<TrialOutcome> {
+    let scenario = scenario(text);
+    let plan = Plan::new(&scenario);
+    let mut runner = TrialRunner::new(&plan);
+    (0..trials).map(|t| runner.run(t).clone()).collect()
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let values: Vec<f64> = values.collect();
+    let n = values.len() as f64;
+    let m = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (var / n).sqrt())
+}
+
+/// A database down for 10 minutes at 10 h (constant), once in a 20 h horizon, under an app
+/// of `app_replicas` pods with the given extra keys.
+fn app_over_database(app_replicas: u32, app_keys: &str) -> String {
+    format!(
+        r#"{{ "simulation": {{ "horizon": "20h" }},
+            "components": {{
+              "app": {{ "replicas": {app_replicas}, "depends_on": ["db"] {app_keys} }},
+              "db": {{ "failures": [ {{ "name": "outage", "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "10m" }} }} ] }} }},
+            "entry": "app" }}"#
+    )
+}
+
+/// Deep readiness (interval 10 s, healthy after 3): every pod leaves rotation during the
+/// database's outage and comes back at its next check + 2 intervals after the database
+/// does. With one pod the outage is 600 s + U(0, 10 s) + 20 s: in [620, 630] s in every
+/// trial, mean 625 s; a shallow check costs exactly the database's 600 s. 300 trials; the
+/// mean within 4 standard errors (about 0.7 s).
+#[test]
+fn deep_readiness_stretches_a_database_outage_by_the_return_delay() {
+    let check = |deep: bool| {
+        format!(
+            r#", "health_check": {{ "interval": "10s", "timeout": "1s", "unhealthy_threshold": 2, "healthy_threshold": 3, "deep": {deep} }}"#
+        )
+    };
+    for outcome in trials(&app_over_database(1, &check(false)), 20) {
+        assert_eq!(outcome.full_outage, 600 * SECOND);
+    }
+    let outcomes = trials(&app_over_database(1, &check(true)), 300);
+    for outcome in &outcomes {
+        let down = outcome.full_outage;
+        assert!((620 * SECOND..=630 * SECOND).contains(&down), "{down}");
+        assert_eq!(outcome.incidents, 1);
+    }
+    let (m, se) = mean(outcomes.iter().map(|o| o.full_outage as f64 / 1e6));
+    assert!((m - 625.0).abs() < 4.0 * se, "{m} +/- {se}");
+    // Two pods: the first of them back, at min of two uniform phases: mean 20 + 10/3 s.
+    let outcomes = trials(&app_over_database(2, &check(true)), 300);
+    let (m, se) = mean(outcomes.iter().map(|o| o.full_outage as f64 / 1e6));
+    assert!((m - (620.0 + 10.0 / 3.0)).abs() < 4.0 * se, "{m} +/- {se}");
+}
+
+/// The deep liveness crash loop, computed independently: the probe (period 10 s, 3
+/// failures) kills the process U(0, 10 s) + 20 s after it starts failing; the kubelet
+/// restarts it after 0, 10, 20, 40, ... s (capped at 300 s), and it takes 5 s to start.
+/// Returns the outage beyond the database's 600 s.
+fn crash_loop_extra(rng: &mut impl Rng) -> f64 {
+    let outage = 600.0;
+    let mut t = 0.0; // the process is running and its probe starts failing
+    let mut restarts = 0u32;
+    loop {
+        let kill = t + rng.random_range(0.0..10.0) + 20.0;
+        if kill >= outage {
+            return 0.0; // the database is back first: the kill is called off
+        }
+        let backoff = if restarts == 0 {
+            0.0
+        } else {
+            (10.0 * 2f64.powi(restarts as i32 - 1)).min(300.0)
+        };
+        restarts += 1;
+        t = kill + backoff + 5.0;
+        if t >= outage {
+            return t - outage;
+        }
+    }
+}
+
+/// Deep liveness restarts every pod, again and again while the database is down, with
+/// CrashLoopBackOff's growing waits: the app stays down after the database is back, by
+/// the rest of the restart in progress. Bounds in every trial (at most the 300 s cap + the
+/// 5 s start) and the mean against `crash_loop_extra` (200 000 draws; seed 81); 400 trials,
+/// 4 standard errors. A shallow probe costs exactly the 600 s.
+#[test]
+fn deep_liveness_keeps_the_app_down_after_its_database_returns() {
+    let keys = |deep: bool| {
+        format!(
+            r#", "liveness": {{ "period": "10s", "failure_threshold": 3, "deep": {deep} }},
+                "restart": {{ "duration": {{ "constant": "5s" }}, "backoff_initial": "10s", "backoff_max": "300s", "backoff_reset": "600s" }}"#
+        )
+    };
+    for outcome in trials(&app_over_database(1, &keys(false)), 20) {
+        assert_eq!(outcome.full_outage, 600 * SECOND);
+    }
+    let outcomes = trials(&app_over_database(1, &keys(true)), 400);
+    for outcome in &outcomes {
+        let extra = outcome.full_outage as f64 / 1e6 - 600.0;
+        assert!((0.0..=305.0).contains(&extra), "{extra}");
+    }
+    let (m, se) = mean(outcomes.iter().map(|o| o.full_outage as f64 / 1e6 - 600.0));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(81);
+    let draws = 200_000;
+    let exact = (0..draws).map(|_| crash_loop_extra(&mut rng)).sum::<f64>() / draws as f64;
+    assert!(
+        exact > 100.0,
+        "the loop should outlast the database: {exact}"
+    );
+    assert!((m - exact).abs() < 4.0 * se, "{m} +/- {se} vs {exact}");
+}
+
+/// A TCP (L4) check cannot see a hung process: a single pod that hangs for 10 minutes is
+/// never ejected, so it serves again the instant it recovers; an HTTP check ejects it and
+/// readmits it only after U(0, 10 s) + 10 s. A crash refuses the connection and a zone
+/// outage cuts the pod off: a TCP check sees both.
+#[test]
+fn a_tcp_check_cannot_see_a_hang() {
+    let single = |protocol: &str, effect: &str, zone_outage: bool| {
+        let (ttf, zone) = if zone_outage {
+            (
+                r#"{ "constant": "100h" }"#,
+                r#"{ "ttf": { "constant": "10h" }, "ttr": { "constant": "10m" } }"#,
+            )
+        } else {
+            (r#"{ "constant": "10h" }"#, "null")
+        };
+        format!(
+            r#"{{ "simulation": {{ "horizon": "20h" }},
+                "zones": {{ "z": {{ "outage": {zone} }} }},
+                "components": {{ "app": {{ "replicas": 1, "zones": ["z"],
+                  "health_check": {{ "interval": "10s", "timeout": "2s", "unhealthy_threshold": 2, "healthy_threshold": 2, "protocol": "{protocol}" }},
+                  "failures": [ {{ "name": "x", "ttf": {ttf}, "ttr": {{ "constant": "10m" }}, "effect": "{effect}" }} ] }} }},
+                "entry": "app" }}"#
+        )
+    };
+    let return_delay = |outcome: &TrialOutcome| outcome.full_outage as i64 - 600 * SECOND as i64;
+    let ejected = |outcome: &TrialOutcome| {
+        let extra = return_delay(outcome);
+        (10 * SECOND as i64..=20 * SECOND as i64).contains(&extra)
+    };
+    for outcome in trials(&single("tcp", "hang", false), 20) {
+        assert_eq!(return_delay(&outcome), 0);
+    }
+    for (protocol, effect, zone_outage) in [
+        ("http", "hang", false),
+        ("tcp", "crash", false),
+        ("http", "crash", false),
+        ("tcp", "crash", true),
+        ("http", "crash", true),
+    ] {
+        for outcome in trials(&single(protocol, effect, zone_outage), 20) {
+            assert!(
+                ejected(&outcome),
+                "{protocol} {effect} {zone_outage}: {}",
+                return_delay(&outcome)
+            );
+        }
+    }
+}
+
+/// A Kubernetes readiness probe removes the endpoint as soon as the container exits. Four
+/// pods, crashes once per 10 days each, 10-minute repairs, checks every 10 s ejecting after
+/// 3 failures: a load balancer's own checks lose each crash's detection delay over n,
+/// 36.5 x 25 s = 15.21 min/yr (as in mechanisms.rs, 4 standard errors); the readiness probe
+/// loses nothing (under 1% of that: only the rare moments when all four are down). A hang
+/// is no exit: it waits for the probe either way, 36.5 x (25 s + 2 s timeout).
+/// Seed 21, 2000 trials.
+#[test]
+fn kubernetes_readiness_sees_a_container_exit_at_once() {
+    let text = |prober: &str, effect: &str| {
+        format!(
+            r#"{{ "components": {{ "api": {{ "replicas": 4,
+                "health_check": {{ "interval": "10s", "timeout": "2s", "unhealthy_threshold": 3, "healthy_threshold": 2, "prober": "{prober}" }},
+                "failures": [ {{ "name": "x", "ttf": "10d", "ttr": {{ "constant": "10m" }}, "effect": "{effect}" }} ] }} }},
+              "entry": "api" }}"#
+        )
+    };
+    let downtime = |prober: &str, effect: &str| {
+        let report = run(&scenario(&text(prober, effect)), 2000, 21);
+        let d = &report.downtime_minutes_per_year;
+        (d.mean, d.std_error)
+    };
+    let exact = 365.0 / 10.0 * 25.0 / 60.0;
+    let (lb, se) = downtime("load_balancer", "crash");
+    assert_within("load balancer, crash", lb, se, exact, 4.0);
+    let (readiness, _) = downtime("readiness", "crash");
+    assert!(readiness < 0.01 * exact, "{readiness}");
+    let hang = 365.0 / 10.0 * 27.0 / 60.0;
+    let (m, se) = downtime("readiness", "hang");
+    assert_within("readiness, hang", m, se, hang, 4.0);
+}
+
+/// An auto-scaling group relaunches the pods of a lost zone in the other one after
+/// detection (30 s) + provisioning (90 s): 4 pods over 2 zones, each carrying a quarter of
+/// the peak (N+0), a 1-hour zone outage at 10 h: half the demand is lost for 120 s rather
+/// than for the hour.
+#[test]
+fn an_auto_scaling_group_relaunches_in_a_zone_that_is_up() {
+    let text = |any_zone: bool| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "20h" }},
+                "traffic": {{ "peak_rps": 400 }},
+                "zones": {{ "a": {{ "outage": {{ "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} }}, "b": {{}} }},
+                "components": {{ "app": {{ "replicas": 4, "zones": ["a", "b"], "require": 1, "capacity": 100,
+                  "replacement": {{ "detection": "30s", "provisioning": {{ "constant": "90s" }}, "any_zone": {any_zone} }} }} }},
+                "entry": "app" }}"#
+        )
+    };
+    let horizon = 20.0 * 3600.0;
+    let without = &trials(&text(false), 1)[0];
+    assert!(
+        (without.lost - 0.5 * 3600.0 / horizon).abs() < 1e-12,
+        "{}",
+        without.lost
+    );
+    for outcome in trials(&text(true), 5) {
+        assert!(
+            (outcome.lost - 0.5 * 120.0 / horizon).abs() < 1e-12,
+            "{}",
+            outcome.lost
+        );
+    }
+}
+
+/// A slow start killed by liveness is the endless CrashLoopBackOff: a process that takes
+/// 40 s to start under a liveness probe that kills at 20 s (period 10 s, 3 failures, no
+/// initial delay) never comes back; `initialDelaySeconds` 30 s (kill at 50 s) or a startup
+/// probe (30 x 10 s) lets it start in its 40 s.
+#[test]
+fn a_slow_start_under_liveness_loops_until_a_startup_probe_allows_it() {
+    let text = |extra: &str| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "20h" }},
+                "components": {{ "app": {{
+                  "liveness": {{ "period": "10s", "failure_threshold": 3 {extra} }},
+                  "restart": {{ "duration": {{ "constant": "40s" }} }},
+                  "failures": [ {{ "name": "crash", "ttf": {{ "constant": "10h" }}, "ttr": "1s", "recovery": "restart" }} ] }} }},
+                "entry": "app" }}"#
+        )
+    };
+    let looping = &trials(&text(""), 1)[0];
+    assert_eq!(looping.full_outage, 10 * HOUR);
+    let delayed = &trials(&text(r#", "initial_delay": "30s""#), 1)[0];
+    assert_eq!(delayed.full_outage, 40 * SECOND);
+    let with_startup = r#"{ "simulation": { "horizon": "20h" },
+            "components": { "app": {
+              "liveness": { "period": "10s", "failure_threshold": 3 },
+              "startup_probe": { "period": "10s", "failure_threshold": 30 },
+              "restart": { "duration": { "constant": "40s" } },
+              "failures": [ { "name": "crash", "ttf": { "constant": "10h" }, "ttr": "1s", "recovery": "restart" } ] } },
+            "entry": "app" }"#;
+    assert_eq!(trials(with_startup, 1)[0].full_outage, 40 * SECOND);
+}
