@@ -53,9 +53,9 @@ pub enum Event {
         unit: u32,
         generation: u32,
     },
-    /// The next step of a component's failover.
+    /// The next step of a failover; `group` indexes the plan's failover groups.
     Failover {
-        component: u32,
+        group: u32,
         generation: u32,
     },
     /// A caller's retry-delayed view of a dependency catches up.

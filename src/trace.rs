@@ -209,11 +209,17 @@ impl Recorder<'_> {
                 None,
             ),
             Event::Rotation { unit, .. } => ("rotation", self.unit_name(unit), None),
-            Event::Failover { component, .. } => (
-                "failover_step",
-                self.names[component as usize].clone(),
-                None,
-            ),
+            Event::Failover { group, .. } => {
+                let group_plan = &plan.failover_groups[group as usize];
+                let component = group_plan.component as usize;
+                let first = plan.components[component].groups_start;
+                let name = if plan.components[component].groups_end - first > 1 {
+                    format!("{} shard {}", self.names[component], group - first)
+                } else {
+                    self.names[component].clone()
+                };
+                ("failover_step", name, None)
+            }
             Event::EdgeView { edge, .. } => ("retry_window", self.edge_name(edge), None),
             Event::Breaker { edge, .. } => ("breaker", self.edge_name(edge), None),
             Event::DnsCheck { edge, .. } => ("dns_check", self.edge_name(edge), None),

@@ -111,7 +111,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("zero shards", with_api(r#"{ "replicas": 2, "shards": 0 }"#), "components.api.shards", "at least 1"),
         ("shards not dividing replicas", with_api(r#"{ "replicas": 5, "shards": 2 }"#), "components.api.shards", "divide replicas (5)"),
         ("require above a shard", with_api(r#"{ "replicas": 4, "shards": 2, "require": 3 }"#), "components.api.require", "per shard"),
-        ("shards with a primary", with_api(r#"{ "replicas": 4, "shards": 2, "role": "active_passive", "failover": { "detection": "10s", "promotion": "10s" } }"#), "components.api.shards", "active_active"),
+        ("a primary shard without a replica", with_api(r#"{ "replicas": 3, "shards": 3, "role": "active_passive", "failover": { "detection": "10s", "promotion": "10s" } }"#), "components.api.shards", "at least 2 units per shard"),
         ("full coverage without shards", with_api(r#"{ "replicas": 2, "require_full_coverage": true }"#), "components.api.require_full_coverage", "shards > 1"),
         ("zero monitor timeout", with_api(r#"{ "replicas": 2, "role": "active_passive", "failover": { "detection": "10s", "promotion": "10s", "monitor_timeout": "0s" } }"#), "components.api.failover.monitor_timeout", "longer than zero"),
         ("common cause above 1", with_api(r#"{ "replicas": 2, "failures": [ { "name": "x", "ttf": "1d", "ttr": "1h", "common_cause": 1.5 } ] }"#), "components.api.failures[0].common_cause", "[0, 1]"),

@@ -270,3 +270,47 @@ fn a_slow_start_under_liveness_loops_until_a_startup_probe_allows_it() {
             "entry": "app" }"#;
     assert_eq!(trials(with_startup, 1)[0].full_outage, 40 * SECOND);
 }
+
+/// A Redis Cluster of 3 shards, each a master and a replica with its own failover (30 s
+/// detection + 20 s promotion + 10 s reconnect), nodes failing once per 30 days with 1-hour
+/// repairs. Each shard alone is the active-passive pair of mechanisms.rs: U_g = (failovers
+/// per year) x 60 s + P(both down), failovers at l(1 - l/(l+m)) per year, l = 1/30 d, m =
+/// 1/h. Without full coverage the cluster serves the mean of its shards: U = U_g; with
+/// `require_full_coverage` it needs every shard: U = 1 - (1 - U_g)^3 (independent shards).
+/// Three shards fail over three times as often as one pair. 4 standard errors; seed 23,
+/// 3000 trials.
+#[test]
+fn each_shard_fails_over_on_its_own() {
+    let text = |full: bool| {
+        format!(
+            r#"{{ "components": {{ "redis": {{ "replicas": 6, "shards": 3, "require_full_coverage": {full},
+                  "role": "active_passive",
+                  "failover": {{ "detection": {{ "constant": "30s" }}, "promotion": {{ "constant": "20s" }},
+                                "reconnect": {{ "constant": "10s" }} }},
+                  "replication": {{ "mode": "async", "lag": {{ "constant": "1s" }} }},
+                  "failures": [ {{ "name": "node", "ttf": "30d", "ttr": "1h" }} ] }} }},
+               "entry": "redis" }}"#
+        )
+    };
+    let l: f64 = 1.0 / (30.0 * 24.0);
+    let m: f64 = 1.0;
+    let both_down = (l / (l + m)).powi(2);
+    let failovers_per_year = 365.0 / 30.0 * (1.0 - l / (l + m));
+    let shard = failovers_per_year * 60.0 / (365.0 * 86_400.0) + both_down;
+    let minutes = |u: f64| u * 365.0 * 24.0 * 60.0;
+    let partial = run(&scenario(&text(false)), 3000, 23);
+    let d = &partial.downtime_minutes_per_year;
+    assert_within("partial coverage", d.mean, d.std_error, minutes(shard), 4.0);
+    let failovers = partial.failovers.as_ref().unwrap();
+    assert_within(
+        "failovers per year",
+        failovers.per_year.mean,
+        failovers.per_year.std_error,
+        3.0 * failovers_per_year,
+        4.0,
+    );
+    let full = run(&scenario(&text(true)), 3000, 23);
+    let d = &full.downtime_minutes_per_year;
+    let exact = minutes(1.0 - (1.0 - shard).powi(3));
+    assert_within("full coverage", d.mean, d.std_error, exact, 4.0);
+}

@@ -1,6 +1,10 @@
 //! Failover of components with a primary: detection (with a monitor quorum), promotion of
 //! a replica (which can fail), client reconnection, optional failback, and the data lost
 //! with asynchronous replication.
+//!
+//! Each *failover group* has its own primary: the whole component, or each of its shards
+//! (a Redis Cluster master with its replicas fails over on its own). Groups are indexed by
+//! `Plan::failover_groups`.
 
 use rand::Rng;
 
@@ -11,28 +15,29 @@ use crate::scenario::{Effect, Replication};
 use crate::time::{Ticks, TICKS_PER_SECOND};
 
 impl TrialRunner<'_> {
-    /// Notes that a unit of `component` turned good or bad during the current event.
+    /// Notes that a unit of `component` turned good or bad during the current event: its
+    /// failover groups look at their units once the event's changes are all in.
     pub(super) fn failover_needs_look(&mut self, component: u32) {
-        if self.failovers[component as usize].is_some()
-            && !self.failover_pending.contains(&component)
-        {
-            self.failover_pending.push(component);
+        let component_plan = &self.plan.components[component as usize];
+        for group in component_plan.groups_start..component_plan.groups_end {
+            if !self.failover_pending.contains(&group) {
+                self.failover_pending.push(group);
+            }
         }
     }
 
     /// Moves every failover whose units changed during the event, once all changes are in.
     pub(super) fn run_pending_failovers(&mut self, now: Ticks) {
-        while let Some(component) = self.failover_pending.pop() {
-            self.failover_unit_changed(now, component);
+        while let Some(group) = self.failover_pending.pop() {
+            self.failover_unit_changed(now, group);
         }
     }
 
-    /// A unit of `component` turned good or bad: move its failover along if needed.
-    pub(super) fn failover_unit_changed(&mut self, now: Ticks, component: u32) {
-        let c = component as usize;
-        let Some(failover) = self.failovers[c].as_ref() else {
-            return;
-        };
+    /// A unit of failover group `group` turned good or bad: move its failover along.
+    pub(super) fn failover_unit_changed(&mut self, now: Ticks, group: u32) {
+        let g = group as usize;
+        let c = self.plan.failover_groups[g].component as usize;
+        let failover = &self.failovers[g];
         let primary_good = self.alive_to_monitors(c, failover.primary);
         match failover.phase {
             FailoverPhase::Serving if !primary_good => {
@@ -43,23 +48,23 @@ impl TrialRunner<'_> {
                     .expect("failover");
                 let detection = spec.detection.sample(&mut self.component_streams[c]);
                 let cause = self.units[failover.primary as usize].cause;
-                let state = self.failovers[c].as_mut().expect("failover");
+                let state = &mut self.failovers[g];
                 state.phase = FailoverPhase::Detecting;
                 state.outage_start = now;
                 state.cause = cause;
                 state.planned = false;
-                self.next_step(now, component, detection);
+                self.next_step(now, group, detection);
             }
-            FailoverPhase::Serving => self.maybe_fail_back(now, component),
+            FailoverPhase::Serving => self.maybe_fail_back(now, group),
             FailoverPhase::Detecting | FailoverPhase::Blocked | FailoverPhase::Manual
                 if primary_good =>
             {
                 // The primary came back before anyone was promoted: no failover, no loss.
-                let state = self.failovers[c].as_mut().expect("failover");
+                let state = &mut self.failovers[g];
                 state.phase = FailoverPhase::Serving;
                 bump(state);
             }
-            FailoverPhase::Blocked => self.decide(now, component),
+            FailoverPhase::Blocked => self.decide(now, group),
             _ => {}
         }
     }
@@ -67,61 +72,59 @@ impl TrialRunner<'_> {
     /// Domains changed: a blocked failover may now have its monitor quorum. Looked at with
     /// the event's other changes, so a primary returning with its zone is seen first.
     pub(super) fn domains_changed(&mut self) {
-        for c in 0..self.failovers.len() {
-            if self.failovers[c]
-                .as_ref()
-                .is_some_and(|f| f.phase == FailoverPhase::Blocked)
+        for g in 0..self.failovers.len() {
+            if self.failovers[g].phase == FailoverPhase::Blocked
+                && !self.failover_pending.contains(&(g as u32))
             {
-                self.failover_needs_look(c as u32);
+                self.failover_pending.push(g as u32);
             }
         }
     }
 
-    pub(super) fn failover_event(&mut self, now: Ticks, component: u32, generation: u32) {
-        let c = component as usize;
-        let Some(state) = self.failovers[c].as_ref() else {
-            return;
-        };
+    pub(super) fn failover_event(&mut self, now: Ticks, group: u32, generation: u32) {
+        let g = group as usize;
+        let state = &self.failovers[g];
         if state.generation != generation {
             return;
         }
         match state.phase {
-            FailoverPhase::Detecting | FailoverPhase::Blocked => self.decide(now, component),
-            FailoverPhase::Promoting | FailoverPhase::Manual => self.promote(now, component),
+            FailoverPhase::Detecting | FailoverPhase::Blocked => self.decide(now, group),
+            FailoverPhase::Promoting | FailoverPhase::Manual => self.promote(now, group),
             FailoverPhase::Reconnecting => {
-                let state = self.failovers[c].as_mut().expect("failover");
+                let state = &mut self.failovers[g];
                 state.phase = FailoverPhase::Serving;
                 bump(state);
                 if !state.planned {
                     let seconds = (now - state.outage_start) as f64 / TICKS_PER_SECOND;
                     self.outcome.failover_durations.push(seconds);
                 }
-                self.enqueue(component);
+                self.enqueue(self.plan.failover_groups[g].component);
                 // The new primary may have failed while clients reconnected.
-                self.failover_unit_changed(now, component);
+                self.failover_unit_changed(now, group);
             }
-            FailoverPhase::Serving => self.maybe_fail_back(now, component),
+            FailoverPhase::Serving => self.maybe_fail_back(now, group),
         }
     }
 
     /// The monitors agreed the primary is down: promote a replica if one can be.
-    fn decide(&mut self, now: Ticks, component: u32) {
-        let c = component as usize;
+    fn decide(&mut self, now: Ticks, group: u32) {
+        let g = group as usize;
         let plan = self.plan;
+        let c = plan.failover_groups[g].component as usize;
         let spec = plan.components[c].spec.failover.as_ref().expect("failover");
         if !self.monitor_quorum(c) {
-            self.block(component);
+            self.block(group);
             return;
         }
-        let Some(target) = self.candidate(now, c) else {
-            self.block(component);
-            if let Some(ready) = self.next_caught_up(now, c) {
-                self.look_again_at(now, component, ready);
+        let Some(target) = self.candidate(now, g) else {
+            self.block(group);
+            if let Some(ready) = self.next_caught_up(now, g) {
+                self.look_again_at(now, group, ready);
             }
             return;
         };
         let failed = self.component_streams[c].random::<f64>() < spec.failure_probability;
-        let state = self.failovers[c].as_mut().expect("failover");
+        let state = &mut self.failovers[g];
         state.target = target;
         let delay = if failed {
             state.phase = FailoverPhase::Manual;
@@ -130,45 +133,27 @@ impl TrialRunner<'_> {
             state.phase = FailoverPhase::Promoting;
             spec.promotion.sample(&mut self.component_streams[c])
         };
-        self.next_step(now, component, delay);
+        self.next_step(now, group, delay);
     }
 
     /// The phase just set lasts `delay`: invalidates pending steps and schedules the next.
-    fn next_step(&mut self, now: Ticks, component: u32, delay: Ticks) {
-        let state = self.failovers[component as usize]
-            .as_mut()
-            .expect("failover");
-        let generation = bump(state);
-        self.schedule(
-            now,
-            delay,
-            Event::Failover {
-                component,
-                generation,
-            },
-        );
+    fn next_step(&mut self, now: Ticks, group: u32, delay: Ticks) {
+        let generation = bump(&mut self.failovers[group as usize]);
+        self.schedule(now, delay, Event::Failover { group, generation });
     }
 
     /// Revisits the failover at `at` unless something changes it first.
-    fn look_again_at(&mut self, now: Ticks, component: u32, at: Ticks) {
-        let generation = self.failovers[component as usize]
-            .as_ref()
-            .expect("failover")
-            .generation;
+    fn look_again_at(&mut self, now: Ticks, group: u32, at: Ticks) {
+        let generation = self.failovers[group as usize].generation;
         self.schedule(
             now,
             at.saturating_sub(now),
-            Event::Failover {
-                component,
-                generation,
-            },
+            Event::Failover { group, generation },
         );
     }
 
-    fn block(&mut self, component: u32) {
-        let state = self.failovers[component as usize]
-            .as_mut()
-            .expect("failover");
+    fn block(&mut self, group: u32) {
+        let state = &mut self.failovers[group as usize];
         if state.phase != FailoverPhase::Blocked {
             state.phase = FailoverPhase::Blocked;
             bump(state);
@@ -177,20 +162,21 @@ impl TrialRunner<'_> {
 
     /// Promotion done: the target becomes primary (losing the replication lag's writes),
     /// then clients reconnect.
-    fn promote(&mut self, now: Ticks, component: u32) {
-        let c = component as usize;
+    fn promote(&mut self, now: Ticks, group: u32) {
+        let g = group as usize;
         let plan = self.plan;
+        let c = plan.failover_groups[g].component as usize;
         let spec = &plan.components[c].spec;
-        let target = self.failovers[c].as_ref().expect("failover").target;
+        let target = self.failovers[g].target;
         let target = if self.alive_to_monitors(c, target) {
             target
-        } else if let Some(other) = self.candidate(now, c) {
+        } else if let Some(other) = self.candidate(now, g) {
             other
         } else {
-            self.block(component);
+            self.block(group);
             return;
         };
-        let planned = self.failovers[c].as_ref().expect("failover").planned;
+        let planned = self.failovers[g].planned;
         if let (Some(Replication::Async { lag }), false) = (&spec.replication, planned) {
             let window = lag.sample(&mut self.component_streams[c]);
             self.outcome
@@ -203,47 +189,47 @@ impl TrialRunner<'_> {
             .expect("failover")
             .reconnect
             .sample(&mut self.component_streams[c]);
-        let state = self.failovers[c].as_mut().expect("failover");
+        let state = &mut self.failovers[g];
         state.primary = target;
         state.phase = FailoverPhase::Reconnecting;
-        self.next_step(now, component, reconnect);
-        self.enqueue(component);
+        self.next_step(now, group, reconnect);
+        self.enqueue(c as u32);
     }
 
-    /// A planned switchover back to unit 0 once it is healthy, if configured.
-    fn maybe_fail_back(&mut self, now: Ticks, component: u32) {
-        let c = component as usize;
+    /// A planned switchover back to the group's first unit once it is healthy, if
+    /// configured.
+    fn maybe_fail_back(&mut self, now: Ticks, group: u32) {
+        let g = group as usize;
         let plan = self.plan;
-        let preferred = plan.components[c].units_start;
+        let c = plan.failover_groups[g].component as usize;
+        let preferred = plan.failover_groups[g].units_start;
         let spec = plan.components[c].spec.failover.as_ref().expect("failover");
-        let state = self.failovers[c].as_ref().expect("failover");
+        let state = &self.failovers[g];
         if !spec.failback || state.primary == preferred || !self.units[preferred as usize].good() {
             return;
         }
         if !self.caught_up(now, preferred) {
             // Look again when it has caught up.
             let ready = self.units[preferred as usize].caught_up_at;
-            self.look_again_at(now, component, ready);
+            self.look_again_at(now, group, ready);
             return;
         }
         let delay = spec.promotion.sample(&mut self.component_streams[c]);
-        let state = self.failovers[c].as_mut().expect("failover");
+        let state = &mut self.failovers[g];
         state.phase = FailoverPhase::Promoting;
         state.target = preferred;
         state.planned = true;
         state.outage_start = now;
-        self.next_step(now, component, delay);
-        self.enqueue(component);
+        self.next_step(now, group, delay);
+        self.enqueue(c as u32);
     }
 
-    /// The first good, caught-up unit other than the primary.
-    fn candidate(&self, now: Ticks, component: usize) -> Option<u32> {
-        let plan = &self.plan.components[component];
-        let primary = self.failovers[component]
-            .as_ref()
-            .expect("failover")
-            .primary;
-        (plan.units_start..plan.units_end).find(|&u| {
+    /// The first good, caught-up unit of the group other than its primary.
+    fn candidate(&self, now: Ticks, group: usize) -> Option<u32> {
+        let group_plan = &self.plan.failover_groups[group];
+        let component = group_plan.component as usize;
+        let primary = self.failovers[group].primary;
+        (group_plan.units_start..group_plan.units_end).find(|&u| {
             u != primary && self.alive_to_monitors(component, u) && self.caught_up(now, u)
         })
     }
@@ -252,10 +238,11 @@ impl TrialRunner<'_> {
         self.units[unit as usize].caught_up_at <= now
     }
 
-    /// When the next good replica finishes catching up (sync replication).
-    fn next_caught_up(&self, now: Ticks, component: usize) -> Option<Ticks> {
-        let plan = &self.plan.components[component];
-        (plan.units_start..plan.units_end)
+    /// When the group's next good replica finishes catching up (sync replication).
+    fn next_caught_up(&self, now: Ticks, group: usize) -> Option<Ticks> {
+        let group_plan = &self.plan.failover_groups[group];
+        let component = group_plan.component as usize;
+        (group_plan.units_start..group_plan.units_end)
             .filter(|&u| {
                 self.alive_to_monitors(component, u) && self.units[u as usize].caught_up_at > now
             })

@@ -219,10 +219,21 @@ impl TrialRunner<'_> {
                 component_plan.units_start..component_plan.units_end,
             );
         }
-        // Requests spread evenly over the shards: each serves its share as a group of its
-        // own; with full coverage required, one lost shard refuses everything at once
-        // (Redis Cluster's CLUSTERDOWN), which fails fast.
         let per_shard = spec.replicas / spec.shards;
+        self.combine_shards(
+            component,
+            (0..spec.shards).map(|shard| {
+                let start = component_plan.units_start + shard * per_shard;
+                self.group_level(component, start..start + per_shard)
+            }),
+        )
+    }
+
+    /// Requests spread evenly over the shards: each serves its share as a group of its
+    /// own; with full coverage required, one lost shard refuses everything at once (Redis
+    /// Cluster's CLUSTERDOWN), which fails fast.
+    fn combine_shards(&self, component: usize, shards: impl Iterator<Item = Own>) -> Own {
+        let spec = &self.plan.components[component].spec;
         let mut total = Own {
             level: 0.0,
             hanging: 0.0,
@@ -232,9 +243,7 @@ impl TrialRunner<'_> {
             culprit: None,
         };
         let mut worst = f64::INFINITY;
-        for shard in 0..spec.shards {
-            let start = component_plan.units_start + shard * per_shard;
-            let own = self.group_level(component, start..start + per_shard);
+        for own in shards {
             total.level += own.level / f64::from(spec.shards);
             total.hanging += own.hanging / f64::from(spec.shards);
             total.slow += own.slow / f64::from(spec.shards);
@@ -372,15 +381,27 @@ impl TrialRunner<'_> {
         }
     }
 
-    /// Level of a component with a primary: everything while the primary serves, the reads
-    /// (primary_replica) while a replica is up, nothing otherwise.
+    /// Level of a component with a primary: that of its one failover group, or of its
+    /// shards' groups combined.
     fn primary_level(&self, component: usize) -> Own {
+        let component_plan = &self.plan.components[component];
+        let groups = component_plan.groups_start..component_plan.groups_end;
+        if groups.len() == 1 {
+            return self.failover_group_level(groups.start as usize);
+        }
+        self.combine_shards(
+            component,
+            groups.map(|g| self.failover_group_level(g as usize)),
+        )
+    }
+
+    /// Level of a failover group: everything while the primary serves, the reads
+    /// (primary_replica) while a replica is up, nothing otherwise.
+    fn failover_group_level(&self, group: usize) -> Own {
         let plan = self.plan;
-        let component_plan = &plan.components[component];
-        let spec = &component_plan.spec;
-        let failover = self.failovers[component]
-            .as_ref()
-            .expect("a primary needs failover");
+        let group_plan = &plan.failover_groups[group];
+        let spec = &plan.components[group_plan.component as usize].spec;
+        let failover = &self.failovers[group];
         let primary = &self.units[failover.primary as usize];
         if failover.phase == FailoverPhase::Serving
             && (primary.good() || self.serves_anyway(failover.primary))
@@ -407,7 +428,7 @@ impl TrialRunner<'_> {
         }
         // Reads go to any unit that answers them in time (good, or slow within the deadline),
         // including a freshly promoted primary.
-        let replica_up = (component_plan.units_start..component_plan.units_end)
+        let replica_up = (group_plan.units_start..group_plan.units_end)
             .any(|u| self.units[u as usize].good() || self.serves_anyway(u));
         let reads = if spec.role == Role::PrimaryReplica && replica_up {
             spec.read_fraction
@@ -590,9 +611,9 @@ impl TrialRunner<'_> {
                 }
                 _ => {
                     let cause = match (own.mechanism, own.culprit) {
-                        (Mechanism::Failover, _) => self.failovers[component]
-                            .as_ref()
-                            .map_or(plan.demand_cause, |f| f.cause),
+                        (Mechanism::Failover, culprit) => culprit
+                            .and_then(|unit| plan.failover_group_of(unit))
+                            .map_or(plan.demand_cause, |g| self.failovers[g as usize].cause),
                         (_, Some(unit)) => self.units[unit as usize].cause,
                         (_, None) => plan.demand_cause,
                     };

@@ -102,6 +102,15 @@ pub struct EdgePlan {
     pub stream_key: u64,
 }
 
+/// A group of units with one primary and its own failover: a whole component with a
+/// primary role, or one shard of it.
+#[derive(Debug, Clone)]
+pub struct FailoverGroupPlan {
+    pub component: u32,
+    pub units_start: u32,
+    pub units_end: u32,
+}
+
 /// A component with its checked settings, its units and edges.
 #[derive(Debug, Clone)]
 pub struct ComponentPlan {
@@ -113,6 +122,9 @@ pub struct ComponentPlan {
     pub edges_end: u32,
     /// Edges where this component is the callee.
     pub dependents: Vec<u32>,
+    /// Its failover groups (one per shard; none without a primary role).
+    pub groups_start: u32,
+    pub groups_end: u32,
     /// Stream for failover and DNS decisions.
     pub mechanism_key: u64,
     /// Whether the level depends on the hour's demand.
@@ -135,6 +147,7 @@ pub struct Plan {
     pub unit_modes: Vec<UnitMode>,
     pub domains: Vec<DomainPlan>,
     pub components: Vec<ComponentPlan>,
+    pub failover_groups: Vec<FailoverGroupPlan>,
     pub edges: Vec<EdgePlan>,
     pub entry: u32,
     pub traffic: Option<Traffic>,
@@ -157,6 +170,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The failover group `unit` belongs to, if its component has a primary.
+    pub fn failover_group_of(&self, unit: u32) -> Option<u32> {
+        let component = &self.components[self.units[unit as usize].component as usize];
+        let groups = component.groups_end - component.groups_start;
+        if groups == 0 {
+            return None;
+        }
+        let per_group = (component.units_end - component.units_start) / groups;
+        Some(component.groups_start + (unit - component.units_start) / per_group)
+    }
+
     pub fn new(scenario: &Scenario) -> Plan {
         let mut causes = Vec::new();
         let mut mode_causes: Vec<Vec<u32>> = Vec::new();
@@ -178,6 +202,7 @@ impl Plan {
         let mut region_units: Vec<Vec<u32>> = vec![Vec::new(); scenario.regions.len()];
         let mut components = Vec::with_capacity(scenario.components.len());
         let mut edges = Vec::new();
+        let mut failover_groups = Vec::new();
         for (component_index, component) in scenario.components.iter().enumerate() {
             let units_start = units.len() as u32;
             for index in 0..component.replicas {
@@ -256,7 +281,21 @@ impl Plan {
             let peak_rate = scenario.traffic.as_ref().map_or(0.0, |t| {
                 t.peak_rps * t.hourly.iter().copied().fold(0.0, f64::max) * component.load_factor
             });
+            let groups_start = failover_groups.len() as u32;
+            if component.failover.is_some() {
+                let per_shard = component.replicas / component.shards;
+                for shard in 0..component.shards {
+                    let start = units_start + shard * per_shard;
+                    failover_groups.push(FailoverGroupPlan {
+                        component: component_index as u32,
+                        units_start: start,
+                        units_end: start + per_shard,
+                    });
+                }
+            }
             components.push(ComponentPlan {
+                groups_start,
+                groups_end: failover_groups.len() as u32,
                 common_cause: component.failures.iter().any(|f| f.common_cause > 0.0),
                 peak_rate,
                 plain,
@@ -388,6 +427,7 @@ impl Plan {
             unit_modes,
             domains,
             components,
+            failover_groups,
             edges,
             entry: scenario.entry as u32,
             traffic: scenario.traffic.clone(),

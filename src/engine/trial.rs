@@ -122,7 +122,8 @@ pub struct TrialRunner<'p> {
     /// Per component: how slowly it answers (for callers' timeouts).
     pub(super) slowness: Vec<super::state::Slowness>,
     level_since: Vec<Ticks>,
-    pub(super) failovers: Vec<Option<FailoverState>>,
+    /// Per failover group (`Plan::failover_groups`).
+    pub(super) failovers: Vec<FailoverState>,
     pub(super) edges: Vec<EdgeState>,
     pub(super) dns: Vec<DnsState>,
     /// Per zone and per region: whether an outage covers it now.
@@ -178,7 +179,19 @@ impl<'p> TrialRunner<'p> {
             levels: vec![Level::UP; components],
             slowness: vec![super::state::Slowness::default(); components],
             level_since: vec![0; components],
-            failovers: vec![None; components],
+            failovers: plan
+                .failover_groups
+                .iter()
+                .map(|group| FailoverState {
+                    primary: group.units_start,
+                    phase: FailoverPhase::Serving,
+                    generation: 0,
+                    target: group.units_start,
+                    outage_start: 0,
+                    cause: plan.demand_cause,
+                    planned: false,
+                })
+                .collect(),
             edges: Vec::with_capacity(plan.edges.len()),
             dns: vec![DnsState::default(); components],
             zone_down: vec![false; plan.zone_regions.len()],
@@ -236,10 +249,9 @@ impl<'p> TrialRunner<'p> {
                 Event::DomainFails { domain } => self.domain_fails(now, domain),
                 Event::DomainRecovers { domain } => self.domain_recovers(now, domain),
                 Event::Rotation { unit, generation } => self.rotation_event(now, unit, generation),
-                Event::Failover {
-                    component,
-                    generation,
-                } => self.failover_event(now, component, generation),
+                Event::Failover { group, generation } => {
+                    self.failover_event(now, group, generation)
+                }
                 Event::EdgeView { edge, generation } => self.edge_view_event(now, edge, generation),
                 Event::Breaker { edge, generation } => self.breaker_event(now, edge, generation),
                 Event::DnsCheck { edge, generation } => self.dns_check_event(now, edge, generation),
@@ -315,6 +327,17 @@ impl<'p> TrialRunner<'p> {
         self.level_since.fill(0);
         self.zone_down.fill(false);
         self.region_down.fill(false);
+        for (state, group) in self.failovers.iter_mut().zip(&plan.failover_groups) {
+            *state = FailoverState {
+                primary: group.units_start,
+                phase: FailoverPhase::Serving,
+                generation: 0,
+                target: group.units_start,
+                outage_start: 0,
+                cause: plan.demand_cause,
+                planned: false,
+            };
+        }
         self.edges.clear();
         for edge in &plan.edges {
             let _ = edge;
@@ -333,15 +356,6 @@ impl<'p> TrialRunner<'p> {
             });
         }
         for (c, component) in plan.components.iter().enumerate() {
-            self.failovers[c] = component.spec.failover.as_ref().map(|_| FailoverState {
-                primary: component.units_start,
-                phase: FailoverPhase::Serving,
-                generation: 0,
-                target: component.units_start,
-                outage_start: 0,
-                cause: plan.demand_cause,
-                planned: false,
-            });
             if component.spec.dns.is_some() {
                 let endpoints = (component.edges_end - component.edges_start) as usize;
                 let dns = &mut self.dns[c];

@@ -50,10 +50,12 @@ impl Checker<'_> {
                     ),
                 ));
             }
-            if component.role != Role::ActiveActive {
+            if component.role != Role::ActiveActive && per_shard < 2 {
                 return Err(self.error(
                     &shard_path,
-                    "shards are supported for active_active components only (a shard with its own primary and failover is not modelled yet)",
+                    format!(
+                        "each shard fails over on its own and needs a primary and a replica: at least 2 units per shard, got {per_shard} (replicas / shards)"
+                    ),
                 ));
             }
             if component.capacity.is_some() {
