@@ -551,6 +551,7 @@ fn every_remedy_beats_its_pitfall() {
         ("pitfall-hang-no-breaker", "remedy-breaker-fallback"),
         ("pitfall-big-bang-release", "remedy-canary-release"),
         ("pitfall-shared-config-service", "remedy-cached-config"),
+        ("pitfall-deep-health-checks", "remedy-shallow-probes"),
         (
             "pitfall-certificates-expire-together",
             "remedy-staggered-certificates",
