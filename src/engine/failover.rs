@@ -206,6 +206,8 @@ impl TrialRunner<'_> {
         let state = self.failovers[c].as_mut().expect("failover");
         state.primary = target;
         state.phase = FailoverPhase::Reconnecting;
+        let units = plan.components[c].units_start..plan.components[c].units_end;
+        self.start_resyncs(now, component, units, target);
         self.next_step(now, component, reconnect);
         self.enqueue(component);
     }

@@ -210,6 +210,9 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let component_plan = &plan.components[component];
         let spec = &component_plan.spec;
+        if let Some(own) = self.disaster_recovery_level(component) {
+            return own;
+        }
         if spec.role != Role::ActiveActive {
             return self.primary_level(component);
         }
@@ -409,7 +412,12 @@ impl TrialRunner<'_> {
         // including a freshly promoted primary.
         let replica_up = (component_plan.units_start..component_plan.units_end)
             .any(|u| self.units[u as usize].good() || self.serves_anyway(u));
-        let reads = if spec.role == Role::PrimaryReplica && replica_up {
+        // A replica loading a new primary's data answers nothing (`resync`).
+        let readable = replica_up
+            && (component_plan.units_start..component_plan.units_end).any(|u| {
+                (self.units[u as usize].good() || self.serves_anyway(u)) && !self.resyncing(u)
+            });
+        let reads = if spec.role == Role::PrimaryReplica && readable {
             spec.read_fraction
         } else {
             0.0
