@@ -210,10 +210,11 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let component_plan = &plan.components[component];
         let spec = &component_plan.spec;
-        if let Some(own) = self.disaster_recovery_level(component) {
-            return own;
-        }
         if spec.role != Role::ActiveActive {
+            // Served from the disaster-recovery copy, whatever the local units do.
+            if let Some(own) = self.disaster_recovery_level(component) {
+                return own;
+            }
             return self.primary_level(component);
         }
         if spec.shards == 1 {
