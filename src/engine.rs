@@ -9,6 +9,7 @@
 mod changes;
 mod common_cause;
 mod deep_probes;
+mod disaster_recovery;
 mod dns;
 mod edges;
 mod failover;
@@ -16,6 +17,7 @@ mod levels;
 mod overlay;
 mod plan;
 mod queue;
+mod resync;
 mod shared;
 pub mod state;
 mod trial;
@@ -120,6 +122,15 @@ pub enum Event {
     ZoneRelaunch {
         unit: u32,
         generation: u32,
+    },
+    /// The next step of a component's disaster recovery: the declaration, or the restore done.
+    DisasterRecovery {
+        component: u32,
+        generation: u32,
+    },
+    /// A replica of `component` finished resyncing with a new primary: it serves reads again.
+    Resynced {
+        component: u32,
     },
 }
 

@@ -83,6 +83,8 @@ pub struct RunAccumulator {
     /// Per (cause, mechanism) slot: lost service as a fraction of demand.
     pub cause_fraction: Vec<Moments>,
     pub data_loss: EventStats,
+    /// Disaster-recovery restores and the write window each lost.
+    pub restores: EventStats,
     pub failovers: EventStats,
     /// Per (mode cause, recovery kind): outages ended that way, summed over trials.
     pub recoveries: Vec<u64>,
@@ -110,6 +112,7 @@ impl RunAccumulator {
             component_own_downtime_fraction: vec![Moments::default(); components],
             cause_fraction: vec![Moments::default(); plan.causes.len() * Mechanism::ALL.len()],
             data_loss: EventStats::new(),
+            restores: EventStats::new(),
             failovers: EventStats::new(),
             recoveries: vec![0; plan.causes.len() * Recovery::ALL.len()],
             events: 0,
@@ -157,6 +160,7 @@ impl RunAccumulator {
         );
         add_all(&mut self.cause_fraction, &outcome.cause_lost);
         self.data_loss.add(&outcome.data_loss, years);
+        self.restores.add(&outcome.restore_loss, years);
         self.failovers.add(&outcome.failover_durations, years);
         for (total, count) in self.recoveries.iter_mut().zip(&outcome.recoveries) {
             *total += u64::from(*count);
@@ -211,6 +215,7 @@ impl RunAccumulator {
         );
         merge_all(&mut self.cause_fraction, &other.cause_fraction);
         self.data_loss.merge(&other.data_loss);
+        self.restores.merge(&other.restores);
         self.failovers.merge(&other.failovers);
         for (mine, theirs) in self.recoveries.iter_mut().zip(&other.recoveries) {
             *mine += theirs;

@@ -131,7 +131,7 @@ pub fn set(document: &mut Value, path: &str, value: Value) -> Result<(), String>
 
 /// Keys whose numbers are counts or positions (an hour of the day): scaling them by a
 /// factor is not meaningful.
-const COUNT_KEYS: [&str; 13] = [
+const COUNT_KEYS: [&str; 14] = [
     "peak_hour",
     "replicas",
     "require",
@@ -143,6 +143,7 @@ const COUNT_KEYS: [&str; 13] = [
     "min_volume",
     "quorum",
     "check_threshold",
+    "parallel_syncs",
     "trials",
     "seed",
 ];

@@ -14,7 +14,8 @@ pub struct Mark {
     pub time: Ticks,
     /// "failover", "change" (a bad change, from its start to its rollback) or "shared" (a
     /// shared failure's occurrence), each drawn from `time - seconds` to `time`; or
-    /// "data-loss".
+    /// "data-loss" (an asynchronous failover's lost window) or "restore" (a
+    /// disaster-recovery restore, with the snapshot's age).
     pub kind: &'static str,
     pub seconds: f64,
 }
@@ -63,6 +64,7 @@ struct Recorder<'a> {
     timeline: Timeline,
     failovers_seen: usize,
     data_loss_seen: usize,
+    restores_seen: usize,
     /// Start of each bad change and each shared failure's occurrence still open.
     change_started: Vec<Option<Ticks>>,
     shared_started: Vec<Option<Ticks>>,
@@ -116,6 +118,14 @@ impl Observer for Recorder<'_> {
             });
         }
         self.data_loss_seen = outcome.data_loss.len();
+        for seconds in &outcome.restore_loss[self.restores_seen..] {
+            self.timeline.marks.push(Mark {
+                time,
+                kind: "restore",
+                seconds: *seconds,
+            });
+        }
+        self.restores_seen = outcome.restore_loss.len();
         match event {
             Event::ChangeStarts { change } if trial.change_is_bad(change) => {
                 self.change_started[change as usize] = Some(time)
@@ -257,6 +267,16 @@ impl Recorder<'_> {
             }
             Event::DeepRestartEnds { unit } => ("deep_restart_ends", self.unit_name(unit), None),
             Event::ZoneRelaunch { unit, .. } => ("zone_relaunch", self.unit_name(unit), None),
+            Event::DisasterRecovery { component, .. } => (
+                "disaster_recovery_step",
+                self.names[component as usize].clone(),
+                None,
+            ),
+            Event::Resynced { component } => (
+                "replica_resynced",
+                self.names[component as usize].clone(),
+                None,
+            ),
         }
     }
 }
@@ -291,6 +311,7 @@ pub fn record(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
         },
         failovers_seen: 0,
         data_loss_seen: 0,
+        restores_seen: 0,
         change_started: vec![None; plan.changes.len()],
         shared_started: vec![None; plan.shared_failures.len()],
     };

@@ -192,6 +192,9 @@ impl TrialRunner<'_> {
         let state = &mut self.failovers[g];
         state.primary = target;
         state.phase = FailoverPhase::Reconnecting;
+        let group_plan = &plan.failover_groups[g];
+        let units = group_plan.units_start..group_plan.units_end;
+        self.start_resyncs(now, c as u32, units, target);
         self.next_step(now, group, reconnect);
         self.enqueue(c as u32);
     }

@@ -211,6 +211,10 @@ impl TrialRunner<'_> {
         let component_plan = &plan.components[component];
         let spec = &component_plan.spec;
         if spec.role != Role::ActiveActive {
+            // Served from the disaster-recovery copy, whatever the local units do.
+            if let Some(own) = self.disaster_recovery_level(component) {
+                return own;
+            }
             return self.primary_level(component);
         }
         if spec.shards == 1 {
@@ -430,7 +434,12 @@ impl TrialRunner<'_> {
         // including a freshly promoted primary.
         let replica_up = (group_plan.units_start..group_plan.units_end)
             .any(|u| self.units[u as usize].good() || self.serves_anyway(u));
-        let reads = if spec.role == Role::PrimaryReplica && replica_up {
+        // A replica loading a new primary's data answers nothing (`resync`).
+        let readable = replica_up
+            && (group_plan.units_start..group_plan.units_end).any(|u| {
+                (self.units[u as usize].good() || self.serves_anyway(u)) && !self.resyncing(u)
+            });
+        let reads = if spec.role == Role::PrimaryReplica && readable {
             spec.read_fraction
         } else {
             0.0

@@ -43,8 +43,12 @@ pub struct UnitState {
     pub ejected_at: Ticks,
     pub restart_count: u32,
     pub last_restart: Ticks,
-    /// Sync replication: earliest time the unit can be promoted.
+    /// Sync replication, or a resync after a failover: earliest time the unit can be
+    /// promoted.
     pub caught_up_at: Ticks,
+    /// Resync after a failover: until then it loads the new primary's data and serves no
+    /// reads.
+    pub resynced_at: Ticks,
 }
 
 impl Default for UnitState {
@@ -70,6 +74,7 @@ impl Default for UnitState {
             restart_count: 0,
             last_restart: 0,
             caught_up_at: 0,
+            resynced_at: 0,
         }
     }
 }

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::changes::Changes;
 use super::common_cause::CommonCauses;
+use super::disaster_recovery::DisasterRecoveries;
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::shared::SharedFailures;
@@ -55,6 +56,8 @@ pub struct TrialOutcome {
     pub cause_lost: Vec<f64>,
     /// Write windows lost at asynchronous failovers, in seconds.
     pub data_loss: Vec<f64>,
+    /// Write windows lost at disaster-recovery restores (the snapshot's age), in seconds.
+    pub restore_loss: Vec<f64>,
     /// Failover outages (primary failure to clients reconnected), in seconds.
     pub failover_durations: Vec<f64>,
     /// Per (unit mode cause, recovery kind): outages ended that way.
@@ -113,6 +116,7 @@ pub struct TrialRunner<'p> {
     pub(super) changes: Changes,
     pub(super) deep: super::deep_probes::DeepProbes,
     pub(super) zone_relaunches: super::zone_relaunch::ZoneRelaunches,
+    pub(super) disaster_recovery: DisasterRecoveries,
     pub(super) units: Vec<UnitState>,
     /// Per unit: the cause and effect of each overlay over it, oldest first.
     pub(super) overlay_causes: Vec<Vec<(u32, crate::scenario::Effect)>>,
@@ -141,7 +145,7 @@ pub struct TrialRunner<'p> {
     /// An hourly step is scheduled.
     traffic_pending: bool,
     pub(super) queued: Vec<bool>,
-    last_time: Ticks,
+    pub(super) last_time: Ticks,
     total_weight: f64,
     pub(super) cause_dirty: bool,
     entry_cause: Attribution,
@@ -173,6 +177,7 @@ impl<'p> TrialRunner<'p> {
                 plan.units.len(),
             ),
             zone_relaunches: super::zone_relaunch::ZoneRelaunches::new(plan.units.len()),
+            disaster_recovery: DisasterRecoveries::new(plan),
             units: vec![UnitState::default(); plan.units.len()],
             overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
@@ -276,8 +281,16 @@ impl<'p> TrialRunner<'p> {
                 Event::ZoneRelaunch { unit, generation } => {
                     self.zone_relaunch(now, unit, generation)
                 }
+                Event::Resynced { component } => self.enqueue(component),
+                Event::DisasterRecovery {
+                    component,
+                    generation,
+                } => self.disaster_recovery_event(now, component, generation),
             }
             self.run_pending_failovers(now);
+            if self.disaster_recovery.any() {
+                self.disaster_recovery_look(now);
+            }
             self.settle(now);
             self.arm_traffic(now);
             observer.on_event(now, event, self);
@@ -310,6 +323,7 @@ impl<'p> TrialRunner<'p> {
         self.changes.reset(plan, trial);
         self.deep.reset();
         self.zone_relaunches.reset();
+        self.disaster_recovery.reset(plan, trial);
         for unit in &mut self.units {
             *unit = UnitState {
                 in_rotation: true,
@@ -393,6 +407,7 @@ impl<'p> TrialRunner<'p> {
         outcome.component_own_lost.fill(0.0);
         outcome.cause_lost.fill(0.0);
         outcome.data_loss.clear();
+        outcome.restore_loss.clear();
         outcome.failover_durations.clear();
         outcome.recoveries.fill(0);
         self.draw_initial_phases();

@@ -91,6 +91,17 @@ pub fn run_summary(report: &RunReport) -> String {
             ))
         );
     }
+    if let Some(dr) = &report.disaster_recovery {
+        let _ = writeln!(
+            out,
+            "| disaster-recovery restores per year | {:.3}{} |",
+            dr.restores_per_year.mean,
+            dr.rpo_seconds.as_ref().map_or(String::new(), |s| format!(
+                " (lost window p50 {:.0} s, p99 {:.0} s, max {:.0} s)",
+                s.p50, s.p99, s.max
+            ))
+        );
+    }
     if !report.downtime_causes.is_empty() {
         let _ = writeln!(out, "\n| where the downtime comes from | mechanism | min/yr | share |\n| --- | --- | --- | --- |");
         for cause in report.downtime_causes.iter().take(8) {

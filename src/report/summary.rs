@@ -90,6 +90,17 @@ pub struct DataLoss {
     pub rpo_seconds: Option<Spread>,
 }
 
+/// Restores from the disaster-recovery copy (`disaster_recovery`), apart from the local
+/// failovers' `data_loss`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DisasterRecoveryReport {
+    /// Restores completed per year: every local unit lost for longer than `declare_after`
+    /// plus the restore. Each is a data-loss event of its own.
+    pub restores_per_year: Estimate,
+    /// The writes each restore lost (the snapshot's age); null when none happened.
+    pub rpo_seconds: Option<Spread>,
+}
+
 /// One root cause and the mechanism that turned it into lost service.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Cause {
@@ -143,6 +154,9 @@ pub struct RunReport {
     pub failovers: Option<Failovers>,
     /// Present when a component replicates asynchronously.
     pub data_loss: Option<DataLoss>,
+    /// Present (and only then written) when a component has `disaster_recovery`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disaster_recovery: Option<DisasterRecoveryReport>,
     /// Lost service by cause and mechanism, largest first (non-zero only).
     pub downtime_causes: Vec<Cause>,
     /// Per failure mode: outages per year ended by repair, restart or replacement.
@@ -394,6 +408,19 @@ impl RunReport {
                         f64::INFINITY,
                     ),
                     rpo_seconds: spread(&accumulator.data_loss),
+                }),
+            disaster_recovery: scenario
+                .components
+                .iter()
+                .any(|c| c.disaster_recovery.is_some())
+                .then(|| DisasterRecoveryReport {
+                    restores_per_year: estimate(
+                        &accumulator.restores.per_year,
+                        1.0,
+                        0.0,
+                        f64::INFINITY,
+                    ),
+                    rpo_seconds: spread(&accumulator.restores),
                 }),
             downtime_causes: causes(plan, accumulator),
             recoveries: recoveries(plan, accumulator),

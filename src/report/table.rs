@@ -161,6 +161,17 @@ pub fn render(report: &RunReport) -> String {
             loss.events_per_year.mean, loss.events_per_year.std_error
         );
     }
+    if let Some(dr) = &report.disaster_recovery {
+        let rpo = dr
+            .rpo_seconds
+            .as_ref()
+            .map_or(String::new(), |d| spread("lost window (RPO)", d));
+        let _ = writeln!(
+            out,
+            "  DR restores/year  {:.3} +/- {:.3}{rpo}",
+            dr.restores_per_year.mean, dr.restores_per_year.std_error
+        );
+    }
     if !report.downtime_causes.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(

@@ -404,6 +404,7 @@ impl Checker<'_> {
             replacement: None,
             failover: None,
             replication: None,
+            disaster_recovery: None,
             read_fraction: 0.0,
             dns: None,
             shards: 1,

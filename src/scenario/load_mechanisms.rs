@@ -659,6 +659,24 @@ impl Checker<'_> {
                 }
             };
             let zero = Distribution::Constant { value: 0 };
+            let resync = failover
+                .resync
+                .as_ref()
+                .map(|v| self.distribution(&format!("{p}.resync"), v))
+                .transpose()?;
+            let parallel_syncs = failover.parallel_syncs.unwrap_or(1);
+            if parallel_syncs == 0 {
+                return Err(self.error(
+                    &format!("{p}.parallel_syncs"),
+                    "must be at least 1: how many replicas resync with the new primary at a time",
+                ));
+            }
+            if failover.parallel_syncs.is_some() && resync.is_none() {
+                return Err(self.error(
+                    &format!("{p}.parallel_syncs"),
+                    "needs \"resync\" (how long one replica takes to resync): without it replicas follow the new primary at once",
+                ));
+            }
             component.failover = Some(Failover {
                 detection: self.distribution(&format!("{p}.detection"), &failover.detection)?,
                 promotion: self.distribution(&format!("{p}.promotion"), &failover.promotion)?,
@@ -674,6 +692,8 @@ impl Checker<'_> {
                     failover.monitor_timeout.as_ref(),
                     30 * SECOND,
                 )?,
+                resync,
+                parallel_syncs,
             });
         } else if component.role != Role::ActiveActive {
             return Err(self.error(
@@ -739,6 +759,24 @@ impl Checker<'_> {
                         format!("unknown mode \"{other}\"; expected \"sync\" or \"async\""),
                     ))
                 }
+            });
+        }
+        if let Some(dr) = &raw.disaster_recovery {
+            let p = format!("{path}.disaster_recovery");
+            if component.role == Role::ActiveActive {
+                return Err(self.error(
+                    &p,
+                    "disaster_recovery needs \"role\": \"active_passive\" or \"primary_replica\" (a stateful component with a primary)",
+                ));
+            }
+            component.disaster_recovery = Some(DisasterRecovery {
+                snapshot_interval: self
+                    .positive_duration(&format!("{p}.snapshot_interval"), &dr.snapshot_interval)?,
+                // Zero is allowed: a runbook that restores as soon as the last unit is lost.
+                declare_after: dr.declare_after.as_ref().map_or(Ok(3600 * SECOND), |v| {
+                    self.duration(&format!("{p}.declare_after"), v)
+                })?,
+                restore: self.distribution(&format!("{p}.restore"), &dr.restore)?,
             });
         }
         if let Some(read_fraction) = raw.read_fraction {

@@ -153,6 +153,10 @@ pub struct Failover {
     /// A primary that answers slower than this is down to the monitors (Sentinel's
     /// `down-after-milliseconds`); a slower-but-answering primary is alive.
     pub monitor_timeout: Ticks,
+    /// After a promotion the other replicas resync with the new primary, `parallel_syncs`
+    /// at a time (Sentinel's `parallel-syncs`), each for a `resync` draw; `None`: at once.
+    pub resync: Option<Distribution>,
+    pub parallel_syncs: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +165,18 @@ pub enum Replication {
     Sync { catch_up: Option<Distribution> },
     /// The writes within the lag at the moment of failover are lost.
     Async { lag: Distribution },
+}
+
+/// Snapshots shipped to another region, restored from when the whole component is lost
+/// (every local unit down): the team's disaster-recovery runbook.
+#[derive(Debug, Clone)]
+pub struct DisasterRecovery {
+    /// A snapshot every `snapshot_interval`, at a random phase per trial.
+    pub snapshot_interval: Ticks,
+    /// How long the component must have had no live unit before the team restores.
+    pub declare_after: Ticks,
+    /// From the decision to the restored copy serving.
+    pub restore: Distribution,
 }
 
 /// An opossum-style circuit breaker on a dependency.

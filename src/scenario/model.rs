@@ -162,6 +162,8 @@ pub struct Component {
     pub replacement: Option<Replacement>,
     pub failover: Option<Failover>,
     pub replication: Option<Replication>,
+    /// A copy in another region, restored from when every local unit is lost.
+    pub disaster_recovery: Option<DisasterRecovery>,
     /// primary_replica: the fraction of requests that are reads.
     pub read_fraction: f64,
     pub dns: Option<DnsFailover>,

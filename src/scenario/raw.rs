@@ -182,6 +182,7 @@ pub struct RawComponent {
     pub replacement: Option<RawReplacement>,
     pub failover: Option<RawFailover>,
     pub replication: Option<RawReplication>,
+    pub disaster_recovery: Option<RawDisasterRecovery>,
     pub read_fraction: Option<f64>,
     pub dns: Option<RawDns>,
     pub shards: Option<u32>,
@@ -252,6 +253,8 @@ pub struct RawFailover {
     pub monitors: Option<RawMonitors>,
     pub failback: Option<bool>,
     pub monitor_timeout: Option<Value>,
+    pub parallel_syncs: Option<u32>,
+    pub resync: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,6 +270,14 @@ pub struct RawReplication {
     pub mode: String,
     pub lag: Option<Value>,
     pub catch_up: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDisasterRecovery {
+    pub snapshot_interval: Value,
+    pub restore: Value,
+    pub declare_after: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

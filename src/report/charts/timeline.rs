@@ -111,7 +111,8 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
     let losses: Vec<&Mark> = timeline
         .marks
         .iter()
-        .filter(|m| m.kind == "data-loss")
+        // Writes lost either way: at a failover or at a restore from the DR copy.
+        .filter(|m| m.kind == "data-loss" || m.kind == "restore")
         .collect();
     let has_marks = !timeline.marks.is_empty();
     let rows = all.len() + usize::from(has_marks);
