@@ -17,9 +17,19 @@ use crate::time::{Ticks, TICKS_PER_SECOND};
 impl TrialRunner<'_> {
     /// Notes that a unit of `component` turned good or bad during the current event: its
     /// failover groups look at their units once the event's changes are all in.
+    #[inline]
     pub(super) fn failover_needs_look(&mut self, component: u32) {
         let component_plan = &self.plan.components[component as usize];
-        for group in component_plan.groups_start..component_plan.groups_end {
+        let groups = component_plan.groups_start..component_plan.groups_end;
+        // Most components have no primary: nothing to do, on a hot path.
+        if !groups.is_empty() {
+            self.failover_groups_need_look(groups);
+        }
+    }
+
+    #[inline(never)]
+    fn failover_groups_need_look(&mut self, groups: std::ops::Range<u32>) {
+        for group in groups {
             if !self.failover_pending.contains(&group) {
                 self.failover_pending.push(group);
             }
