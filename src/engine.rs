@@ -15,6 +15,7 @@ mod levels;
 mod overlay;
 mod plan;
 mod queue;
+mod retries;
 mod shared;
 pub mod state;
 mod trial;

@@ -131,7 +131,7 @@ pub fn set(document: &mut Value, path: &str, value: Value) -> Result<(), String>
 
 /// Keys whose numbers are counts or positions (an hour of the day): scaling them by a
 /// factor is not meaningful.
-const COUNT_KEYS: [&str; 13] = [
+const COUNT_KEYS: [&str; 14] = [
     "peak_hour",
     "replicas",
     "require",
@@ -140,6 +140,7 @@ const COUNT_KEYS: [&str; 13] = [
     "failure_threshold",
     "max_fails",
     "attempts",
+    "tries",
     "min_volume",
     "quorum",
     "check_threshold",
