@@ -83,6 +83,7 @@ impl TrialRunner<'_> {
 
     /// Records whether the component's level could move with the hour's demand, so that
     /// hourly steps visit only such components (and stop when there are none).
+    #[inline(always)]
     pub(super) fn note_demand_bound(&mut self, component: usize) {
         let bound = self.demand_bound(component);
         if bound != self.demand_bound[component] {
@@ -97,6 +98,7 @@ impl TrialRunner<'_> {
 
     /// Conservatively: capacity that the good units in rotation could not carry at the
     /// busiest hour, or workers that a hanging dependency holds in proportion to demand.
+    #[inline(always)]
     fn demand_bound(&self, component: usize) -> bool {
         let plan = self.plan;
         let component_plan = &plan.components[component];
@@ -129,6 +131,7 @@ impl TrialRunner<'_> {
     }
 
     /// The component's level from the current state, and how slowly it answers.
+    #[inline(always)]
     pub(super) fn evaluate(&self, component: usize) -> (Level, Slowness) {
         let plan = self.plan;
         let spec = &plan.components[component].spec;
@@ -492,8 +495,16 @@ impl TrialRunner<'_> {
         (self.levels[callee].served - self.timed_out(edge)).max(0.0)
     }
 
+    /// Calls one call through `edge` makes with its retries at the callee's level now: every
+    /// attempt that hangs holds the caller's worker for the timeout again.
+    #[cold]
+    #[inline(never)]
+    fn attempts_per_call(&self, edge: usize, retries: &crate::scenario::Retries) -> f64 {
+        retries.attempts_per_call(self.served_for(edge))
+    }
+
     /// What dependency edge `edge` does to its caller's requests.
-    #[inline]
+    #[inline(always)]
     fn factor(&self, edge: usize) -> Factor {
         let plan = self.plan;
         let edge_plan = &plan.edges[edge];
@@ -513,8 +524,7 @@ impl TrialRunner<'_> {
                     * dependency.timeout as f64
                     / 1e6;
                 if let Some(retries) = &dependency.retries {
-                    // Every attempt that hangs holds the worker for the timeout again.
-                    held *= retries.attempts_per_call(self.served_for(edge));
+                    held *= self.attempts_per_call(edge, retries);
                 }
                 if held >= concurrency {
                     return Factor {

@@ -66,12 +66,32 @@ pub(super) fn next_upstream_failures(
 ) -> (f64, f64) {
     let units = good + crashed + hung + late;
     let tries = if tries == 0 { units } else { tries.min(units) };
+    if hung == 0 && late == 0 {
+        // The common case (crashed units awaiting ejection), in closed form.
+        if crashed < tries {
+            return (0.0, 0.0);
+        }
+        let fail = (0..tries)
+            .map(|i| f64::from(crashed - i) / f64::from(units - i))
+            .product();
+        return (fail, 0.0);
+    }
     let columns = hung.min(hung_passes).min(tries) as usize + 1;
     // Probability of having met i crashed and j hung units (j by column), arrived through
-    // a crash or through a hang (which decides how an exhausted request fails).
-    let mut by_crash = vec![0.0; columns];
-    let mut by_hang = vec![0.0; columns];
-    let mut next_by_crash = vec![0.0; columns];
+    // a crash or through a hang (which decides how an exhausted request fails). On the
+    // stack unless a request may pass many hung units.
+    const STACK_COLUMNS: usize = 16;
+    let mut stack = [0.0; 3 * STACK_COLUMNS];
+    let mut heap = Vec::new();
+    let buffer: &mut [f64] = if columns <= STACK_COLUMNS {
+        &mut stack[..3 * columns]
+    } else {
+        heap.resize(3 * columns, 0.0);
+        &mut heap
+    };
+    let (by_crash, rest) = buffer.split_at_mut(columns);
+    let (by_hang, next_by_crash) = rest.split_at_mut(columns);
+    let (mut by_crash, mut next_by_crash) = (by_crash, next_by_crash);
     by_crash[0] = 1.0;
     let (mut fail, mut hanging) = (0.0, 0.0);
     for i in 0..=crashed.min(tries) {
