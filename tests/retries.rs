@@ -318,3 +318,33 @@ fn free_shedding_and_breakers_end_the_storm() {
     let unbroken = one_trial(&storm_scenario(0.6, "20s", 0.5, retrying));
     assert_eq!(unbroken.full_outage, 6 * HOUR - 700_000);
 }
+
+/// Every attempt at a hanging dependency holds a worker for the timeout again. api (10
+/// req/s, half of them need db, 10 s timeout) holds 10 x 0.5 x 10 = 50 workers while db
+/// hangs over [10 h, 11 h); with 2 retries each call makes 3 attempts: 150. With 100
+/// workers that is a cascade (api stops answering) only with the retries; without a
+/// cascade api loses the half that needs db (after the retries' 0.3 s).
+#[test]
+fn retried_hanging_calls_hold_workers_once_per_attempt() {
+    let text = |concurrency: u32, retries: &str| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "12h" }}, "traffic": {{ "peak_rps": 10 }},
+                "zones": {{ "a": {{ "outage": {{ "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "1h" }} }} }} }},
+                "components": {{
+                  "api": {{ "concurrency": {concurrency},
+                    "depends_on": [ {{ "component": "db", "needed_by": 0.5 {retries} }} ] }},
+                  "db": {{ "zones": ["a"] }} }},
+                "entry": "api" }}"#
+        )
+    };
+    let retrying = r#", "retries": { "attempts": 2, "backoff": "100ms" }"#;
+    let horizon = (12 * HOUR) as f64;
+    let half = one_trial(&text(100, ""));
+    assert!((half.lost - 0.5 / 12.0).abs() < 1e-15, "{}", half.lost);
+    let cascade = one_trial(&text(100, retrying));
+    assert_eq!(cascade.full_outage, HOUR);
+    let roomy = one_trial(&text(200, retrying));
+    let expected = 0.5 * (HOUR - 300_000) as f64 / horizon;
+    assert!((roomy.lost - expected).abs() < 1e-15, "{}", roomy.lost);
+    assert_eq!(roomy.full_outage, 0);
+}
