@@ -18,6 +18,7 @@ mod overlay;
 mod plan;
 mod queue;
 mod resync;
+mod retries;
 mod shared;
 pub mod state;
 mod trial;

@@ -131,7 +131,7 @@ pub fn set(document: &mut Value, path: &str, value: Value) -> Result<(), String>
 
 /// Keys whose numbers are counts or positions (an hour of the day): scaling them by a
 /// factor is not meaningful.
-const COUNT_KEYS: [&str; 14] = [
+const COUNT_KEYS: [&str; 16] = [
     "peak_hour",
     "replicas",
     "require",
@@ -140,10 +140,12 @@ const COUNT_KEYS: [&str; 14] = [
     "failure_threshold",
     "max_fails",
     "attempts",
+    "tries",
     "min_volume",
     "quorum",
     "check_threshold",
     "parallel_syncs",
+    "shards",
     "trials",
     "seed",
 ];

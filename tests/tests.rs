@@ -15,6 +15,7 @@ mod mechanisms;
 mod reference;
 mod reports;
 mod resync;
+mod retries;
 mod snapshots;
 mod validation;
 mod workflow;

@@ -147,5 +147,9 @@ impl TrialRunner<'_> {
             }
         }
         self.enqueue(edge_plan.caller);
+        if plan.components[edge_plan.callee as usize].retry_load {
+            // An open breaker sends no calls, so no retries either.
+            self.enqueue(edge_plan.callee);
+        }
     }
 }

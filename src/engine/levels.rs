@@ -56,7 +56,11 @@ impl TrialRunner<'_> {
         while let Some(component) = self.worklist.pop() {
             self.queued[component as usize] = false;
             self.note_demand_bound(component as usize);
-            let (level, slowness) = self.evaluate(component as usize);
+            let (level, slowness) = if self.plan.components[component as usize].retry_load {
+                self.evaluate_amplified(component as usize)
+            } else {
+                self.evaluate(component as usize)
+            };
             let old = &self.levels[component as usize];
             let same_level = level.served == old.served
                 && level.clean == old.clean
@@ -79,7 +83,8 @@ impl TrialRunner<'_> {
 
     /// Records whether the component's level could move with the hour's demand, so that
     /// hourly steps visit only such components (and stop when there are none).
-    fn note_demand_bound(&mut self, component: usize) {
+    #[inline(always)]
+    pub(super) fn note_demand_bound(&mut self, component: usize) {
         let bound = self.demand_bound(component);
         if bound != self.demand_bound[component] {
             self.demand_bound[component] = bound;
@@ -93,6 +98,7 @@ impl TrialRunner<'_> {
 
     /// Conservatively: capacity that the good units in rotation could not carry at the
     /// busiest hour, or workers that a hanging dependency holds in proportion to demand.
+    #[inline(always)]
     fn demand_bound(&self, component: usize) -> bool {
         let plan = self.plan;
         let component_plan = &plan.components[component];
@@ -117,13 +123,16 @@ impl TrialRunner<'_> {
                     })
                     .count();
                 (serving as f64) * capacity < component_plan.peak_rate
+                    // Retries' load follows the callers' demand hour by hour.
+                    || self.amplification[component] > 1.0
             }
             None => false,
         }
     }
 
     /// The component's level from the current state, and how slowly it answers.
-    fn evaluate(&self, component: usize) -> (Level, Slowness) {
+    #[inline(always)]
+    pub(super) fn evaluate(&self, component: usize) -> (Level, Slowness) {
         let plan = self.plan;
         let spec = &plan.components[component].spec;
         let own = self.own_level(component);
@@ -283,6 +292,13 @@ impl TrialRunner<'_> {
         let mut harmful_culprit: Option<u32> = None;
         // Units in rotation answering slowly within the deadline, and the largest latency.
         let (mut slow_serving, mut slowest) = (0u32, 0);
+        // Of the hanging units, those slow past the deadline but answering before a
+        // next-upstream router would give up on them: it waits for their late answer.
+        let mut late = 0u32;
+        let router_timeout = spec
+            .retry_next_upstream
+            .as_ref()
+            .map(|n| n.upstream_timeout);
         for unit in units {
             let state = &self.units[unit as usize];
             let good = state.good();
@@ -317,8 +333,15 @@ impl TrialRunner<'_> {
             match effect {
                 Effect::Crash => {}
                 Effect::Hang => hanging += 1,
+                // The router's timeout expires first: to it the unit hangs.
+                Effect::Slow { latency } if router_timeout.is_some_and(|t| latency >= t) => {
+                    hanging += 1
+                }
                 Effect::Slow { latency } => match spec.deadline {
-                    Some(deadline) if latency >= deadline => hanging += 1,
+                    Some(deadline) if latency >= deadline => {
+                        hanging += 1;
+                        late += 1;
+                    }
                     // Slow but within the deadline: the request succeeds, slowly.
                     _ => {
                         serving += 1;
@@ -350,22 +373,34 @@ impl TrialRunner<'_> {
                 culprit,
             };
         }
-        let routed = if spec.retry_next_upstream {
-            1.0
-        } else {
-            f64::from(serving) / f64::from(in_rotation)
-        };
-        let hang_share = if spec.retry_next_upstream {
-            0.0
-        } else {
-            f64::from(hanging) / f64::from(in_rotation)
+        let (routed, hang_share) = match &spec.retry_next_upstream {
+            None => (
+                f64::from(serving) / f64::from(in_rotation),
+                f64::from(hanging) / f64::from(in_rotation),
+            ),
+            Some(next) => super::retries::next_upstream_level(
+                next,
+                plan.components[component].hung_passes,
+                serving,
+                in_rotation - serving - hanging,
+                hanging - late,
+                late,
+            ),
         };
         let mut level = routed;
         let mut mechanism = Mechanism::Detection;
         if let Some(capacity) = spec.capacity {
-            let demand = self.request_rate(component);
+            // Retries by its callers add to the demand (1 unless some caller retries).
+            let demand = self.request_rate(component) * self.amplification[component];
             if demand > 0.0 {
-                let supplied = (f64::from(serving) * capacity / demand).min(1.0);
+                let mut supplied = (f64::from(serving) * capacity / demand).min(1.0);
+                if spec.shed_cost > 0.0 && supplied < routed {
+                    supplied = routed
+                        * super::retries::shed_success(
+                            f64::from(serving) * capacity / (demand * routed),
+                            spec.shed_cost,
+                        );
+                }
                 // Each serving unit gets its share of the demand and serves at most its
                 // capacity: the level is the smaller of routing and capacity.
                 if supplied < routed {
@@ -490,8 +525,16 @@ impl TrialRunner<'_> {
         (self.levels[callee].served - self.timed_out(edge)).max(0.0)
     }
 
+    /// Calls one call through `edge` makes with its retries at the callee's level now: every
+    /// attempt that hangs holds the caller's worker for the timeout again.
+    #[cold]
+    #[inline(never)]
+    fn attempts_per_call(&self, edge: usize, retries: &crate::scenario::Retries) -> f64 {
+        retries.attempts_per_call(self.served_for(edge))
+    }
+
     /// What dependency edge `edge` does to its caller's requests.
-    #[inline]
+    #[inline(always)]
     fn factor(&self, edge: usize) -> Factor {
         let plan = self.plan;
         let edge_plan = &plan.edges[edge];
@@ -505,11 +548,14 @@ impl TrialRunner<'_> {
         } else {
             if let Some(concurrency) = plan.components[edge_plan.caller as usize].spec.concurrency {
                 // Little's law: workers held = call rate x share hanging x time held.
-                let held = self.request_rate(edge_plan.caller as usize)
+                let mut held = self.request_rate(edge_plan.caller as usize)
                     * needed
                     * (callee.hanging + self.timed_out(edge))
                     * dependency.timeout as f64
                     / 1e6;
+                if let Some(retries) = &dependency.retries {
+                    held *= self.attempts_per_call(edge, retries);
+                }
                 if held >= concurrency {
                     return Factor {
                         served: 0.0,
@@ -518,7 +564,11 @@ impl TrialRunner<'_> {
                     };
                 }
             }
-            needed * (1.0 - state.view)
+            match &dependency.retries {
+                // Each attempt succeeds on its own: a call fails only if every one fails.
+                Some(retries) => needed * retries.failing_share(state.view),
+                None => needed * (1.0 - state.view),
+            }
         };
         let succeeding = 1.0 - failing;
         // Calls that succeeded only through the callee's own fallbacks are not clean either.
@@ -624,6 +674,11 @@ impl TrialRunner<'_> {
                             .and_then(|unit| plan.failover_group_of(unit))
                             .map_or(plan.demand_cause, |g| self.failovers[g as usize].cause),
                         (_, Some(unit)) => self.units[unit as usize].cause,
+                        // Overloaded by its callers' retries after the trigger has gone:
+                        // the retry storm is the trigger's doing.
+                        (Mechanism::Overload, None) if self.amplification[component] > 1.0 => {
+                            self.storm_cause[component]
+                        }
                         (_, None) => plan.demand_cause,
                     };
                     return Attribution {

@@ -136,6 +136,12 @@ pub struct ComponentPlan {
     pub plain: bool,
     /// Some failure mode has a `common_cause`: the units' own draws need scaling.
     pub common_cause: bool,
+    /// With `retry_next_upstream`: how many hung units a request can be passed on from
+    /// while its caller still waits, k x upstream_timeout < the caller's patience.
+    pub hung_passes: u32,
+    /// It has `capacity` and a caller retries it: its offered load depends on its own
+    /// level (retry amplification), so `settle` iterates it to a fixed point.
+    pub retry_load: bool,
 }
 
 /// Everything the engine needs, in flat arrays indexed by `u32`.
@@ -274,7 +280,7 @@ impl Plan {
             let plain = component.role == crate::scenario::Role::ActiveActive
                 && component.health_check.is_none()
                 && component.passive_check.is_none()
-                && !component.retry_next_upstream
+                && component.retry_next_upstream.is_none()
                 && component.capacity.is_none()
                 && component.shards == 1
                 && !slow_possible;
@@ -307,12 +313,22 @@ impl Plan {
                 dependents: Vec::new(),
                 mechanism_key: entity_key(&["component", &component.name, "#mechanisms"]),
                 demand_sensitive,
+                hung_passes: 0,
+                retry_load: false,
             });
         }
         for (index, edge) in edges.iter().enumerate() {
             components[edge.callee as usize]
                 .dependents
                 .push(index as u32);
+        }
+        for component in &mut components {
+            component.hung_passes = hung_passes(component, &edges);
+            component.retry_load = component.spec.capacity.is_some()
+                && component
+                    .dependents
+                    .iter()
+                    .any(|e| edges[*e as usize].dependency.retries.is_some());
         }
         let mut domains = Vec::new();
         for (i, zone) in scenario.zones.iter().enumerate() {
@@ -451,6 +467,28 @@ impl Plan {
         let failure = &component.failures[self.unit_modes[mode_index as usize].mode as usize];
         (failure.effect, failure.recovery)
     }
+}
+
+/// How many hung units (each costing `upstream_timeout`) a request can be passed on from
+/// before its caller gives up: the largest k with k x upstream_timeout shorter than the
+/// caller's patience, which is the shortest timeout of the edges calling the component and
+/// its own `deadline` (a retried answer later than that fails too), 10 s if it has neither
+/// (as `request_timeout` in units.rs).
+fn hung_passes(component: &ComponentPlan, edges: &[EdgePlan]) -> u32 {
+    let Some(next) = &component.spec.retry_next_upstream else {
+        return 0;
+    };
+    let callers = component
+        .dependents
+        .iter()
+        .map(|e| edges[*e as usize].dependency.timeout)
+        .filter(|t| *t > 0)
+        .min();
+    let patience = match (callers, component.spec.deadline) {
+        (Some(callers), Some(deadline)) => callers.min(deadline),
+        (callers, deadline) => callers.or(deadline).unwrap_or(10_000_000),
+    };
+    u32::try_from((patience - 1) / next.upstream_timeout).unwrap_or(u32::MAX)
 }
 
 fn edge(

@@ -123,6 +123,10 @@ pub struct TrialRunner<'p> {
     /// Per component: how many of its units are good (not failed, no outage over them).
     pub(super) good_units: Vec<u32>,
     pub(super) levels: Vec<Level>,
+    /// Per component: offered load over demand, from its callers' retries (1: none).
+    pub(super) amplification: Vec<f64>,
+    /// Per component: what set off the retries that overload it now, for attribution.
+    pub(super) storm_cause: Vec<u32>,
     /// Per component: how slowly it answers (for callers' timeouts).
     pub(super) slowness: Vec<super::state::Slowness>,
     level_since: Vec<Ticks>,
@@ -182,6 +186,8 @@ impl<'p> TrialRunner<'p> {
             overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
             levels: vec![Level::UP; components],
+            amplification: vec![1.0; components],
+            storm_cause: vec![plan.demand_cause; components],
             slowness: vec![super::state::Slowness::default(); components],
             level_since: vec![0; components],
             failovers: plan
@@ -337,6 +343,8 @@ impl<'p> TrialRunner<'p> {
             *good = component.spec.replicas;
         }
         self.levels.fill(Level::UP);
+        self.amplification.fill(1.0);
+        self.storm_cause.fill(plan.demand_cause);
         self.slowness.fill(super::state::Slowness::default());
         self.level_since.fill(0);
         self.zone_down.fill(false);

@@ -146,6 +146,67 @@ impl Checker<'_> {
         }
     }
 
+    /// `retry_next_upstream`: `false` (or absent), `true` (nginx's defaults) or an object
+    /// with `tries`, `upstream_timeout` and `non_idempotent`.
+    fn next_upstream(
+        &self,
+        path: &str,
+        value: Option<&Value>,
+    ) -> Result<Option<NextUpstream>, ScenarioError> {
+        const HELP: &str = "expected true, false or {\"tries\": 2, \"upstream_timeout\": \"5s\", \"non_idempotent\": 0.1}";
+        let object = match value {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => return Ok(None),
+            Some(Value::Bool(true)) => return Ok(Some(NextUpstream::NGINX)),
+            Some(Value::Object(object)) => object,
+            Some(other) => {
+                return Err(self.error(
+                    path,
+                    format!(
+                        "{} is not a next-upstream setting; {HELP}",
+                        super::checker::describe(other)
+                    ),
+                ))
+            }
+        };
+        const KEYS: [&str; 3] = ["tries", "upstream_timeout", "non_idempotent"];
+        if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(self.error(
+                &format!("{path}.{unknown}"),
+                format!("unknown key \"{unknown}\"; expected {}", KEYS.join(", ")),
+            ));
+        }
+        let mut next = NextUpstream::NGINX;
+        if let Some(tries) = object.get("tries").filter(|v| !v.is_null()) {
+            next.tries = tries
+                .as_u64()
+                .and_then(|t| u32::try_from(t).ok())
+                .ok_or_else(|| {
+                    self.error(
+                        &format!("{path}.tries"),
+                        format!("must be a whole number of tries (0 for no limit), got {tries}"),
+                    )
+                })?;
+        }
+        if let Some(timeout) = object.get("upstream_timeout").filter(|v| !v.is_null()) {
+            next.upstream_timeout =
+                self.positive_duration(&format!("{path}.upstream_timeout"), timeout)?;
+        }
+        if let Some(share) = object.get("non_idempotent").filter(|v| !v.is_null()) {
+            let p = format!("{path}.non_idempotent");
+            let number = share.as_f64().ok_or_else(|| {
+                self.error(
+                    &p,
+                    format!(
+                        "expected a number in [0, 1], found {}",
+                        super::checker::kind_of(share)
+                    ),
+                )
+            })?;
+            next.non_idempotent = self.number_in(&p, number, 0.0, 1.0, false)?;
+        }
+        Ok(Some(next))
+    }
+
     pub(super) fn recovery(
         &self,
         path: &str,
@@ -381,6 +442,16 @@ impl Checker<'_> {
             component.capacity =
                 Some(self.number_in(&format!("{path}.capacity"), capacity, 0.0, 1e12, true)?);
         }
+        if let Some(shed_cost) = raw.shed_cost {
+            let p = format!("{path}.shed_cost");
+            if raw.capacity.is_none() {
+                return Err(self.error(
+                    &p,
+                    "only meaningful with capacity: the work an overloaded unit spends on a request it sheds",
+                ));
+            }
+            component.shed_cost = self.number_in(&p, shed_cost, 0.0, 1.0, false)?;
+        }
         if let Some(concurrency) = raw.concurrency {
             if !has_traffic {
                 return Err(needs_traffic("concurrency"));
@@ -487,7 +558,10 @@ impl Checker<'_> {
                 )?,
             });
         }
-        component.retry_next_upstream = raw.retry_next_upstream.unwrap_or(false);
+        component.retry_next_upstream = self.next_upstream(
+            &format!("{path}.retry_next_upstream"),
+            raw.retry_next_upstream.as_ref(),
+        )?;
         if let Some(liveness) = &raw.liveness {
             let p = format!("{path}.liveness");
             let failure_threshold = liveness.failure_threshold.unwrap_or(3);

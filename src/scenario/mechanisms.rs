@@ -202,6 +202,51 @@ impl Retries {
         let factor = (1u64 << self.attempts.min(40)) - 1;
         self.backoff.saturating_mul(factor)
     }
+
+    /// Share of calls that fail when each attempt succeeds independently with `success`:
+    /// every one of the attempts + 1 tries fails, (1 - success)^(attempts + 1).
+    pub fn failing_share(&self, success: f64) -> f64 {
+        (1.0 - success)
+            .clamp(0.0, 1.0)
+            .powi(self.attempts as i32 + 1)
+    }
+
+    /// Attempts one call sends when each succeeds with `success`: the k-th retry is sent
+    /// only if the k tries before it failed, 1 + f + f^2 + ... + f^attempts, f = 1 - success
+    /// (exactly 1 at success 1, attempts + 1 at success 0).
+    pub fn attempts_per_call(&self, success: f64) -> f64 {
+        let failing = (1.0 - success).clamp(0.0, 1.0);
+        let mut sum = 1.0;
+        let mut term = 1.0;
+        for _ in 0..self.attempts {
+            term *= failing;
+            sum += term;
+        }
+        sum
+    }
+}
+
+/// A router that passes a failed request to the next unit: nginx's `proxy_next_upstream
+/// error timeout` (its default), with `proxy_next_upstream_tries` and `proxy_read_timeout`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextUpstream {
+    /// Units a request may try, the first included; 0: no limit (nginx's default).
+    pub tries: u32,
+    /// How long the router waits for a unit's answer before it gives up on it and tries
+    /// the next (`proxy_read_timeout`, also `proxy_connect_timeout`: both 60 s by default).
+    pub upstream_timeout: Ticks,
+    /// Share of requests with a non-idempotent method (POST, PATCH, LOCK): once sent to a
+    /// unit they are not passed to another one.
+    pub non_idempotent: f64,
+}
+
+impl NextUpstream {
+    /// nginx's defaults: no limit on tries, 60 s timeout, every request idempotent.
+    pub const NGINX: NextUpstream = NextUpstream {
+        tries: 0,
+        upstream_timeout: 60_000_000,
+        non_idempotent: 0.0,
+    };
 }
 
 /// How long a caller waits for a dependency unless told otherwise (opossum's default).

@@ -155,7 +155,9 @@ pub struct Component {
     pub health_check: Option<HealthCheck>,
     pub passive_check: Option<PassiveCheck>,
     /// Failed requests are retried on another unit (`proxy_next_upstream`).
-    pub retry_next_upstream: bool,
+    pub retry_next_upstream: Option<NextUpstream>,
+    /// Work a request shed under overload still costs, as a fraction of serving one.
+    pub shed_cost: f64,
     pub liveness: Option<Liveness>,
     pub startup_probe: Option<StartupProbe>,
     pub restart: Option<Restart>,

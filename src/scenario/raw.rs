@@ -175,7 +175,9 @@ pub struct RawComponent {
     pub deadline: Option<Value>,
     pub health_check: Option<RawHealthCheck>,
     pub passive_check: Option<RawPassiveCheck>,
-    pub retry_next_upstream: Option<bool>,
+    /// `true`, `false` or {"tries": n, "upstream_timeout": D, "non_idempotent": x}.
+    pub retry_next_upstream: Option<Value>,
+    pub shed_cost: Option<f64>,
     pub liveness: Option<RawLiveness>,
     pub startup_probe: Option<RawStartupProbe>,
     pub restart: Option<RawRestart>,
