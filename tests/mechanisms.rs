@@ -552,6 +552,7 @@ fn every_remedy_beats_its_pitfall() {
         ("pitfall-big-bang-release", "remedy-canary-release"),
         ("pitfall-shared-config-service", "remedy-cached-config"),
         ("pitfall-deep-health-checks", "remedy-shallow-probes"),
+        ("pitfall-retry-storm", "remedy-retry-breaker"),
         (
             "pitfall-certificates-expire-together",
             "remedy-staggered-certificates",
