@@ -60,6 +60,12 @@ impl DeepProbes {
         // Generations are left as they are: stale events are dropped with the queue.
     }
 
+    /// Whether a kill scheduled with `generation` still stands: not called off, and the
+    /// process not already down.
+    pub fn kill_is_live(&self, unit: u32, generation: u32) -> bool {
+        self.kill_generation[unit as usize] == generation && !self.restarting[unit as usize]
+    }
+
     /// Whether `unit` was killed by its deep liveness probe and is restarting: its process
     /// is gone (a Kubernetes readiness probe sees the exit at once).
     pub fn restarting(&self, unit: u32) -> bool {
@@ -130,8 +136,9 @@ impl TrialRunner<'_> {
     }
 
     /// The liveness probe of a running process starts failing now: it is killed after the
-    /// first failed probe (a uniform phase within the period) and `failure_threshold - 1`
-    /// more.
+    /// first failed probe (a uniform phase within the period, and not before
+    /// `initial_delay` from the process's start, when the probe begins) and
+    /// `failure_threshold - 1` more.
     fn schedule_deep_kill(&mut self, now: Ticks, unit: u32) {
         let plan = self.plan;
         let component = plan.units[unit as usize].component as usize;
@@ -141,7 +148,12 @@ impl TrialRunner<'_> {
             .as_ref()
             .expect("deep liveness");
         let phase = self.unit_streams[unit as usize].random_range(0..liveness.period);
-        let delay = phase + liveness.period * Ticks::from(liveness.failure_threshold - 1);
+        let probing_from = self.units[unit as usize]
+            .process_started
+            .saturating_add(liveness.initial_delay);
+        let delay = probing_from.saturating_sub(now)
+            + phase
+            + liveness.period * Ticks::from(liveness.failure_threshold - 1);
         let generation = &mut self.deep.kill_generation[unit as usize];
         *generation = generation.wrapping_add(1);
         let generation = *generation;

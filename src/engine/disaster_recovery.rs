@@ -186,6 +186,12 @@ impl TrialRunner<'_> {
         );
     }
 
+    /// Whether a step scheduled with `generation` still stands.
+    pub(super) fn disaster_recovery_is_live(&self, component: u32, generation: u32) -> bool {
+        let i = self.disaster_recovery.slot[component as usize] as usize;
+        self.disaster_recovery.copies[i].generation == generation
+    }
+
     pub(super) fn disaster_recovery_event(&mut self, now: Ticks, component: u32, generation: u32) {
         let i = self.disaster_recovery.slot[component as usize] as usize;
         let copy = &self.disaster_recovery.copies[i];

@@ -43,6 +43,8 @@ pub struct UnitState {
     pub ejected_at: Ticks,
     pub restart_count: u32,
     pub last_restart: Ticks,
+    /// When its current process (container) started, for probes' initial delays.
+    pub process_started: Ticks,
     /// Sync replication, or a resync after a failover: earliest time the unit can be
     /// promoted.
     pub caught_up_at: Ticks,
@@ -73,6 +75,7 @@ impl Default for UnitState {
             ejected_at: 0,
             restart_count: 0,
             last_restart: 0,
+            process_started: 0,
             caught_up_at: 0,
             resynced_at: 0,
         }

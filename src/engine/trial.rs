@@ -242,11 +242,10 @@ impl<'p> TrialRunner<'p> {
     pub fn run_observed<O: Observer>(&mut self, trial: u64, observer: &mut O) -> &TrialOutcome {
         self.reset(trial);
         while let Some((now, event)) = self.queue.pop() {
-            if let Event::UnitFails { unit, .. } = event {
-                if self.units[unit as usize].failure_due != now {
-                    // Cancelled: a common-cause strike took the unit down first.
-                    continue;
-                }
+            if !self.is_live(now, event) {
+                // Cancelled by a later change (its generation moved on): neither processed
+                // nor counted nor shown in traces.
+                continue;
             }
             // Hourly demand steps are bookkeeping, not failures or mechanisms: not counted.
             self.outcome.events += u64::from(event != Event::TrafficHour);
@@ -303,6 +302,45 @@ impl<'p> TrialRunner<'p> {
         }
         self.close();
         &self.outcome
+    }
+
+    /// Whether `event` still stands: events carry the generation of the state they were
+    /// scheduled for, and a later change cancels them by moving it on.
+    fn is_live(&self, now: Ticks, event: Event) -> bool {
+        match event {
+            // A common-cause strike took the unit down first.
+            Event::UnitFails { unit, .. } => self.units[unit as usize].failure_due == now,
+            Event::Rotation { unit, generation } => {
+                self.units[unit as usize].rotation_generation == generation
+            }
+            Event::Failover { group, generation } => {
+                self.failovers[group as usize].generation == generation
+            }
+            Event::EdgeView { edge, generation } => {
+                self.edges[edge as usize].view_generation == generation
+            }
+            Event::Breaker { edge, generation } => {
+                self.edges[edge as usize].breaker_generation == generation
+            }
+            Event::DnsCheck { edge, generation } => {
+                self.edges[edge as usize].dns_generation == generation
+            }
+            Event::DnsDrain {
+                component,
+                generation,
+            } => self.dns[component as usize].generation == generation,
+            Event::DeepLivenessKill { unit, generation } => {
+                self.deep.kill_is_live(unit, generation) && !self.units[unit as usize].failed
+            }
+            Event::ZoneRelaunch { unit, generation } => {
+                self.zone_relaunches.is_live(unit, generation)
+            }
+            Event::DisasterRecovery {
+                component,
+                generation,
+            } => self.disaster_recovery_is_live(component, generation),
+            _ => true,
+        }
     }
 
     fn reset(&mut self, trial: u64) {

@@ -188,7 +188,7 @@ impl TrialRunner<'_> {
             }
             (_, None) => 0,
         };
-        let kill_after = startup_kill_deadline(component);
+        let kill_after = startup_kill_floor(component);
         let state = &mut self.units[unit as usize];
         let restart_at = now + detection;
         // Time from `restart_at` to the start of the current attempt.
@@ -213,7 +213,16 @@ impl TrialRunner<'_> {
             let duration = restart.duration.sample(rng);
             state.restart_count += 1;
             let started = attempt_at.saturating_add(backoff);
-            match kill_after {
+            state.process_started = started;
+            // The probe worker keeps its ticker across restarts, so the first probe comes
+            // a uniform phase after `floor`; drawn only when it decides something.
+            let deadline = match kill_after {
+                Some((floor, period)) if duration > floor => {
+                    Some(floor.saturating_add(rng.random_range(0..period)))
+                }
+                _ => None,
+            };
+            match deadline {
                 Some(deadline) if duration > deadline => {
                     // Still starting when the probe gives up: killed, and round again
                     // with a longer backoff (the endless CrashLoopBackOff of a slow start).
@@ -596,12 +605,13 @@ impl TrialRunner<'_> {
     }
 }
 
-/// How long a restarted process may take to start before its probes kill it: the startup
-/// probe's allowance if there is one, else the liveness probe's (none without either). The
-/// kubelet probes at 0, period, 2 x period, ... from the container's start, counting from
-/// the first probe at or after `initial_delay`, and kills at the `failure_threshold`-th
-/// failure in a row.
-fn startup_kill_deadline(component: &crate::scenario::Component) -> Option<Ticks> {
+/// How long a restarted process may take to start before its probes kill it, as (floor,
+/// period): the kill comes at floor + U[0, period), the startup probe's if there is one,
+/// else the liveness probe's (none without either). The kubelet's probe worker ticks every
+/// period on a phase of its own (kept across restarts: `pkg/kubelet/prober/worker.go`),
+/// skips the ticks before `initial_delay`, and kills at the `failure_threshold`-th failure
+/// in a row: at initial_delay + U[0, period) + (failure_threshold - 1) x period.
+fn startup_kill_floor(component: &crate::scenario::Component) -> Option<(Ticks, Ticks)> {
     let (period, threshold, initial_delay) = match (&component.startup_probe, &component.liveness) {
         (Some(probe), _) => (probe.period, probe.failure_threshold, probe.initial_delay),
         (None, Some(liveness)) => (
@@ -611,8 +621,8 @@ fn startup_kill_deadline(component: &crate::scenario::Component) -> Option<Ticks
         ),
         (None, None) => return None,
     };
-    let first = initial_delay.div_ceil(period).saturating_mul(period);
-    Some(first.saturating_add(period.saturating_mul(Ticks::from(threshold - 1))))
+    let floor = initial_delay.saturating_add(period.saturating_mul(Ticks::from(threshold - 1)));
+    Some((floor, period))
 }
 
 /// The first instant at or after `now` of the form `phase + k * period`.

@@ -36,6 +36,12 @@ impl ZoneRelaunches {
         self.moved_from.fill(NOT_MOVED);
     }
 
+    /// Whether a relaunch scheduled with `generation` still stands (its zone has not come
+    /// back since).
+    pub fn is_live(&self, unit: u32, generation: u32) -> bool {
+        self.generation[unit as usize] == generation
+    }
+
     /// Whether `unit` serves from another zone than its own (which is down).
     pub fn relaunched(&self, unit: u32) -> bool {
         self.moved_from[unit as usize] != NOT_MOVED
