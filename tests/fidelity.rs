@@ -272,13 +272,17 @@ fn a_slow_start_under_liveness_loops_until_a_startup_probe_allows_it() {
 }
 
 /// A Redis Cluster of 3 shards, each a master and a replica with its own failover (30 s
-/// detection + 20 s promotion + 10 s reconnect), nodes failing once per 30 days with 1-hour
-/// repairs. Each shard alone is the active-passive pair of mechanisms.rs: U_g = (failovers
-/// per year) x 60 s + P(both down), failovers at l(1 - l/(l+m)) per year, l = 1/30 d, m =
-/// 1/h. Without full coverage the cluster serves the mean of its shards: U = U_g; with
+/// detection + 20 s promotion + 10 s reconnect), nodes failing once per 30 days with
+/// exponential repairs of mean 1 h. Each shard alone is an active-passive pair: the
+/// primary fails at l = 1/30 d while its replica is up (probability 1 - q, q = l/(l+m), m
+/// = 1/h); a repair within the 30 s detection (probability 1 - e^(-30 s/1 h)) costs the
+/// repair, E[R; R < 30 s] = mu(1 - e^(-a/mu)(1 + a/mu)), and triggers no failover; any
+/// other costs the 60 s failover. U_g = l(1 - q) E[cost] + q^2 (both down). Without full
+/// coverage the cluster serves the mean of its shards: U = U_g; with
 /// `require_full_coverage` it needs every shard: U = 1 - (1 - U_g)^3 (independent shards).
-/// Three shards fail over three times as often as one pair. 4 standard errors; seed 23,
-/// 3000 trials.
+/// Every shard fails over on its own: 3 l (1 - q) e^(-a/mu) failovers a year. The three
+/// masters are in three zones without outages, so the vote never blocks. 4 standard
+/// errors; seed 23, 3000 trials.
 #[test]
 fn each_shard_fails_over_on_its_own() {
     let text = |full: bool| {
@@ -294,9 +298,13 @@ fn each_shard_fails_over_on_its_own() {
     };
     let l: f64 = 1.0 / (30.0 * 24.0);
     let m: f64 = 1.0;
-    let both_down = (l / (l + m)).powi(2);
-    let failovers_per_year = 365.0 / 30.0 * (1.0 - l / (l + m));
-    let shard = failovers_per_year * 60.0 / (365.0 * 86_400.0) + both_down;
+    let q = l / (l + m);
+    let (a, mu) = (30.0_f64, 3600.0_f64);
+    let no_failover = mu * (1.0 - (-a / mu).exp() * (1.0 + a / mu));
+    let cost = no_failover + 60.0 * (-a / mu).exp();
+    let failures_per_year = 365.0 / 30.0 * (1.0 - q);
+    let failovers_per_year = failures_per_year * (-a / mu).exp();
+    let shard = failures_per_year * cost / (365.0 * 86_400.0) + q * q;
     let minutes = |u: f64| u * 365.0 * 24.0 * 60.0;
     let partial = run(&scenario(&text(false)), 3000, 23);
     let d = &partial.downtime_minutes_per_year;
@@ -313,4 +321,71 @@ fn each_shard_fails_over_on_its_own() {
     let d = &full.downtime_minutes_per_year;
     let exact = minutes(1.0 - (1.0 - shard).powi(3));
     assert_within("full coverage", d.mean, d.std_error, exact, 4.0);
+}
+
+/// A relaunch due while its region is down waits for the region and launches again:
+/// zone a down [10 h, 13 h), the region (zones a and b) down [10 h 1 m, 10 h 10 m); the
+/// relaunch after 120 s finds no zone up, so it launches again when the region returns
+/// (10 h 10 m + 120 s). Two pods of capacity 50 against 100 req/s: half the demand is lost
+/// while one pod serves, all of it while the region is down; without `any_zone` the half
+/// lasts until zone a returns at 13 h.
+#[test]
+fn a_relaunch_that_finds_no_zone_waits_for_one() {
+    let text = |any_zone: bool| {
+        format!(
+            r#"{{ "simulation": {{ "horizon": "20h" }},
+                "traffic": {{ "peak_rps": 100 }},
+                "regions": {{ "r": {{ "outage": {{ "ttf": {{ "constant": "601m" }}, "ttr": {{ "constant": "9m" }} }} }} }},
+                "zones": {{ "a": {{ "region": "r", "outage": {{ "ttf": {{ "constant": "10h" }}, "ttr": {{ "constant": "3h" }} }} }},
+                           "b": {{ "region": "r" }} }},
+                "components": {{ "app": {{ "replicas": 2, "zones": ["a", "b"], "require": 1, "capacity": 50,
+                  "replacement": {{ "detection": "30s", "provisioning": {{ "constant": "90s" }}, "any_zone": {any_zone} }} }} }},
+                "entry": "app" }}"#
+        )
+    };
+    // Pod 1 (zone b) serves except during the region outage; pod 0 carries nothing alone.
+    let with = &trials(&text(true), 1)[0];
+    let without = &trials(&text(false), 1)[0];
+    assert_eq!(with.full_outage, without.full_outage);
+    assert_eq!(with.full_outage, 9 * 60 * SECOND);
+    let horizon = 20.0 * 3600.0;
+    // Half the demand is lost while only one pod serves: [10 h, 10 h 1 m) before the
+    // region outage, and [10 h 10 m, 10 h 12 m) after it with the relaunch.
+    let half = |seconds: f64| 0.5 * seconds / horizon;
+    assert!(
+        (with.lost - (9.0 * 60.0 / horizon + half(60.0 + 120.0))).abs() < 1e-12,
+        "{}",
+        with.lost
+    );
+    assert!(
+        (without.lost - (9.0 * 60.0 / horizon + half(60.0 + 3.0 * 3600.0 - 600.0))).abs() < 1e-12,
+        "{}",
+        without.lost
+    );
+}
+
+/// Redis Cluster's masters vote on each failover, a majority of all of them (the failed one
+/// counted). Two shards over zones a and b, both masters in zone a, zone a down 30 minutes
+/// at 1 h: the surviving replicas cannot gather 2 votes, so nothing fails over and the
+/// cluster (full coverage) is down the whole 30 minutes. With three shards and only one
+/// master in the lost zone, the other two vote: it fails over after 15 s + 1 s.
+#[test]
+fn redis_cluster_masters_vote_on_each_failover() {
+    let two_shards = r#"{ "simulation": { "horizon": "2h" },
+        "zones": { "a": { "outage": { "ttf": { "constant": "1h" }, "ttr": { "constant": "30m" } } }, "b": {} },
+        "components": { "redis": { "replicas": 4, "zones": ["a", "b"], "shards": 2, "require_full_coverage": true,
+          "role": "active_passive", "failover": { "detection": { "constant": "15s" }, "promotion": { "constant": "1s" } } } },
+        "entry": "redis" }"#;
+    let outcome = &trials(two_shards, 1)[0];
+    assert_eq!(outcome.full_outage, 30 * 60 * SECOND);
+    assert!(outcome.failover_durations.is_empty());
+    // Three shards of 2 units over zones a, b, c: masters 0, 2, 4 in a, c, b.
+    let three_shards = r#"{ "simulation": { "horizon": "2h" },
+        "zones": { "a": { "outage": { "ttf": { "constant": "1h" }, "ttr": { "constant": "30m" } } }, "b": {}, "c": {} },
+        "components": { "redis": { "replicas": 6, "zones": ["a", "b", "c"], "shards": 3, "require_full_coverage": true,
+          "role": "active_passive", "failover": { "detection": { "constant": "15s" }, "promotion": { "constant": "1s" } } } },
+        "entry": "redis" }"#;
+    let outcome = &trials(three_shards, 1)[0];
+    assert_eq!(outcome.full_outage, 16 * SECOND);
+    assert_eq!(outcome.failover_durations, vec![16.0]);
 }

@@ -122,7 +122,7 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         let c = plan.failover_groups[g].component as usize;
         let spec = plan.components[c].spec.failover.as_ref().expect("failover");
-        if !self.monitor_quorum(c) {
+        if !self.failover_authorized(g) {
             self.block(group);
             return;
         }
@@ -278,6 +278,26 @@ impl TrialRunner<'_> {
             .expect("failover")
             .monitor_timeout;
         matches!(self.unit_effect(unit), Effect::Slow { latency } if latency < timeout)
+    }
+
+    /// Whether the failover of `group` can be authorized: in a Redis Cluster (a sharded
+    /// component) by a majority of all masters, the failed one counted (the replica needs
+    /// their votes, and marking the master FAIL needs their reports: redis.io, "Redis
+    /// cluster specification", so a cluster of fewer than 3 masters never fails over);
+    /// otherwise by the monitors.
+    fn failover_authorized(&self, group: usize) -> bool {
+        let plan = self.plan;
+        let c = plan.failover_groups[group].component as usize;
+        let component_plan = &plan.components[c];
+        let masters = component_plan.groups_end - component_plan.groups_start;
+        if masters == 1 {
+            return self.monitor_quorum(c);
+        }
+        let voting = (component_plan.groups_start..component_plan.groups_end)
+            .filter(|&g| g as usize != group)
+            .filter(|&g| self.alive_to_monitors(c, self.failovers[g as usize].primary))
+            .count();
+        voting as u32 > masters / 2
     }
 
     /// Enough monitors can see each other (their zones and regions are up): `quorum` of

@@ -285,12 +285,15 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         self.set_domain_down(domain, false);
         let domain_plan = &plan.domains[domain as usize];
+        let zone = domain_plan.kind == DomainKind::Zone;
         for &unit in &domain_plan.units {
-            if !self.zone_relaunches.zone_returned(unit, domain) {
+            // A unit relaunched elsewhere has nothing to recover from its zone's return.
+            if !(zone && self.zone_relaunches.zone_returned(unit, domain)) {
                 self.uncover(now, unit, Effect::Hang, domain_plan.cause);
             }
         }
         self.schedule_domain_failure(now, domain);
+        self.zone_relaunches_retry(now);
         self.domains_changed();
     }
 

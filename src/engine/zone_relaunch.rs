@@ -4,6 +4,9 @@
 //! down; when the zone comes back the group rebalances (launching before terminating, so
 //! without loss) and the unit counts as in its own zone again.
 //!
+//! A relaunch due while no zone of the region is up waits for a zone or region to come
+//! back, then launches again (detection + provisioning).
+//!
 //! Approximation: while relaunched, a unit is in no zone, so an outage of the zone it moved
 //! to does not take it (its region's does).
 
@@ -22,6 +25,9 @@ const NOT_MOVED: u32 = u32::MAX;
 pub(super) struct ZoneRelaunches {
     moved_from: Vec<u32>,
     generation: Vec<u32>,
+    /// Units whose relaunch found no zone of their region up, with their generation: they
+    /// are tried again (a new launch) when some zone or region comes back.
+    waiting: Vec<(u32, u32)>,
 }
 
 impl ZoneRelaunches {
@@ -29,11 +35,13 @@ impl ZoneRelaunches {
         ZoneRelaunches {
             moved_from: vec![NOT_MOVED; units],
             generation: vec![0; units],
+            waiting: Vec::new(),
         }
     }
 
     pub fn reset(&mut self) {
         self.moved_from.fill(NOT_MOVED);
+        self.waiting.clear();
     }
 
     /// Whether a relaunch scheduled with `generation` still stands (its zone has not come
@@ -71,18 +79,37 @@ impl TrialRunner<'_> {
             return;
         }
         for &unit in &domain_plan.units {
-            let component = &plan.components[plan.units[unit as usize].component as usize];
-            let Some(replacement) = component.spec.replacement.as_ref().filter(|r| r.any_zone)
-            else {
-                continue;
-            };
-            let provisioning = replacement
-                .provisioning
-                .sample(&mut self.unit_streams[unit as usize]);
-            let delay = replacement.detection.saturating_add(provisioning);
-            let generation = self.zone_relaunches.generation[unit as usize];
-            self.schedule(now, delay, Event::ZoneRelaunch { unit, generation });
+            self.schedule_relaunch(now, unit);
         }
+    }
+
+    /// A zone or region came back: relaunches that found nowhere to go try again, after a
+    /// new detection and provisioning (the group launches once a zone is usable).
+    pub(super) fn zone_relaunches_retry(&mut self, now: Ticks) {
+        if self.zone_relaunches.waiting.is_empty() {
+            return;
+        }
+        let waiting = std::mem::take(&mut self.zone_relaunches.waiting);
+        for &(unit, generation) in &waiting {
+            // (Its own zone's return has moved the generation on: nothing to relaunch.)
+            if self.zone_relaunches.is_live(unit, generation) {
+                self.schedule_relaunch(now, unit);
+            }
+        }
+    }
+
+    fn schedule_relaunch(&mut self, now: Ticks, unit: u32) {
+        let plan = self.plan;
+        let component = &plan.components[plan.units[unit as usize].component as usize];
+        let Some(replacement) = component.spec.replacement.as_ref().filter(|r| r.any_zone) else {
+            return;
+        };
+        let provisioning = replacement
+            .provisioning
+            .sample(&mut self.unit_streams[unit as usize]);
+        let delay = replacement.detection.saturating_add(provisioning);
+        let generation = self.zone_relaunches.generation[unit as usize];
+        self.schedule(now, delay, Event::ZoneRelaunch { unit, generation });
     }
 
     pub(super) fn zone_relaunch(&mut self, now: Ticks, unit: u32, generation: u32) {
@@ -112,7 +139,9 @@ impl TrialRunner<'_> {
                 && region.is_none_or(|r| !self.region_down[r as usize])
         });
         if !elsewhere {
-            // No zone of its own region to relaunch in (an auto-scaling group is regional).
+            // No zone of its own region to relaunch in (an auto-scaling group is regional):
+            // wait for one to come back.
+            self.zone_relaunches.waiting.push((unit, generation));
             return;
         }
         self.zone_relaunches.moved_from[unit as usize] = domain as u32;

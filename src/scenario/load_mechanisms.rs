@@ -50,6 +50,17 @@ impl Checker<'_> {
                     ),
                 ));
             }
+            if component.role != Role::ActiveActive
+                && component
+                    .failover
+                    .as_ref()
+                    .is_some_and(|f| f.monitors.is_some())
+            {
+                return Err(self.error(
+                    &format!("{path}.failover.monitors"),
+                    "in a sharded component (a Redis Cluster) the masters vote on each failover; monitors are for Sentinel: leave them out",
+                ));
+            }
             if component.role != Role::ActiveActive && per_shard < 2 {
                 return Err(self.error(
                     &shard_path,
@@ -648,11 +659,22 @@ impl Checker<'_> {
                     .distribution(&format!("{p}.provisioning"), &replacement.provisioning)?,
                 any_zone: replacement.any_zone.unwrap_or(false),
             });
-            if replacement.any_zone == Some(true) && component.zones.len() < 2 {
-                return Err(self.error(
-                    &format!("{p}.any_zone"),
-                    "relaunching in another zone needs the component in at least 2 zones",
-                ));
+            if replacement.any_zone == Some(true) {
+                // An auto-scaling group is regional: it needs two distinct zones of one
+                // region among the component's.
+                let zones = &component.zones;
+                let region_of = |z: usize| scenario.zones[z].region.as_deref();
+                let possible = zones.iter().enumerate().any(|(i, &a)| {
+                    zones[..i]
+                        .iter()
+                        .any(|&b| b != a && region_of(a) == region_of(b))
+                });
+                if !possible {
+                    return Err(self.error(
+                        &format!("{p}.any_zone"),
+                        "relaunching in another zone needs the component in at least 2 distinct zones of one region",
+                    ));
+                }
             }
         }
         for (i, (mode, raw_mode)) in component.failures.iter().zip(&raw.failures).enumerate() {
