@@ -1,0 +1,144 @@
+//! Which scenarios the request-level reference can simulate. Anything else is refused with
+//! the file, the JSON path of the first unsupported key and what is supported, as bad input
+//! (exit status 2), before any trial runs.
+
+use crate::scenario::error::Location;
+use crate::scenario::{Effect, Recovery, Role, Scenario, ScenarioError};
+
+/// The subset, for error messages.
+pub const SUPPORTED: &str = "the request-level mode supports top-level traffic, active_active \
+components with replicas (at most 64), require, failures (crash, hang or slow effects, \
+recovery repair, no common_cause), deadline, health_check, passive_check, \
+retry_next_upstream, concurrency, load_factor 1 and depends_on with needed_by, fallback, \
+timeout, breaker and retries; zones without outages";
+
+/// The most units of one component: a try's set of units already tried is one `u64`.
+pub const MAX_REPLICAS: u32 = 64;
+
+/// Refuses a scenario that uses anything the request-level engine does not simulate. Only
+/// the components the entry reaches are looked at: the others cannot change a request.
+pub fn check(scenario: &Scenario, file: &str) -> Result<(), ScenarioError> {
+    let refuse = |path: &str, what: &str| {
+        Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            location: Location {
+                path: path.to_string(),
+                line_column: None,
+            },
+            message: format!("{what}; {SUPPORTED}"),
+        })
+    };
+    if scenario.traffic.is_none() {
+        return refuse(
+            "traffic",
+            "the request-level mode needs top-level traffic (requests need a rate)",
+        );
+    }
+    for region in &scenario.regions {
+        if region.outage.is_some() {
+            return refuse(
+                &format!("regions.{}.outage", region.name),
+                "region outages are not simulated request by request",
+            );
+        }
+    }
+    for zone in &scenario.zones {
+        if zone.outage.is_some() {
+            return refuse(
+                &format!("zones.{}.outage", zone.name),
+                "zone outages are not simulated request by request",
+            );
+        }
+    }
+    if let Some(shared) = scenario.shared_failures.first() {
+        return refuse(
+            &format!("shared_failures.{}", shared.name),
+            "shared failures are not simulated request by request",
+        );
+    }
+    if let Some(change) = scenario.changes.first() {
+        return refuse(
+            &format!("changes.{}", change.name),
+            "changes are not simulated request by request",
+        );
+    }
+    for index in scenario.entry_closure() {
+        let component = &scenario.components[index];
+        let path = format!("components.{}", component.name);
+        let unsupported = [
+            (
+                component.role != Role::ActiveActive,
+                "role",
+                "only active_active components",
+            ),
+            (
+                component.replicas > MAX_REPLICAS,
+                "replicas",
+                "at most 64 replicas",
+            ),
+            (
+                component.capacity.is_some(),
+                "capacity",
+                "capacity is not simulated",
+            ),
+            (
+                component.load_factor != 1.0,
+                "load_factor",
+                "only load_factor 1 (one call per caller request)",
+            ),
+            (
+                component.liveness.is_some(),
+                "liveness",
+                "liveness probes are not simulated",
+            ),
+            (
+                component.restart.is_some(),
+                "restart",
+                "restarts are not simulated",
+            ),
+            (
+                component.replacement.is_some(),
+                "replacement",
+                "replacements are not simulated",
+            ),
+            (
+                component.failover.is_some(),
+                "failover",
+                "failover is not simulated",
+            ),
+            (
+                component.replication.is_some(),
+                "replication",
+                "replication is not simulated",
+            ),
+            (
+                component.dns.is_some(),
+                "dns",
+                "DNS failover is not simulated",
+            ),
+            (component.shards > 1, "shards", "shards are not simulated"),
+        ];
+        if let Some((_, key, what)) = unsupported.iter().find(|(bad, _, _)| *bad) {
+            return refuse(&format!("{path}.{key}"), what);
+        }
+        for (i, failure) in component.failures.iter().enumerate() {
+            if failure.recovery != Recovery::Repair {
+                return refuse(
+                    &format!("{path}.failures[{i}].recovery"),
+                    "only recovery \"repair\"",
+                );
+            }
+            if failure.common_cause > 0.0 {
+                return refuse(
+                    &format!("{path}.failures[{i}].common_cause"),
+                    "common-cause failures are not simulated",
+                );
+            }
+            debug_assert!(matches!(
+                failure.effect,
+                Effect::Crash | Effect::Hang | Effect::Slow { .. }
+            ));
+        }
+    }
+    Ok(())
+}
