@@ -12,6 +12,7 @@ mod fuzz;
 mod mechanisms;
 mod reference;
 mod reports;
+mod request_level;
 mod snapshots;
 mod validation;
 mod workflow;

@@ -130,13 +130,14 @@ impl TrialRunner<'_> {
             (None, Some(Effect::Crash | Effect::Hang)) => spec.oracle_routing(),
             (None, _) => false,
         };
-        let picked = routing::pick(
-            &mut self.peers[start..end],
-            &mut request.tried,
-            now,
-            spec.passive_check.as_ref(),
-            |i| !ejected(i),
-        );
+        let peers = &mut self.peers[start..end];
+        let passive = spec.passive_check.as_ref();
+        let mut picked = routing::pick(peers, &mut request.tried, now, passive, |i| !ejected(i));
+        if picked.is_none() && spec.oracle_routing() {
+            // Every unit is bad: without checks the requests still meet them, and get their
+            // effect (a hung unit holds them), as in the fluid model.
+            picked = routing::pick(peers, &mut request.tried, now, passive, |_| true);
+        }
         let Some(unit) = picked else {
             // nginx: no live upstreams (502).
             return self.finish_request(now, handle, Answer::Failed);
