@@ -181,4 +181,41 @@ mod tests {
         breaker.fire(41 * S, &config);
         assert_eq!(breaker.failure(41 * S, &config), After::Nothing);
     }
+
+    /// The trip delay of model.md section 9, (timeout if the callee hangs) + window x
+    /// threshold / e, here with e = 1: calls every 100 ms, the callee dead from 20 s, each
+    /// call failing at once (crash) or after a 10 s timeout (hang). The window spans 9 to 10
+    /// buckets, so the delay is within one bucket (1 s) of the closed form, and above it
+    /// by less than a call.
+    #[test]
+    fn trip_delay_matches_the_closed_form_within_a_bucket() {
+        let config = config();
+        for timeout in [0, 10 * S] {
+            let mut breaker = BreakerState::default();
+            let mut results: Vec<(Ticks, bool)> = Vec::new();
+            let mut tripped = None;
+            for k in 0..600u64 {
+                let now = k * S / 10;
+                // Results due by now first (a timeout expires before a new call starts).
+                results.sort_unstable();
+                while results.first().is_some_and(|(at, _)| *at <= now) {
+                    let (at, ok) = results.remove(0);
+                    if ok {
+                        breaker.success();
+                    } else if breaker.failure(at, &config) == After::Opened {
+                        tripped = tripped.or(Some(at));
+                    }
+                }
+                if breaker.fire(now, &config) == Permit::Call {
+                    results.push((now + timeout, now < 20 * S));
+                }
+            }
+            let delay = tripped.expect("the breaker trips") - 20 * S;
+            let closed_form = timeout + config.window / 2;
+            assert!(
+                delay > closed_form - S && delay <= closed_form + S / 10,
+                "timeout {timeout}: tripped {delay} after the outage, closed form {closed_form}"
+            );
+        }
+    }
 }
