@@ -212,6 +212,24 @@ fn hard_and_soft_dependencies_agree() {
 }
 
 #[test]
+fn breaker_close_delay_agrees() {
+    check_case(
+        "breaker, crash, no fallback",
+        "breaker-crash",
+        Expect::Agree,
+    );
+}
+
+#[test]
+fn client_retries_over_a_total_outage_agree() {
+    check_case(
+        "client retries, total outage",
+        "retries-outage",
+        Expect::Agree,
+    );
+}
+
+#[test]
 fn retry_next_upstream_agrees() {
     check_case(
         "retry_next_upstream, hang",
