@@ -17,7 +17,7 @@ use sim::scenario::{load_file, Distribution, Scenario};
 use sim::stats::{Moments, PairMoments};
 use sim::time::TICKS_PER_SECOND;
 
-use crate::common::{assert_within, repository_file, sim};
+use crate::common::{assert_within, repository_file, scratch, sim};
 
 fn case_file(name: &str) -> String {
     format!("tests/scenarios/request-level/{name}.json")
@@ -351,5 +351,44 @@ fn unsupported_keys_exit_2_naming_the_file_and_path() {
             stderr.contains("the request-level mode supports"),
             "{stderr}"
         );
+    }
+    // Keys the fluid engine accepts and this mode refuses, and a call tree too large to
+    // follow (a diamond 20 levels deep: a million calls per request).
+    let directory = scratch("request-level-refusals");
+    let mut diamond = String::new();
+    for level in 0..20 {
+        diamond.push_str(&format!(
+            r#""a{level}": {{"depends_on": ["a{next}", "b{next}"]}}, "b{level}": {{"depends_on": ["a{next}"]}}, "#,
+            next = level + 1
+        ));
+    }
+    let cases = [
+        (
+            r#""api": {"replicas": 2, "capacity": 10}"#.to_string(),
+            "components.api.capacity",
+        ),
+        (
+            r#""api": {"load_factor": 2}"#.to_string(),
+            "components.api.load_factor",
+        ),
+        (
+            r#""api": {"failures": [{"name": "f", "ttf": "1h", "ttr": "1m", "recovery": "restart"}], "restart": {"duration": "5s"}}"#
+                .to_string(),
+            "components.api.restart",
+        ),
+        (format!(r#"{diamond}"a20": {{}}, "b20": {{}}, "api": {{"depends_on": ["a0"]}}"#), "components.api.depends_on"),
+    ];
+    for (i, (components, path)) in cases.iter().enumerate() {
+        let file = directory.join(format!("refused-{i}.json"));
+        let text = format!(
+            r#"{{"traffic": {{"peak_rps": 1}}, "components": {{{components}}}, "entry": "api"}}"#
+        );
+        std::fs::write(&file, text).unwrap();
+        let file = file.display().to_string();
+        let output = sim(&["run", &file, "--request-level", "-q"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(&file) && stderr.contains(path), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }

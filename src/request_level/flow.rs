@@ -149,7 +149,7 @@ impl TrialRunner<'_> {
         match self.units[start + unit].effect {
             Some(Effect::Crash) => self.try_ended(now, handle, attempt, Answer::Failed),
             Some(Effect::Hang) => self.queue.push(
-                now + timeout,
+                now.saturating_add(timeout),
                 Event::TryTimeout {
                     request: handle,
                     attempt,
@@ -173,7 +173,7 @@ impl TrialRunner<'_> {
                     .is_some_and(|r| r.waiting && r.attempt == attempt)
                 {
                     self.queue.push(
-                        now + timeout,
+                        now.saturating_add(timeout),
                         Event::TryTimeout {
                             request: handle,
                             attempt,
@@ -291,7 +291,7 @@ impl TrialRunner<'_> {
             }
         }
         if proc.latency > 0 {
-            let at = now + proc.latency;
+            let at = now.saturating_add(proc.latency);
             self.queue.push(at, Event::ProcDone { proc: handle });
         } else {
             let answer = Answer::Served {
@@ -366,7 +366,7 @@ impl TrialRunner<'_> {
         if let Some(call) = self.calls.get_mut(handle) {
             if call.pending && call.attempt == attempt {
                 call.request = Some(request);
-                let at = now + dependency.timeout;
+                let at = now.saturating_add(dependency.timeout);
                 self.queue.push(
                     at,
                     Event::CallTimeout {
@@ -430,7 +430,8 @@ impl TrialRunner<'_> {
                     edge: call.edge,
                     generation: state.generation,
                 };
-                self.queue.push(now + breaker.reset_timeout, event);
+                self.queue
+                    .push(now.saturating_add(breaker.reset_timeout), event);
             }
         }
         if let Some(retries) = dependency

@@ -3,14 +3,18 @@
 //! (exit status 2), before any trial runs.
 
 use crate::scenario::error::Location;
-use crate::scenario::{Effect, Recovery, Role, Scenario, ScenarioError};
+use crate::scenario::{Recovery, Role, Scenario, ScenarioError};
 
 /// The subset, for error messages.
 pub const SUPPORTED: &str = "the request-level mode supports top-level traffic, active_active \
 components with replicas (at most 64), require, failures (crash, hang or slow effects, \
 recovery repair, no common_cause), deadline, health_check, passive_check, \
 retry_next_upstream, concurrency, load_factor 1 and depends_on with needed_by, fallback, \
-timeout, breaker and retries; zones without outages";
+timeout, breaker and retries; zones without outages; at most 100 components and 256 calls \
+per request";
+
+/// The most components the entry may reach.
+pub const MAX_COMPONENTS: usize = 100;
 
 /// The most units of one component: a try's set of units already tried is one `u64`.
 pub const MAX_REPLICAS: u32 = 64;
@@ -62,7 +66,17 @@ pub fn check(scenario: &Scenario, file: &str) -> Result<(), ScenarioError> {
             "changes are not simulated request by request",
         );
     }
-    for index in scenario.entry_closure() {
+    let closure = scenario.entry_closure();
+    if closure.len() > MAX_COMPONENTS {
+        return refuse(
+            "components",
+            &format!(
+                "the entry reaches {} components, more than the {MAX_COMPONENTS} the request-level mode simulates (it is for small scenarios)",
+                closure.len()
+            ),
+        );
+    }
+    for index in closure {
         let component = &scenario.components[index];
         let path = format!("components.{}", component.name);
         let unsupported = [
@@ -134,11 +148,52 @@ pub fn check(scenario: &Scenario, file: &str) -> Result<(), ScenarioError> {
                     "common-cause failures are not simulated",
                 );
             }
-            debug_assert!(matches!(
-                failure.effect,
-                Effect::Crash | Effect::Hang | Effect::Slow { .. }
-            ));
         }
     }
+    let calls = calls_per_request(
+        scenario,
+        scenario.entry,
+        &mut vec![None; scenario.components.len()],
+    );
+    if calls > MAX_CALLS {
+        let entry = &scenario.components[scenario.entry].name;
+        return refuse(
+            &format!("components.{entry}.depends_on"),
+            &format!(
+                "a request could make up to {calls:.0} calls (tries, retries and dependency calls) here, more than the {MAX_CALLS} the request-level mode follows (it is for small scenarios)"
+            ),
+        );
+    }
     Ok(())
+}
+
+/// The most calls one request may make synchronously: bounds the engine's recursion (a
+/// request that meets only healthy units finishes inside one call chain).
+pub const MAX_CALLS: f64 = 256.0;
+
+/// The most requests one request to `c` can cause: each try (every unit with
+/// `retry_next_upstream`) makes its dependency calls, each with all its attempts. The graph
+/// is acyclic (checked at load); results are memoised per component.
+fn calls_per_request(scenario: &Scenario, c: usize, memo: &mut Vec<Option<f64>>) -> f64 {
+    if let Some(calls) = memo[c] {
+        return calls;
+    }
+    let component = &scenario.components[c];
+    let tries = if component.retry_next_upstream {
+        f64::from(component.replicas)
+    } else {
+        1.0
+    };
+    let mut per_try = 1.0;
+    for dependency in &component.depends_on {
+        let attempts = 1.0
+            + dependency
+                .retries
+                .as_ref()
+                .map_or(0.0, |r| f64::from(r.attempts));
+        per_try += attempts * calls_per_request(scenario, dependency.component, memo);
+    }
+    let calls = tries * per_try;
+    memo[c] = Some(calls);
+    calls
 }

@@ -266,14 +266,20 @@ impl<'m> TrialRunner<'m> {
         if wait == 0 {
             self.check_result(unit, passed);
         } else {
-            self.schedule_before_horizon(now + wait, Event::CheckResult { unit, passed });
+            self.schedule_before_horizon(
+                now.saturating_add(wait),
+                Event::CheckResult { unit, passed },
+            );
         }
         let state = &mut self.units[unit as usize];
         if state.effect.is_none() && !state.check.ejected {
             // Every later check passes until the unit fails again.
             state.check.ticking = false;
         } else {
-            self.schedule_before_horizon(now + check.interval, Event::CheckTick { unit });
+            self.schedule_before_horizon(
+                now.saturating_add(check.interval),
+                Event::CheckTick { unit },
+            );
         }
     }
 
