@@ -60,6 +60,8 @@ pub(super) struct Request {
     attempt: u32,
     /// The unit (index within the component) of the current try.
     unit: u32,
+    /// The current try's unit is slow by at least the read timeout: its answer is too late.
+    late: bool,
     /// The caller gave up: no further try.
     abandoned: bool,
     waiting: bool,
@@ -80,8 +82,9 @@ pub(super) struct Call {
     edge: u32,
     proc: Handle,
     attempt: u32,
-    /// The current attempt waits for `request`.
+    /// The current attempt waits for `request`, started at `attempt_started`.
     pending: bool,
+    attempt_started: Ticks,
     request: Option<Handle>,
 }
 
@@ -105,6 +108,7 @@ impl TrialRunner<'_> {
             tried: 0,
             attempt: 0,
             unit: 0,
+            late: false,
             abandoned: false,
             waiting: false,
         });
@@ -144,6 +148,7 @@ impl TrialRunner<'_> {
         };
         request.attempt += 1;
         request.unit = unit as u32;
+        request.late = false;
         request.waiting = true;
         let (attempt, timeout) = (request.attempt, request.timeout);
         match self.units[start + unit].effect {
@@ -165,6 +170,9 @@ impl TrialRunner<'_> {
                     .is_some_and(|workers| f64::from(self.in_flight[c]) >= workers);
                 if full || self.below_require(c) {
                     return self.try_ended(now, handle, attempt, Answer::Error);
+                }
+                if let Some(request) = self.requests.get_mut(handle) {
+                    request.late = latency >= timeout;
                 }
                 self.start_proc(now, c as u32, handle, attempt, latency);
                 if self
@@ -222,6 +230,9 @@ impl TrialRunner<'_> {
             return;
         }
         request.waiting = false;
+        // A slow unit at or past the read timeout fails (as in the fluid model), even when
+        // its answer and the timeout fall on the same instant.
+        let answer = if request.late { Answer::Failed } else { answer };
         let spec = &model.components[request.component as usize];
         if let Some(check) = &spec.passive_check {
             let start = spec.units_start as usize;
@@ -337,6 +348,7 @@ impl TrialRunner<'_> {
             proc,
             attempt: 0,
             pending: false,
+            attempt_started: now,
             request: None,
         });
         self.call_attempt(now, call);
@@ -357,6 +369,7 @@ impl TrialRunner<'_> {
             }
         }
         call.pending = true;
+        call.attempt_started = now;
         let request = self.start_request(
             now,
             dependency.component as u32,
@@ -388,6 +401,9 @@ impl TrialRunner<'_> {
         }
         call.pending = false;
         let edge = call.edge as usize;
+        // An answer at the caller's timeout is a timeout.
+        let timeout = self.model.edges[edge].dependency.timeout;
+        let served = served.filter(|_| now.saturating_sub(call.attempt_started) < timeout);
         match served {
             Some(fallback) => {
                 if self.model.edges[edge].dependency.breaker.is_some() {
