@@ -19,6 +19,7 @@ pub mod engine;
 pub mod montecarlo;
 pub mod output;
 pub mod report;
+pub mod request_level;
 pub mod rng;
 pub mod scenario;
 pub mod stats;

@@ -14,6 +14,7 @@ mod fuzz;
 mod mechanisms;
 mod reference;
 mod reports;
+mod request_level;
 mod resync;
 mod retries;
 mod snapshots;

@@ -8,6 +8,7 @@ use super::{CliError, Format, OutputOptions, SimOptions};
 use crate::engine::Plan;
 use crate::montecarlo::{self, RunAccumulator};
 use crate::report::{self, RunReport};
+use crate::request_level;
 use crate::scenario::Scenario;
 
 #[derive(Debug, clap::Args)]
@@ -18,6 +19,10 @@ pub struct RunArgs {
     pub options: SimOptions,
     #[command(flatten)]
     pub out: OutputOptions,
+    /// Simulate individual requests instead of the fluid model: the request-level
+    /// reference for short horizons and small scenarios (docs/model.md section 13).
+    #[arg(long)]
+    pub request_level: bool,
 }
 
 /// Simulates a checked scenario with the options' threads and progress.
@@ -41,6 +46,9 @@ pub fn simulate_full(
 
 pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.options.load(&args.file)?;
+    if args.request_level {
+        return execute_request_level(args, &scenario);
+    }
     let report = simulate(&scenario, &args.options)?;
     let json = report::to_json(&report);
     args.out.save(&json)?;
@@ -53,5 +61,24 @@ pub fn execute(args: &RunArgs) -> Result<(), CliError> {
         Format::Json => emit(&json),
         Format::Markdown => emit(&report::markdown::run_summary(&report)),
     }
+    Ok(())
+}
+
+/// `--request-level`: the same checked scenario, simulated request by request.
+fn execute_request_level(args: &RunArgs, scenario: &Scenario) -> Result<(), CliError> {
+    let model = request_level::Model::new(scenario, &args.file.display().to_string())?;
+    let trials = scenario.simulation.trials;
+    let accumulator = with_progress(args.options.progress(), trials, |progress| {
+        args.options
+            .install(|| request_level::run(&model, trials, progress))
+    })?;
+    let report = request_level::RequestLevelReport::new(&model, &accumulator);
+    let json = report.to_json();
+    args.out.save(&json)?;
+    emit(&match args.out.format {
+        Format::Table => report.table(),
+        Format::Json => json,
+        Format::Markdown => report.markdown(),
+    });
     Ok(())
 }

@@ -88,18 +88,16 @@ impl TrialRunner<'_> {
         state.breaker_generation = state.breaker_generation.wrapping_add(1);
         state.breaker_errors = 0.0;
         if trips {
-            // The window fills with errors at rate `errors`: the share reaches the threshold
-            // after window x threshold / errors; timeouts register only when they expire.
-            let wait = if hanging {
+            let timeout = if hanging {
                 edge_plan.dependency.timeout
             } else {
                 0
             };
-            let fill = ticks_from_f64(breaker.window as f64 * breaker.error_threshold / errors);
+            let delay = trip_delay(breaker, errors, timeout);
             state.breaker_cause = cause;
             state.breaker_errors = errors;
             let generation = state.breaker_generation;
-            self.schedule(now, wait + fill, Event::Breaker { edge, generation });
+            self.schedule(now, delay, Event::Breaker { edge, generation });
         }
     }
 
@@ -151,5 +149,65 @@ impl TrialRunner<'_> {
             // An open breaker sends no calls, so no retries either.
             self.enqueue(edge_plan.callee);
         }
+    }
+}
+
+/// When a closed breaker trips after the error share of the calls jumps to `errors` (at
+/// least the threshold) at time 0, failures registering `timeout` after their call (0 for
+/// fast errors): opossum counts completed calls in a rolling window of W = `window`. With
+/// calls at rate r, at time t >= timeout the window holds e r min(W, t - timeout) failures
+/// and r max(0, W - t) + (1 - e) r min(t, W) successes. Before the window has rolled past
+/// the onset (t < W) the share reaches the threshold th after u = th (W - e timeout) / e
+/// beyond the timeout; after it, once e u / (e u + (1 - e) W) >= th, that is u >= th (1 -
+/// e) W / (e (1 - th)). Fast errors give the familiar W th / e; a hang whose timeout is at
+/// least the window trips at its first timeout when every call fails.
+pub(super) fn trip_delay(breaker: &crate::scenario::Breaker, errors: f64, timeout: Ticks) -> Ticks {
+    let window = breaker.window as f64;
+    let threshold = breaker.error_threshold;
+    let tau = timeout as f64;
+    let before_rollover = threshold * (window - errors * tau) / errors;
+    let u = if tau < window && tau + before_rollover <= window {
+        before_rollover.max(0.0)
+    } else {
+        let after = if threshold >= 1.0 {
+            0.0
+        } else {
+            threshold * (1.0 - errors) * window / (errors * (1.0 - threshold))
+        };
+        after.max(window - tau).max(0.0)
+    };
+    timeout + ticks_from_f64(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trip_delay;
+    use crate::scenario::Breaker;
+
+    fn breaker(threshold: f64) -> Breaker {
+        Breaker {
+            error_threshold: threshold,
+            reset_timeout: 30_000_000,
+            window: 10_000_000,
+            min_volume: 0,
+        }
+    }
+
+    #[test]
+    fn fast_errors_fill_the_window_to_the_threshold() {
+        // Every call failing at once: half the 10 s window, 5 s.
+        assert_eq!(trip_delay(&breaker(0.5), 1.0, 0), 5_000_000);
+        assert_eq!(trip_delay(&breaker(0.5), 0.5, 0), 10_000_000);
+    }
+
+    #[test]
+    fn a_hang_trips_when_the_window_holds_only_its_timeouts() {
+        // Timeout 10 s = window: the window has rolled past the last successes.
+        assert_eq!(trip_delay(&breaker(0.5), 1.0, 10_000_000), 10_000_000);
+        // Timeout 2 s: th (W - e tau) / e = 0.5 x 8 s = 4 s after it.
+        assert_eq!(trip_delay(&breaker(0.5), 1.0, 2_000_000), 6_000_000);
+        // Timeout 30 s, 60% of calls failing: 0.5 x 0.4 x 10 / (0.6 x 0.5) = 6.67 s after.
+        let delay = trip_delay(&breaker(0.5), 0.6, 30_000_000);
+        assert!((delay as i64 - 36_666_667).abs() <= 1, "{delay}");
     }
 }

@@ -36,7 +36,10 @@ fn clean_share(level: &Level) -> f64 {
 struct Factor {
     served: f64,
     clean: f64,
+    /// Hung calls hold every worker (the caller's pool is saturated).
     cascade: bool,
+    /// With a saturated pool: the share of the caller's requests waiting on a hung call.
+    waiting: f64,
 }
 
 impl TrialRunner<'_> {
@@ -114,6 +117,16 @@ impl TrialRunner<'_> {
         {
             return true;
         }
+        if spec.passive_check.is_some()
+            && spec.health_check.is_none()
+            && (component_plan.units_start..component_plan.units_end).any(|u| {
+                let state = &self.units[u as usize];
+                !state.in_rotation && !state.good()
+            })
+        {
+            // Probes of ejected units come at a rate that follows the demand.
+            return true;
+        }
         match spec.capacity {
             Some(capacity) => {
                 let serving = (component_plan.units_start..component_plan.units_end)
@@ -160,16 +173,9 @@ impl TrialRunner<'_> {
             for edge in edges {
                 let factor = self.factor(edge as usize);
                 if factor.cascade {
-                    // Workers held by a hanging dependency: the caller stops answering.
-                    return (
-                        Level {
-                            served: 0.0,
-                            clean: 0.0,
-                            hanging: 1.0,
-                            own: own.level,
-                        },
-                        Slowness::default(),
-                    );
+                    // Workers held by a hanging dependency: the requests that got one and
+                    // wait on it hang to the caller's own callers.
+                    hanging = (hanging + factor.waiting).min(1.0);
                 }
                 served *= factor.served;
                 clean *= factor.clean;
@@ -299,6 +305,10 @@ impl TrialRunner<'_> {
             .retry_next_upstream
             .as_ref()
             .map(|n| n.upstream_timeout);
+        // Bad units that nginx's passive checks have ejected but still probe with live
+        // requests (only passive checks probe so: an active check keeps them out).
+        let passive_probes = spec.passive_check.is_some() && spec.health_check.is_none();
+        let (mut probing, mut probing_hangs) = (0u32, 0u32);
         for unit in units {
             let state = &self.units[unit as usize];
             let good = state.good();
@@ -322,6 +332,11 @@ impl TrialRunner<'_> {
                     && returning.is_none_or(|r| state.bad_since >= self.units[r as usize].bad_since)
                 {
                     returning = Some(unit);
+                }
+                if !good && passive_probes {
+                    // nginx lets one live request through to it every fail_timeout.
+                    probing += 1;
+                    probing_hangs += u32::from(effect != Effect::Crash);
                 }
                 continue;
             }
@@ -387,6 +402,11 @@ impl TrialRunner<'_> {
                 late,
             ),
         };
+        let (routed, hang_share) = if probing > 0 {
+            self.with_passive_probes(component, routed, hang_share, probing, probing_hangs)
+        } else {
+            (routed, hang_share)
+        };
         let mut level = routed;
         let mut mechanism = Mechanism::Detection;
         if let Some(capacity) = spec.capacity {
@@ -418,6 +438,70 @@ impl TrialRunner<'_> {
             mechanism,
             culprit,
         }
+    }
+
+    /// The routing level and hanging share once `probing` ejected bad units (of which
+    /// `probing_hangs` hang) each take their probes: nginx's round robin gives a peer that
+    /// reached `max_fails` one live request when `fail_timeout` has passed
+    /// (`ngx_http_upstream_get_peer`), which fails and ejects it for another fail_timeout.
+    /// A probe comes every cycle = fail_timeout + (the wait for the round robin to pick it,
+    /// about m / rate over m peers) + (the callers' timeout, for a hang), so each probing
+    /// unit takes 1 / (rate x cycle) of the requests. A crashed probe is passed to the next
+    /// upstream with `retry_next_upstream` (nothing was sent); a hung one fails unless the
+    /// router's retries save it, as for a hung unit in rotation.
+    #[cold]
+    #[inline(never)]
+    fn with_passive_probes(
+        &self,
+        component: usize,
+        routed: f64,
+        hang_share: f64,
+        probing: u32,
+        probing_hangs: u32,
+    ) -> (f64, f64) {
+        let spec = &self.plan.components[component].spec;
+        let passive = spec.passive_check.as_ref().expect("passive probes");
+        let rate = self.request_rate(component);
+        if rate <= 0.0 {
+            return (routed, hang_share);
+        }
+        let peers = f64::from(spec.replicas / spec.shards);
+        let share = |wait: Ticks| {
+            let cycle = (passive.fail_timeout + wait) as f64 / 1e6 + (peers + 1.0) / rate;
+            (1.0 / (rate * cycle)).min(1.0)
+        };
+        let crashes = probing - probing_hangs;
+        let timeout = self.request_timeout(component);
+        let hung_fail = match &spec.retry_next_upstream {
+            None => 1.0,
+            Some(next) => {
+                // Of the requests that meet one hung unit first among the serving ones,
+                // the share that fails.
+                let serving = (routed * peers).round().max(1.0) as u32;
+                let (level, _) = super::retries::next_upstream_level(
+                    next,
+                    self.plan.components[component].hung_passes,
+                    serving,
+                    0,
+                    1,
+                    0,
+                );
+                ((1.0 - level) * f64::from(serving + 1)).min(1.0)
+            }
+        };
+        // A refused probe is passed to the next unit, unless a request gets one try only.
+        let crash_fail = match &spec.retry_next_upstream {
+            Some(next) if next.tries != 1 => 0.0,
+            _ => 1.0,
+        };
+        let crash_share = f64::from(crashes) * share(0);
+        let hang_probe_share = f64::from(probing_hangs) * share(timeout);
+        let probes = (crash_share + hang_probe_share).min(1.0);
+        let failing = crash_share * crash_fail + hang_probe_share * hung_fail;
+        // The other requests go to the units in rotation as before.
+        let level = (routed * (1.0 - probes) + (probes - failing)).clamp(0.0, 1.0);
+        let hanging = (hang_share * (1.0 - probes) + hang_probe_share * hung_fail).min(1.0);
+        (level, hanging)
     }
 
     /// Level of a component with a primary: that of its one failover group, or of its
@@ -542,6 +626,8 @@ impl TrialRunner<'_> {
         let state = &self.edges[edge];
         let needed = dependency.needed_by;
         let callee = &self.levels[edge_plan.callee as usize];
+        // The share of requests that get a worker, and of them those waiting on this call.
+        let (mut admitted, mut waiting) = (1.0, 0.0);
         let failing = if state.breaker == BreakerPhase::Open {
             // Calls fail fast: nothing waits, every call needing the dependency fails.
             needed
@@ -557,11 +643,12 @@ impl TrialRunner<'_> {
                     held *= self.attempts_per_call(edge, retries);
                 }
                 if held >= concurrency {
-                    return Factor {
-                        served: 0.0,
-                        clean: 0.0,
-                        cascade: true,
-                    };
+                    // The pool is saturated: a worker freed by a timeout (concurrency /
+                    // timeout per second) serves requests that need no hung call at once
+                    // until one that does takes it again, so only concurrency / held of
+                    // the requests get a worker; the others are refused at once.
+                    admitted = concurrency / held;
+                    waiting = admitted * needed * (callee.hanging + self.timed_out(edge));
                 }
             }
             match &dependency.retries {
@@ -574,9 +661,10 @@ impl TrialRunner<'_> {
         // Calls that succeeded only through the callee's own fallbacks are not clean either.
         let clean = 1.0 - needed + (needed - failing) * clean_share(callee);
         Factor {
-            served: if dependency.fallback { 1.0 } else { succeeding },
-            clean,
-            cascade: false,
+            served: admitted * if dependency.fallback { 1.0 } else { succeeding },
+            clean: admitted * clean,
+            cascade: admitted < 1.0,
+            waiting,
         }
     }
 

@@ -588,7 +588,7 @@ impl TrialRunner<'_> {
 
     /// How long callers of `component` wait before giving up (the shortest of its callers'
     /// timeouts; its deadline if it has one, or 10 s).
-    fn request_timeout(&self, component: usize) -> Ticks {
+    pub(super) fn request_timeout(&self, component: usize) -> Ticks {
         let plan = self.plan;
         plan.components[component]
             .dependents
