@@ -1,6 +1,7 @@
 //! Results at the edge: the serializable run report and its renderings (table, JSON).
 //! Renderers return strings; only `output` writes files.
 
+pub mod approximations;
 pub mod charts;
 pub mod html;
 pub mod markdown;

@@ -400,3 +400,30 @@ fn unsupported_keys_exit_2_naming_the_file_and_path() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// A scenario that relies on an approximation known to be more than 2% off says so in its
+/// JSON (`approximations`), table and markdown; one that does not writes no such key.
+#[test]
+fn runs_name_the_approximations_they_rely_on() {
+    let json = |file: &str| {
+        let output = sim(&["run", file, "--trials", "20", "--format", "json"]);
+        assert!(output.status.success());
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let pool = json(&repository_file("scenarios/pitfall-hang-no-breaker.json").to_string_lossy());
+    let notes = pool["approximations"].as_array().expect("a note");
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0]
+        .as_str()
+        .unwrap()
+        .contains("worker pools over dependencies that can hang (api)"));
+    let plain = json(&repository_file("scenarios/active-passive.json").to_string_lossy());
+    assert!(plain.get("approximations").is_none());
+    let table = sim(&[
+        "run",
+        &repository_file("scenarios/pitfall-hang-no-breaker.json").to_string_lossy(),
+        "--trials",
+        "20",
+    ]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("note: worker pools"));
+}

@@ -115,6 +115,9 @@ pub fn run_summary(report: &RunReport) -> String {
             );
         }
     }
+    for note in &report.approximations {
+        let _ = writeln!(out, "\n> Note: {note}");
+    }
     out
 }
 

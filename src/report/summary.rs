@@ -167,6 +167,10 @@ pub struct RunReport {
     /// Simulated events over all trials (failures, repairs, mechanisms; hourly demand steps
     /// are not counted).
     pub events: u64,
+    /// Where this scenario relies on a fluid approximation known to be more than 2% off the
+    /// request-level reference (written only when there is one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approximations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -433,6 +437,7 @@ impl RunReport {
                 }
             },
             events: accumulator.events,
+            approximations: super::approximations::notes(scenario),
         }
     }
 }

@@ -214,6 +214,9 @@ pub fn render(report: &RunReport) -> String {
             percent(component.own_availability.mean)
         );
     }
+    for note in &report.approximations {
+        let _ = writeln!(out, "\n  note: {note}");
+    }
     out
 }
 
