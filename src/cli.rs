@@ -110,6 +110,41 @@ pub struct SimOptions {
     /// No progress indication on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run until the 95% interval of the unavailability is within +/- R of the estimate
+    /// (0.05: within 5%), ignoring the scenario's trial count.
+    #[arg(long, value_name = "R", value_parser = parse_precision, conflicts_with = "trials")]
+    pub precision: Option<f64>,
+    /// With --precision: stop after this many trials at most.
+    #[arg(long, value_name = "N", requires = "precision",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    pub max_trials: Option<u64>,
+    /// With --precision: stop after this long (a duration such as 30s or 5m) at a trial
+    /// boundary; the result then depends on the machine's speed, and says so.
+    #[arg(long, value_name = "DURATION", requires = "precision", value_parser = parse_time_limit)]
+    pub time_limit: Option<std::time::Duration>,
+}
+
+/// `--precision`: a relative half-width in (0, 1).
+fn parse_precision(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("expected a number in (0, 1) such as 0.05, got {text:?}"))?;
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "expected a number in (0, 1) such as 0.05, got {text}"
+        ))
+    }
+}
+
+/// `--time-limit`: a positive duration in the scenario format ("90s", "5m", "1h").
+fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
+    let ticks = scenario::duration::parse_duration(text)?;
+    if ticks == 0 {
+        return Err("expected a duration longer than zero, such as 30s or 5m".to_string());
+    }
+    Ok(std::time::Duration::from_micros(ticks))
 }
 
 impl SimOptions {
@@ -127,6 +162,17 @@ impl SimOptions {
         if let Some(seed) = self.seed {
             scenario.simulation.seed = seed;
         }
+    }
+
+    /// The stopping rule under --precision, if given.
+    pub fn stop_rule(&self) -> Option<crate::precision::StopRule> {
+        self.precision.map(|target| crate::precision::StopRule {
+            target,
+            max_trials: self
+                .max_trials
+                .unwrap_or(crate::precision::DEFAULT_MAX_TRIALS),
+            time_limit: self.time_limit,
+        })
     }
 
     pub fn progress(&self) -> bool {

@@ -43,6 +43,30 @@ pub struct Comparison {
     pub reports: Vec<RunReport>,
     /// One per scenario after the first, in order.
     pub differences: Vec<Difference>,
+    /// Under `--precision`: the least precise scenario's relative half-width (null if one
+    /// saw no downtime), the target and what stopped the run (written only then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision_target: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<crate::precision::StoppedBy>,
+}
+
+impl Comparison {
+    /// Records how a run under `--precision` ended, here and in each scenario's report
+    /// (each with its own precision).
+    fn set_precision(&mut self, outcome: crate::precision::PrecisionOutcome, each: &[f64]) {
+        self.precision = Some(outcome.reached.is_finite().then_some(outcome.reached));
+        self.precision_target = Some(outcome.target);
+        self.stopped_by = Some(outcome.stopped_by);
+        for (report, reached) in self.reports.iter_mut().zip(each) {
+            report.set_precision(crate::precision::PrecisionOutcome {
+                reached: *reached,
+                ..outcome
+            });
+        }
+    }
 }
 
 struct Chunk {
@@ -56,26 +80,91 @@ struct Chunk {
 pub fn compare(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Comparison {
     let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
     let trials = scenarios[0].simulation.trials;
-    let chunks = trials.div_ceil(CHUNK_TRIALS);
-    let finished = std::sync::atomic::AtomicU64::new(0);
-    let mut total: Option<Chunk> = None;
+    let mut total = None;
+    extend(&plans, &mut total, 0, trials, progress, &|| false);
+    finish(scenarios, &plans, total, trials)
+}
+
+/// `compare` under `--precision`: in lockstep until every scenario's unavailability has
+/// reached the precision (or a bound stopped the run); the seed must already be equal.
+pub fn compare_to_precision(
+    scenarios: &[Scenario],
+    rule: &crate::precision::StopRule,
+    progress: &(dyn Fn(u64, f64) + Sync),
+) -> (Comparison, crate::precision::PrecisionOutcome) {
+    let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
+    let total = std::cell::RefCell::new(None);
+    let reached = std::sync::atomic::AtomicU64::new(f64::INFINITY.to_bits());
+    let (trials, outcome) = crate::precision::drive(
+        rule,
+        |from, to, stop| {
+            let precision = f64::from_bits(reached.load(std::sync::atomic::Ordering::Relaxed));
+            extend(
+                &plans,
+                &mut total.borrow_mut(),
+                from,
+                to,
+                &|done| progress(done, precision),
+                stop,
+            )
+        },
+        || {
+            // The least precise scenario decides.
+            let precision = total.borrow().as_ref().map_or(f64::INFINITY, |t: &Chunk| {
+                t.accumulators
+                    .iter()
+                    .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
+                    .fold(0.0, f64::max)
+            });
+            reached.store(precision.to_bits(), std::sync::atomic::Ordering::Relaxed);
+            precision
+        },
+        progress,
+    );
+    let total = total.into_inner();
+    let each: Vec<f64> = total.as_ref().map_or(Vec::new(), |t| {
+        t.accumulators
+            .iter()
+            .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
+            .collect()
+    });
+    let mut comparison = finish(scenarios, &plans, total, trials);
+    comparison.set_precision(outcome, &each);
+    (comparison, outcome)
+}
+
+/// Runs trials `from..to` of every plan in lockstep and merges them into `total` in chunk
+/// order; returns the trial count reached (less than `to` only when `stop` said so).
+fn extend(
+    plans: &[Plan],
+    total: &mut Option<Chunk>,
+    from: u64,
+    to: u64,
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &dyn Fn() -> bool,
+) -> u64 {
+    let chunks = to.div_ceil(CHUNK_TRIALS);
+    let finished = std::sync::atomic::AtomicU64::new(from);
     // Bounded batches keep memory independent of the number of trials.
-    for batch_start in (0..chunks).step_by(64) {
+    for batch_start in (from / CHUNK_TRIALS..chunks).step_by(64) {
+        if stop() {
+            return batch_start * CHUNK_TRIALS;
+        }
         let batch_end = (batch_start + 64).min(chunks);
         let parts: Vec<Chunk> = (batch_start..batch_end)
             .into_par_iter()
             .map(|chunk| {
                 let first = chunk * CHUNK_TRIALS;
-                let count = CHUNK_TRIALS.min(trials - first);
-                let part = run_chunk(&plans, first, count);
+                let count = CHUNK_TRIALS.min(to - first);
+                let part = run_chunk(plans, first, count);
                 let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(done);
                 part
             })
             .collect();
         for part in parts {
-            match &mut total {
-                None => total = Some(part),
+            match total {
+                None => *total = Some(part),
                 Some(total) => {
                     for (mine, theirs) in total.accumulators.iter_mut().zip(&part.accumulators) {
                         mine.merge(theirs);
@@ -87,10 +176,15 @@ pub fn compare(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Compa
             }
         }
     }
+    to
+}
+
+/// The reports and paired differences of everything run.
+fn finish(scenarios: &[Scenario], plans: &[Plan], total: Option<Chunk>, trials: u64) -> Comparison {
     let total = total.expect("at least one trial");
     let reports: Vec<RunReport> = scenarios
         .iter()
-        .zip(&plans)
+        .zip(plans)
         .zip(&total.accumulators)
         .map(|((scenario, plan), accumulator)| RunReport::new(scenario, plan, accumulator))
         .collect();
@@ -125,6 +219,9 @@ pub fn compare(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Compa
         trials,
         reports,
         differences,
+        precision: None,
+        precision_target: None,
+        stopped_by: None,
     }
 }
 

@@ -10,7 +10,8 @@
 //! - **Reduction**: trials are grouped in fixed-size chunks whose accumulators merge in chunk
 //!   order, so the output is byte-identical for any number of threads.
 //! - **Purity**: `engine`, `montecarlo` and `stats` do no I/O, read no clock and cannot fail;
-//!   every input error is caught by `scenario` with its JSON path.
+//!   every input error is caught by `scenario` with its JSON path. `precision` reads the
+//!   clock only for `--time-limit`.
 
 pub mod check;
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod compare;
 pub mod engine;
 pub mod montecarlo;
 pub mod output;
+pub mod precision;
 pub mod report;
 pub mod request_level;
 pub mod rng;

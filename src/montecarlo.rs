@@ -249,17 +249,36 @@ pub fn run_trials(plan: &Plan, first: u64, count: u64) -> RunAccumulator {
 /// Runs `trials` trials on the current rayon pool. `progress` is called with the number of
 /// trials finished so far (from any thread, in any order); it cannot affect the result.
 pub fn run(plan: &Plan, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> RunAccumulator {
-    let chunks = trials.div_ceil(CHUNK_TRIALS);
     let mut total = RunAccumulator::new(plan);
-    let finished = std::sync::atomic::AtomicU64::new(0);
-    let mut batch_start = 0;
+    extend(plan, &mut total, 0, trials, progress, &|| false);
+    total
+}
+
+/// Simulates trials `from..to` (`from` a multiple of `CHUNK_TRIALS`) and merges them into
+/// `total` in chunk order; returns the trial count reached: `to`, or less when `stop` said
+/// so (asked between batches of chunks, so the count is still whole chunks).
+pub fn extend(
+    plan: &Plan,
+    total: &mut RunAccumulator,
+    from: u64,
+    to: u64,
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &dyn Fn() -> bool,
+) -> u64 {
+    debug_assert_eq!(from % CHUNK_TRIALS, 0);
+    let chunks = to.div_ceil(CHUNK_TRIALS);
+    let finished = std::sync::atomic::AtomicU64::new(from);
+    let mut batch_start = from / CHUNK_TRIALS;
     while batch_start < chunks {
+        if stop() {
+            return batch_start * CHUNK_TRIALS;
+        }
         let batch_end = (batch_start + BATCH_CHUNKS).min(chunks);
         let parts: Vec<RunAccumulator> = (batch_start..batch_end)
             .into_par_iter()
             .map(|chunk| {
                 let first = chunk * CHUNK_TRIALS;
-                let count = CHUNK_TRIALS.min(trials - first);
+                let count = CHUNK_TRIALS.min(to - first);
                 let part = run_trials(plan, first, count);
                 let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(done);
@@ -271,5 +290,38 @@ pub fn run(plan: &Plan, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> RunAccu
         }
         batch_start = batch_end;
     }
-    total
+    to
+}
+
+/// Runs to a precision (`crate::precision`): the accumulator of every trial run and why it
+/// stopped.
+pub fn run_to_precision(
+    plan: &Plan,
+    rule: &crate::precision::StopRule,
+    progress: &(dyn Fn(u64, f64) + Sync),
+) -> (RunAccumulator, crate::precision::PrecisionOutcome) {
+    let total = std::cell::RefCell::new(RunAccumulator::new(plan));
+    let reached = std::sync::atomic::AtomicU64::new(f64::INFINITY.to_bits());
+    let (_, outcome) = crate::precision::drive(
+        rule,
+        |from, to, stop| {
+            let precision = f64::from_bits(reached.load(std::sync::atomic::Ordering::Relaxed));
+            extend(
+                plan,
+                &mut total.borrow_mut(),
+                from,
+                to,
+                &|done| progress(done, precision),
+                stop,
+            )
+        },
+        || {
+            let precision =
+                crate::precision::relative_half_width(&total.borrow().downtime_fraction);
+            reached.store(precision.to_bits(), std::sync::atomic::Ordering::Relaxed);
+            precision
+        },
+        progress,
+    );
+    (total.into_inner(), outcome)
 }

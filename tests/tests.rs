@@ -12,6 +12,7 @@ mod exact;
 mod fidelity;
 mod fuzz;
 mod mechanisms;
+mod precision;
 mod reference;
 mod reports;
 mod request_level;

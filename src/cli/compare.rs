@@ -4,9 +4,9 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use super::emit;
-use super::progress::with_progress;
+use super::progress::{with_precision_progress, with_progress};
 use super::{write_file, CliError, Format, OutputOptions, SimOptions};
-use crate::compare::{compare, Comparison};
+use crate::compare::{compare, compare_to_precision, Comparison};
 use crate::report::charts;
 use crate::report::{markdown, table::percent};
 use crate::scenario::Scenario;
@@ -48,6 +48,12 @@ pub fn load_paired(files: &[PathBuf], options: &SimOptions) -> Result<Vec<Scenar
 }
 
 pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Comparison, CliError> {
+    if let Some(rule) = options.stop_rule() {
+        let (comparison, _) = with_precision_progress(options.progress(), &rule, |progress| {
+            options.install(|| compare_to_precision(scenarios, &rule, progress))
+        })?;
+        return Ok(comparison);
+    }
     let trials = scenarios[0].simulation.trials;
     with_progress(options.progress(), trials, |progress| {
         options.install(|| compare(scenarios, progress))
@@ -98,6 +104,21 @@ pub fn render(comparison: &Comparison) -> String {
         .max()
         .unwrap_or(0)
         .max("scenario".len());
+    if let (Some(reached), Some(target), Some(stopped_by)) = (
+        comparison.precision,
+        comparison.precision_target,
+        comparison.stopped_by,
+    ) {
+        let reached = reached.map_or("unknown (no downtime seen)".to_string(), |r| {
+            format!("+/-{:.2}%", r * 100.0)
+        });
+        let _ = writeln!(
+            out,
+            "precision of the least precise scenario {reached} (target +/-{:.2}%): {}",
+            target * 100.0,
+            stopped_by.describe()
+        );
+    }
     let _ = writeln!(
         out,
         "{:<width$}  {:>13}  {:>10}  {:>10}  {:>9}  vs first: downtime min/yr (paired 95% CI; +/- is 1 s.e.)",

@@ -47,3 +47,66 @@ pub fn with_progress<T>(
         result
     })
 }
+
+/// Like `with_progress` for a run to a precision: shows the trials run, the precision
+/// reached against the target and, from the 1 / sqrt(n) law, an estimate of the time left.
+pub fn with_precision_progress<T>(
+    enabled: bool,
+    rule: &crate::precision::StopRule,
+    work: impl FnOnce(&(dyn Fn(u64, f64) + Sync)) -> T,
+) -> T {
+    let done = AtomicU64::new(0);
+    let reached = AtomicU64::new(f64::INFINITY.to_bits());
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        if enabled {
+            scope.spawn(|| {
+                let started = std::time::Instant::now();
+                while started.elapsed() < Duration::from_secs(1) {
+                    if finished.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    None,
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                        .expect("a valid template"),
+                );
+                while !finished.load(Ordering::Relaxed) {
+                    let trials = done.load(Ordering::Relaxed);
+                    let precision = f64::from_bits(reached.load(Ordering::Relaxed));
+                    let elapsed = started.elapsed().as_secs_f64();
+                    let left = if precision.is_finite() && trials > 0 {
+                        let needed = trials as f64 * (precision / rule.target).powi(2);
+                        let needed = needed.min(rule.max_trials as f64);
+                        let seconds = elapsed * (needed / trials as f64 - 1.0).max(0.0);
+                        format!("about {seconds:.0} s left")
+                    } else {
+                        "no downtime seen yet".to_string()
+                    };
+                    let shown = if precision.is_finite() {
+                        format!("+/-{:.1}%", precision * 100.0)
+                    } else {
+                        "unknown".to_string()
+                    };
+                    bar.set_message(format!(
+                        "{trials} trials, precision {shown} (target +/-{:.1}%), {left}",
+                        rule.target * 100.0
+                    ));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            });
+        }
+        let result = work(&|n, precision| {
+            done.fetch_max(n, Ordering::Relaxed);
+            reached.store(precision.to_bits(), Ordering::Relaxed);
+        });
+        finished.store(true, Ordering::Relaxed);
+        result
+    })
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::emit;
-use super::progress::with_progress;
+use super::progress::{with_precision_progress, with_progress};
 use super::{CliError, Format, OutputOptions, SimOptions};
 use crate::engine::Plan;
 use crate::montecarlo::{self, RunAccumulator};
@@ -36,6 +36,15 @@ pub fn simulate_full(
     options: &SimOptions,
 ) -> Result<(Plan, RunAccumulator, RunReport), CliError> {
     let plan = Plan::new(scenario);
+    if let Some(rule) = options.stop_rule() {
+        let (accumulator, outcome) =
+            with_precision_progress(options.progress(), &rule, |progress| {
+                options.install(|| montecarlo::run_to_precision(&plan, &rule, progress))
+            })?;
+        let mut report = RunReport::new(scenario, &plan, &accumulator);
+        report.set_precision(outcome);
+        return Ok((plan, accumulator, report));
+    }
     let trials = scenario.simulation.trials;
     let accumulator = with_progress(options.progress(), trials, |progress| {
         options.install(|| montecarlo::run(&plan, trials, progress))

@@ -24,6 +24,11 @@ pub struct TraceArgs {
 }
 
 pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
+    if args.options.precision.is_some() {
+        return Err(CliError::Input(
+            "--precision does not apply to sim trace, which replays one trial: pass --trial N (and --trials if the run had another count)".to_string(),
+        ));
+    }
     let scenario = args.options.load(&args.file)?;
     if args.trial >= scenario.simulation.trials {
         return Err(CliError::Input(format!(
