@@ -2,8 +2,14 @@
 //! trials per second (all cores), on a 20-unit multi-zone scenario and the shipped ones.
 //! Run with `cargo bench`; criterion prints "thrpt" in elements per second, where an element
 //! is an event (group `events`) or a trial (group `trials`).
+//!
+//! First, before criterion, the ratio to a floor measured in the same run: a bare event
+//! loop (a binary heap of failures and repairs, one ChaCha8 stream per unit mode keyed and
+//! reset per trial as the engine's are, exponential draws with the same means) over the
+//! same 2-unit and 20-unit models, one thread. The ratio is engine time / floor time per
+//! trial (lower is better; the engine also does everything the floor does not).
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use sim::engine::Plan;
 use sim::montecarlo::{run, run_trials};
 use sim::scenario::{load_file, load_str, Scenario};
@@ -74,5 +80,112 @@ fn trials(c: &mut Criterion) {
     group.finish();
 }
 
+const TWO_UNITS: &str = r#"{
+  "name": "two-units",
+  "components": { "app": { "replicas": 2,
+    "failures": [ { "name": "crash", "ttf": "30d", "ttr": "1h" } ] } },
+  "entry": "app" }"#;
+
+/// The floor: the same failure and repair processes, nothing else. Returns the events.
+fn floor_trials(plan: &Plan, first: u64, count: u64) -> u64 {
+    use rand::Rng;
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // Per unit mode: (mean time to failure, mean time to repair) in ticks, and stream key.
+    let modes: Vec<(f64, f64, u64)> = plan
+        .unit_modes
+        .iter()
+        .enumerate()
+        .map(|(i, mode)| {
+            let unit = plan
+                .units
+                .iter()
+                .position(|u| (u.modes_start..u.modes_end).contains(&(i as u32)))
+                .unwrap();
+            let failure = &plan.components[plan.units[unit].component as usize]
+                .spec
+                .failures[mode.mode as usize];
+            (
+                failure.time_to_failure.mean(),
+                failure.time_to_repair.mean(),
+                mode.stream_key,
+            )
+        })
+        .collect();
+    let mut streams: Vec<rand_chacha::ChaCha8Rng> = modes
+        .iter()
+        .map(|m| sim::rng::stream(plan.seed, 0, m.2))
+        .collect();
+    let mut heap: BinaryHeap<Reverse<(u64, u32, bool)>> = BinaryHeap::new();
+    let mut events = 0;
+    let exp = |rng: &mut rand_chacha::ChaCha8Rng, mean: f64| {
+        (-mean * (1.0 - rng.random::<f64>()).ln()) as u64
+    };
+    for trial in first..first + count {
+        heap.clear();
+        for (i, mode) in modes.iter().enumerate() {
+            streams[i] = sim::rng::stream(plan.seed, trial, mode.2);
+            let t = exp(&mut streams[i], mode.0);
+            heap.push(Reverse((t, i as u32, true)));
+        }
+        while let Some(Reverse((now, i, failing))) = heap.pop() {
+            if now >= plan.horizon {
+                break;
+            }
+            events += 1;
+            let mode = &modes[i as usize];
+            let next = exp(
+                &mut streams[i as usize],
+                if failing { mode.1 } else { mode.0 },
+            );
+            heap.push(Reverse((now + next.max(1), i, !failing)));
+        }
+    }
+    events
+}
+
+/// Engine and floor on the same model, one thread, best of 5 runs each: prints the time
+/// per trial of each and their ratio.
+fn ratios() {
+    let models = [
+        (
+            "two-units",
+            load_str(TWO_UNITS, "two-units").unwrap(),
+            20_000,
+        ),
+        (
+            "twenty-units",
+            load_str(TWENTY_UNITS, "twenty-units").unwrap(),
+            1_000,
+        ),
+    ];
+    println!("engine / floor (one thread, time per trial, best of 5):");
+    for (name, scenario, trials) in models {
+        let plan = Plan::new(&scenario);
+        let best = |work: &dyn Fn() -> u64| {
+            (0..5)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    std::hint::black_box(work());
+                    started.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let engine = best(&|| run_trials(&plan, 0, trials).events);
+        let floor = best(&|| floor_trials(&plan, 0, trials));
+        println!(
+            "  {name:<14} engine {:>8.2} us/trial   floor {:>8.2} us/trial   ratio {:.2}",
+            engine / trials as f64 * 1e6,
+            floor / trials as f64 * 1e6,
+            engine / floor
+        );
+    }
+}
+
 criterion_group!(benches, events, trials);
-criterion_main!(benches);
+
+fn main() {
+    ratios();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
