@@ -235,9 +235,9 @@ fn breaker_trip_and_close_delays_match_the_formula() {
 /// saturated and only 10/100 of the requests get a worker (a worker freed by a timeout serves
 /// the requests that need no hung call until one that does takes it), so the caller serves
 /// 0.1 of its requests (the fallback answers the others' calls) for the whole hang (1 h,
-/// twice). With a breaker (50% of a 10 s window) the trip comes when the window's share of
-/// failures reaches the threshold: timeouts register from 2 s and the window still holds
-/// the successes of [t - 10 s, 0), so after 2 + 0.5 x (10 - 2) = 6 s per hang.
+/// twice). With a breaker (50% of a 10 s window) the trip comes when failures / fires in
+/// the window passes the threshold (opossum): timeouts register from 2 s, so after 2 + 10 x
+/// 0.5 = 7 s per hang.
 #[test]
 fn a_hanging_dependency_cascades_without_a_breaker() {
     let text = |breaker: &str| {
@@ -264,8 +264,8 @@ fn a_hanging_dependency_cascades_without_a_breaker() {
     let protected = one_trial(&text(
         r#", "breaker": { "error_threshold": 50, "window": "10s", "reset_timeout": "30s" }"#,
     ));
-    assert_eq!(protected.degraded, 2 * 6 * SECOND);
-    let expected = 0.9 * (2 * 6 * SECOND) as f64 / day;
+    assert_eq!(protected.degraded, 2 * 7 * SECOND);
+    let expected = 0.9 * (2 * 7 * SECOND) as f64 / day;
     assert!(
         (protected.lost - expected).abs() < 1e-12,
         "{}",
@@ -827,10 +827,10 @@ fn slow_units_serve_fail_over_and_count_as_they_should() {
 
 /// The playbook's chaos test, "add latency to the database, verify the breaker trips",
 /// against the caller's 3 s timeout: +200 ms costs nothing and trips nothing; +8 s times
-/// every call out, so the breaker trips when the window's failures reach half: they register
-/// from 3 s, with the window still holding the successes before the slowness, after 3 +
-/// 0.5 x (10 - 3) = 6.5 s; the calls fail for the whole 601 s of slowness, and the breaker
-/// closes at its next probe, 30 - (594.5 mod 30) = 5.5 s later: 606.5 s lost, exactly.
+/// every call out, so the breaker trips after timeout + window x threshold / e = 3 + 5 =
+/// 8 s (opossum: failures / fires in the window), the calls fail for the whole 601 s of
+/// slowness, and the breaker closes at its next probe, 30 - (593 mod 30) = 7 s later: 608 s
+/// lost, exactly.
 #[test]
 fn a_slow_dependency_fails_calls_past_the_callers_timeout() {
     let text = |latency: &str| {
@@ -848,7 +848,7 @@ fn a_slow_dependency_fails_calls_past_the_callers_timeout() {
     };
     assert_eq!(one_trial(&text("200ms")).lost, 0.0);
     let slow = one_trial(&text("8s"));
-    assert_eq!(slow.full_outage, 606_500_000);
+    assert_eq!(slow.full_outage, 608 * SECOND);
 }
 
 /// Passive checks follow the demand hour by hour: a unit cut off by its zone at 0 h 30 m,

@@ -264,17 +264,14 @@ fn passive_check_hang_diurnal() {
 #[test]
 fn breaker_with_fallback_over_a_hang() {
     // Was +212% +/- 4% (seed 103): the fluid pool was exhausted at once and until a trip
-    // at 15 s. With the partial service of a saturated pool and opossum's rolling window
-    // (a trip at the first timeout when the window holds only failures): -16% +/- 1%. The
-    // rest: requests by request the pool fills over 6 s and then admits nothing until the
-    // first timeouts free workers at 10 s, and calls under way when the dependency
-    // recovers keep hanging until their timeout; the fluid model admits concurrency / held
-    // from the start and recovers at once (same integral over a long hang, less over the
-    // short ones).
+    // at 15 s. With the partial service of a saturated pool (concurrency / held): +25% +/-
+    // 2%. The rest: request by request the pool fills in 6 s and then admits nothing, so
+    // hardly any call fires and opossum's failures / fires passes the threshold sooner
+    // after the first timeouts than the steady-state timeout + window x threshold / e.
     check_case(
         "breaker + fallback, hang, workers",
         "breaker-fallback",
-        Expect::Band(-0.25, -0.08),
+        Expect::Band(0.10, 0.40),
     );
 }
 
@@ -426,4 +423,40 @@ fn runs_name_the_approximations_they_rely_on() {
         "20",
     ]);
     assert!(String::from_utf8_lossy(&table.stdout).contains("note: worker pools"));
+}
+
+#[test]
+fn passive_check_hang_with_a_read_timeout() {
+    // From an independent review: with retry_next_upstream the failures register at
+    // nginx's read timeout (upstream_timeout, 1 s), not at the caller's 10 s; was -19.3%
+    // before the fluid model used it.
+    check_case(
+        "passive check, hang, read timeout",
+        "passive-hang-read-timeout",
+        Expect::Band(-0.03, 0.03),
+    );
+}
+
+#[test]
+fn passive_check_hang_with_overlapping_probes() {
+    // From an independent review: requests to a hung unit fail only at the 30 s deadline,
+    // six times fail_timeout, so probes overlap. Was -38% with a cycle of fail_timeout +
+    // wait; the overlapping-probe cycle of section 2 overshoots (recorded band).
+    check_case(
+        "passive check, hang, long wait",
+        "passive-hang-long-wait",
+        Expect::Band(0.02, 0.30),
+    );
+}
+
+#[test]
+fn one_pool_over_two_hanging_dependencies() {
+    // From an independent review: the hung calls of both edges share the pool, and the
+    // second call comes only from requests whose first succeeded; was -7.3% when each edge
+    // was tested alone.
+    check_case(
+        "pool over two hangs",
+        "pool-two-hangs",
+        Expect::Band(-0.04, 0.02),
+    );
 }

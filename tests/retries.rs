@@ -38,8 +38,9 @@ fn causes(text: &str, outcome: &sim::engine::TrialOutcome) -> Vec<(String, Mecha
 /// 4.5 s during which a third of the requests meet it. nginx passes them to the next unit
 /// only if its `upstream_timeout` expires while `lb` still waits (60 s by default: never
 /// here), and never a non-idempotent one, which was sent. After the ejection nginx probes
-/// the unit with one live request per 10 s + 3 s + (3 + 1) / 10 s = 13.4 s (1/134 of the
-/// requests) until the zone returns, and those probes fail or are passed on alike.
+/// the unit with one live request per 10 s + w + (3 + 1) / 10 s until the zone returns,
+/// and those probes fail or are passed on alike; w, the time a request to the hung unit
+/// takes to fail, is nginx's read timeout when it is shorter than the caller's 3 s.
 #[test]
 fn a_hung_unit_is_retried_only_within_the_callers_patience() {
     let text = |retry: &str| {
@@ -54,23 +55,27 @@ fn a_hung_unit_is_retried_only_within_the_callers_patience() {
         )
     };
     let day = (24 * HOUR) as f64;
-    let detection = (4_500_000 * 2) as f64;
-    let probing = 2.0 * (3600.0 - 4.5) * 1e6 / 134.0;
-    let lost = |retry: &str| one_trial(&text(retry)).lost;
-    let expected = |share: f64| share * (detection / 3.0 + probing) / day;
-    let close = |retry: &str, share: f64| {
-        let (got, want) = (lost(retry), expected(share));
+    // The failures register after the wait w (the caller's 3 s, or nginx's shorter read
+    // timeout): ejected after 1.5 s + w, then probed every 10 s + w + 0.4 s.
+    let expected = |share: f64, wait: f64| {
+        let detection = 2.0 * (1.5 + wait);
+        let probing = 2.0 * (3600.0 - 1.5 - wait) / (10.0 * (10.0 + wait + 0.4));
+        share * (detection / 3.0 + probing) * 1e6 / day
+    };
+    let close = |retry: &str, share: f64, wait: f64| {
+        let (got, want) = (one_trial(&text(retry)).lost, expected(share, wait));
         assert!((got - want).abs() < 1e-12, "{retry}: {got} vs {want}");
     };
-    close("false", 1.0);
+    close("false", 1.0, 3.0);
     // nginx's defaults: the 60 s read timeout outlasts the caller's 3 s.
-    close("true", 1.0);
-    close(r#"{ "upstream_timeout": "3s" }"#, 1.0);
+    close("true", 1.0, 3.0);
+    close(r#"{ "upstream_timeout": "3s" }"#, 1.0, 3.0);
     // A 1 s timeout: idempotent requests move on after 1 s and succeed within the 3 s.
-    close(r#"{ "upstream_timeout": "1s" }"#, 0.0);
+    close(r#"{ "upstream_timeout": "1s" }"#, 0.0, 1.0);
     close(
         r#"{ "upstream_timeout": "1s", "non_idempotent": 0.3 }"#,
         0.3,
+        1.0,
     );
     // Everything lost meanwhile hangs: it is the zone's, found by detection.
     let outcome = one_trial(&text("true"));

@@ -36,10 +36,10 @@ fn clean_share(level: &Level) -> f64 {
 struct Factor {
     served: f64,
     clean: f64,
-    /// Hung calls hold every worker (the caller's pool is saturated).
-    cascade: bool,
-    /// With a saturated pool: the share of the caller's requests waiting on a hung call.
-    waiting: f64,
+    /// Workers of the caller's pool its hung calls hold (0 without `concurrency`).
+    held: f64,
+    /// The share of the caller's requests that wait on a hung call through this edge.
+    waits: f64,
 }
 
 impl TrialRunner<'_> {
@@ -170,15 +170,25 @@ impl TrialRunner<'_> {
             clean *= through_clean;
             hanging = (hanging + own.level * hang).min(1.0);
         } else {
+            // A request makes its calls one after the other and stops at the first that
+            // fails without a fallback: a later call comes only from the share that got
+            // that far.
+            let (mut held, mut waits, mut reach) = (0.0, 0.0, 1.0);
             for edge in edges {
                 let factor = self.factor(edge as usize);
-                if factor.cascade {
-                    // Workers held by a hanging dependency: the requests that got one and
-                    // wait on it hang to the caller's own callers.
-                    hanging = (hanging + factor.waiting).min(1.0);
-                }
+                held += reach * factor.held;
+                waits += reach * factor.waits;
+                reach *= factor.served;
                 served *= factor.served;
                 clean *= factor.clean;
+            }
+            let admitted = self.pool_admitted(component, held);
+            if admitted < 1.0 {
+                // One pool for all the hung calls: only the admitted share gets a worker,
+                // and those waiting on a hung call hang to the caller's own callers.
+                served *= admitted;
+                clean *= admitted;
+                hanging = (hanging + admitted * waits).min(1.0);
             }
         }
         let slowness = if own.slow > 0.0 {
@@ -467,11 +477,10 @@ impl TrialRunner<'_> {
         }
         let peers = f64::from(spec.replicas / spec.shards);
         let share = |wait: Ticks| {
-            let cycle = (passive.fail_timeout + wait) as f64 / 1e6 + (peers + 1.0) / rate;
-            (1.0 / (rate * cycle)).min(1.0)
+            (1.0 / (rate * probe_cycle(passive.fail_timeout, wait, peers, rate))).min(1.0)
         };
         let crashes = probing - probing_hangs;
-        let timeout = self.request_timeout(component);
+        let timeout = self.passive_wait(component);
         let hung_fail = match &spec.retry_next_upstream {
             None => 1.0,
             Some(next) => {
@@ -626,29 +635,24 @@ impl TrialRunner<'_> {
         let state = &self.edges[edge];
         let needed = dependency.needed_by;
         let callee = &self.levels[edge_plan.callee as usize];
-        // The share of requests that get a worker, and of them those waiting on this call.
-        let (mut admitted, mut waiting) = (1.0, 0.0);
+        let (mut held, mut waits) = (0.0, 0.0);
         let failing = if state.breaker == BreakerPhase::Open {
             // Calls fail fast: nothing waits, every call needing the dependency fails.
             needed
         } else {
-            if let Some(concurrency) = plan.components[edge_plan.caller as usize].spec.concurrency {
+            if plan.components[edge_plan.caller as usize]
+                .spec
+                .concurrency
+                .is_some()
+            {
                 // Little's law: workers held = call rate x share hanging x time held.
-                let mut held = self.request_rate(edge_plan.caller as usize)
-                    * needed
-                    * (callee.hanging + self.timed_out(edge))
+                waits = needed * (callee.hanging + self.timed_out(edge));
+                held = self.request_rate(edge_plan.caller as usize)
+                    * waits
                     * dependency.timeout as f64
                     / 1e6;
                 if let Some(retries) = &dependency.retries {
                     held *= self.attempts_per_call(edge, retries);
-                }
-                if held >= concurrency {
-                    // The pool is saturated: a worker freed by a timeout (concurrency /
-                    // timeout per second) serves requests that need no hung call at once
-                    // until one that does takes it again, so only concurrency / held of
-                    // the requests get a worker; the others are refused at once.
-                    admitted = concurrency / held;
-                    waiting = admitted * needed * (callee.hanging + self.timed_out(edge));
                 }
             }
             match &dependency.retries {
@@ -661,10 +665,22 @@ impl TrialRunner<'_> {
         // Calls that succeeded only through the callee's own fallbacks are not clean either.
         let clean = 1.0 - needed + (needed - failing) * clean_share(callee);
         Factor {
-            served: admitted * if dependency.fallback { 1.0 } else { succeeding },
-            clean: admitted * clean,
-            cascade: admitted < 1.0,
-            waiting,
+            served: if dependency.fallback { 1.0 } else { succeeding },
+            clean,
+            held,
+            waits,
+        }
+    }
+
+    /// The share of `component`'s requests that get a worker: 1, or concurrency / held
+    /// when its hung calls over all its dependencies would hold more workers than it has
+    /// (the pool is saturated: a worker freed by a timeout, concurrency / timeout per
+    /// second, serves the requests that need no hung call at once until one that does
+    /// takes it again; the others are refused at once).
+    fn pool_admitted(&self, component: usize, held: f64) -> f64 {
+        match self.plan.components[component].spec.concurrency {
+            Some(concurrency) if held >= concurrency && held > 0.0 => concurrency / held,
+            _ => 1.0,
         }
     }
 
@@ -675,7 +691,7 @@ impl TrialRunner<'_> {
         let mut component = component as usize;
         for _ in 0..=plan.components.len() {
             let own = self.own_level(component);
-            let mut worst: Option<(f64, usize, Factor)> = None;
+            let mut worst: Option<(f64, usize, (Factor, bool))> = None;
             let component_plan = &plan.components[component];
             if component_plan.spec.dns.is_some() {
                 // The endpoint that costs the most. If it failed outright, clients still
@@ -713,24 +729,41 @@ impl TrialRunner<'_> {
                     }
                 }
             } else {
-                for edge in component_plan.edges_start..component_plan.edges_end {
-                    let factor = self.factor(edge as usize);
-                    let cost = if factor.cascade {
-                        2.0
-                    } else {
-                        1.0 - factor.served
-                    };
+                let edges = component_plan.edges_start..component_plan.edges_end;
+                let factors: Vec<(usize, Factor)> = edges
+                    .map(|e| (e as usize, self.factor(e as usize)))
+                    .collect();
+                let mut reach = 1.0;
+                let held: f64 = factors
+                    .iter()
+                    .map(|(_, f)| {
+                        let held = reach * f.held;
+                        reach *= f.served;
+                        held
+                    })
+                    .sum();
+                let saturated = self.pool_admitted(component, held) < 1.0;
+                // With a saturated pool the edge holding the most workers is to blame.
+                let cascading = saturated.then(|| {
+                    factors
+                        .iter()
+                        .max_by(|a, b| a.1.held.total_cmp(&b.1.held))
+                        .map(|(e, _)| *e)
+                });
+                for (edge, factor) in factors {
+                    let cascade = cascading.flatten() == Some(edge);
+                    let cost = if cascade { 2.0 } else { 1.0 - factor.served };
                     if cost > 0.0 && worst.is_none_or(|(w, _, _)| cost > w) {
-                        worst = Some((cost, edge as usize, factor));
+                        worst = Some((cost, edge, (factor, cascade)));
                     }
                 }
             }
             let own_cost = 1.0 - own.level;
             match worst {
-                Some((cost, edge, factor)) if cost > own_cost => {
+                Some((cost, edge, (_, cascade))) if cost > own_cost => {
                     let state = &self.edges[edge];
                     let callee = plan.edges[edge].callee;
-                    if factor.cascade {
+                    if cascade {
                         let root = self.explain(callee);
                         return Attribution {
                             cause: root.cause,
@@ -781,4 +814,17 @@ impl TrialRunner<'_> {
             mechanism: Mechanism::Outage,
         }
     }
+}
+
+/// Seconds between nginx's live probes of an ejected peer that stays bad: each probe is
+/// sent once `fail_timeout` F has passed since `checked` and the round robin picks the peer
+/// (about g = (peers + 1) / rate later); `checked` is set when a probe is sent and again
+/// when it fails, `wait` w later (0 for a refused connection). With w <= F + g the next
+/// probe waits for the failure: a cycle of w + F + g. With a longer wait the probes
+/// overlap, each failure postponing the next send: a periodic schedule of period D with
+/// D = F + g + (w mod D), that is D = (w + F + g) / floor((w + F + g) / (F + g)).
+fn probe_cycle(fail_timeout: Ticks, wait: Ticks, peers: f64, rate: f64) -> f64 {
+    let gap = fail_timeout as f64 / 1e6 + (peers + 1.0) / rate;
+    let total = wait as f64 / 1e6 + gap;
+    total / (total / gap).floor().max(1.0)
 }

@@ -497,7 +497,7 @@ impl TrialRunner<'_> {
         if let Some(passive) = &spec.passive_check {
             let failing_requests = match effect {
                 Effect::Crash => Some(0),
-                Effect::Hang => Some(self.request_timeout(component)),
+                Effect::Hang => Some(self.passive_wait(component)),
                 Effect::Slow { latency } => spec.deadline.filter(|d| latency >= *d),
             };
             if let Some(wait) = failing_requests {
@@ -584,6 +584,17 @@ impl TrialRunner<'_> {
             .traffic
             .as_ref()
             .map_or(0.0, |t| t.peak_rps * self.demand * spec.load_factor)
+    }
+
+    /// How long a request to a hung unit of `component` takes to fail for nginx's passive
+    /// check: its read timeout (`upstream_timeout`) with `retry_next_upstream`, if the
+    /// callers wait that long; else the callers' timeout.
+    pub(super) fn passive_wait(&self, component: usize) -> Ticks {
+        let patience = self.request_timeout(component);
+        match &self.plan.components[component].spec.retry_next_upstream {
+            Some(next) => next.upstream_timeout.min(patience),
+            None => patience,
+        }
     }
 
     /// How long callers of `component` wait before giving up (the shortest of its callers'

@@ -8,17 +8,23 @@ use crate::scenario::{Component, Effect, Scenario};
 pub fn notes(scenario: &Scenario) -> Vec<String> {
     let closure = scenario.entry_closure();
     let mut notes = Vec::new();
+    // A pool can also wait on a dependency that hangs only because its own pool is
+    // saturated by a hang further down.
+    let mut memo = vec![None; scenario.components.len()];
     let pools: Vec<&str> = closure
         .iter()
         .map(|&c| &scenario.components[c])
         .filter(|c| {
-            c.concurrency.is_some() && c.depends_on.iter().any(|d| can_hang(scenario, d.component))
+            c.concurrency.is_some()
+                && c.depends_on
+                    .iter()
+                    .any(|d| waits_on_a_hang(scenario, d.component, &mut memo))
         })
         .map(|c| c.name.as_str())
         .collect();
     if !pools.is_empty() {
         notes.push(format!(
-            "worker pools over dependencies that can hang ({}): the fluid model saturates a pool at once and frees it when the dependency recovers; the request-level reference finds it 4% to 16% optimistic there (docs/model.md section 13)",
+            "worker pools over dependencies that can hang ({}): the fluid model saturates a pool at once and frees it when the dependency recovers; the request-level reference finds it 4% optimistic to 25% pessimistic there (docs/model.md section 13)",
             pools.join(", ")
         ));
     }
@@ -35,11 +41,28 @@ pub fn notes(scenario: &Scenario) -> Vec<String> {
         .collect();
     if !probed.is_empty() {
         notes.push(format!(
-            "nginx passive checks over units that can hang ({}): the fluid model's probes of an ejected unit are about 2.3% pessimistic against the request-level reference (docs/model.md section 13)",
+            "nginx passive checks over units that can hang ({}): the fluid model's probes of an ejected unit are 2% to 13% pessimistic against the request-level reference, the more so the longer a hung request waits against fail_timeout (docs/model.md section 13)",
             probed.join(", ")
         ));
     }
     notes
+}
+
+/// Whether requests to component `c` can hang: its own units can, or it has a worker pool
+/// and a dependency whose requests can (a cascade), memoised over the acyclic graph.
+fn waits_on_a_hang(scenario: &Scenario, c: usize, memo: &mut Vec<Option<bool>>) -> bool {
+    if let Some(known) = memo[c] {
+        return known;
+    }
+    let component = &scenario.components[c];
+    let answer = can_hang(scenario, c)
+        || (component.concurrency.is_some()
+            && component
+                .depends_on
+                .iter()
+                .any(|d| waits_on_a_hang(scenario, d.component, memo)));
+    memo[c] = Some(answer);
+    answer
 }
 
 /// Whether requests to component `c` can hang or crawl: a failure mode, shared failure or
