@@ -3,6 +3,9 @@
 //! Run with `cargo bench`; criterion prints "thrpt" in elements per second, where an element
 //! is an event (group `events`) or a trial (group `trials`).
 //!
+//! Group `time_to_5_percent` times `--precision 0.05` on each shipped scenario (the
+//! README's table).
+//!
 //! First, before criterion, the ratio to a floor measured in the same run: a bare event
 //! loop (a binary heap of failures and repairs, one ChaCha8 stream per unit mode keyed and
 //! reset per trial as the engine's are, exponential draws with the same means) over the
@@ -182,7 +185,25 @@ fn ratios() {
     }
 }
 
-criterion_group!(benches, events, trials);
+/// Time to +/-5% (`--precision 0.05`) per shipped scenario, all cores: the README's table.
+fn time_to_precision(c: &mut Criterion) {
+    let mut group = c.benchmark_group("time_to_5_percent");
+    group.sample_size(10);
+    let rule = sim::precision::StopRule {
+        target: 0.05,
+        max_trials: 20_000_000,
+        time_limit: None,
+    };
+    for (name, scenario) in scenarios() {
+        let plan = Plan::new(&scenario);
+        group.bench_with_input(BenchmarkId::from_parameter(&name), &plan, |b, plan| {
+            b.iter(|| sim::montecarlo::run_to_precision(plan, &rule, &|_, _| {}))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, events, trials, time_to_precision);
 
 fn main() {
     ratios();
