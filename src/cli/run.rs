@@ -56,6 +56,11 @@ pub fn simulate_full(
 pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.options.load(&args.file)?;
     if args.request_level {
+        if args.options.precision.is_some() {
+            return Err(CliError::Input(
+                "--precision does not apply to --request-level, a reference for short horizons: pass --trials".to_string(),
+            ));
+        }
         return execute_request_level(args, &scenario);
     }
     let report = simulate(&scenario, &args.options)?;
