@@ -203,10 +203,35 @@ fn time_to_precision(c: &mut Criterion) {
     group.finish();
 }
 
+/// Speedup of the runner from 1 to 2 threads on the 20-unit model (best of 3 each).
+fn speedup() {
+    let scenario = load_str(TWENTY_UNITS, "twenty-units").unwrap();
+    let plan = Plan::new(&scenario);
+    let time_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        (0..3)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                pool.install(|| std::hint::black_box(run(&plan, 8_192, &|_| {})));
+                started.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let (one, two) = (time_with(1), time_with(2));
+    println!(
+        "  twenty-units   1 thread {one:.3} s, 2 threads {two:.3} s: speedup {:.2}",
+        one / two
+    );
+}
+
 criterion_group!(benches, events, trials, time_to_precision);
 
 fn main() {
     ratios();
+    speedup();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
