@@ -83,6 +83,123 @@ impl Distribution {
     }
 }
 
+/// A failure clock forced into, or out of, a window (rare-event acceleration, see
+/// docs/design/rare-events.md): the draw and its likelihood-ratio factor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Forced {
+    /// Time from the clock's current age to its failure, in ticks.
+    pub delay: f64,
+    /// True when it fell inside the window.
+    pub inside: bool,
+    /// f / g of the draw: pi / p inside, (1 - pi) / (1 - p) after.
+    pub factor: f64,
+}
+
+impl Distribution {
+    /// P(X > x) for a duration of `x` ticks; `None` where there is no closed form to
+    /// force with (a sum of parts).
+    pub fn survival(&self, x: f64) -> Option<f64> {
+        use statrs::distribution::ContinuousCDF;
+        if x <= 0.0 {
+            return Some(1.0);
+        }
+        Some(match self {
+            Distribution::Exponential { mean } => (-x / mean).exp(),
+            Distribution::Constant { value } => f64::from(u8::from(x < *value as f64)),
+            Distribution::Uniform { min, max } => ((max - x) / (max - min)).clamp(0.0, 1.0),
+            Distribution::Weibull { shape, scale } => (-(x / scale).powf(*shape)).exp(),
+            Distribution::Lognormal { median, sigma } => {
+                statrs::distribution::LogNormal::new(median.ln(), *sigma)
+                    .ok()?
+                    .sf(x)
+            }
+            Distribution::Gamma { shape, mean, .. } => {
+                statrs::distribution::Gamma::new(*shape, shape / mean)
+                    .ok()?
+                    .sf(x)
+            }
+            Distribution::Empirical { values } => {
+                values.iter().filter(|v| **v as f64 > x).count() as f64 / values.len() as f64
+            }
+            Distribution::Sum { .. } => return None,
+        })
+    }
+
+    /// The duration at which the survival function falls to `s` in (0, 1]: the inverse
+    /// of `survival` (for an empirical distribution, the smallest value with at most `s`
+    /// of the values above it); `None` where `survival` is.
+    pub fn inverse_survival(&self, s: f64) -> Option<f64> {
+        use statrs::distribution::ContinuousCDF;
+        let s = s.clamp(f64::MIN_POSITIVE, 1.0);
+        Some(match self {
+            Distribution::Exponential { mean } => -mean * s.ln(),
+            Distribution::Constant { value } => *value as f64,
+            Distribution::Uniform { min, max } => max - s * (max - min),
+            Distribution::Weibull { shape, scale } => scale * (-s.ln()).powf(1.0 / shape),
+            Distribution::Lognormal { median, sigma } => {
+                statrs::distribution::LogNormal::new(median.ln(), *sigma)
+                    .ok()?
+                    .inverse_cdf(1.0 - s)
+            }
+            Distribution::Gamma { shape, mean, .. } => {
+                statrs::distribution::Gamma::new(*shape, shape / mean)
+                    .ok()?
+                    .inverse_cdf(1.0 - s)
+            }
+            Distribution::Empirical { values } => {
+                let mut sorted: Vec<f64> = values.iter().map(|v| *v as f64).collect();
+                sorted.sort_by(f64::total_cmp);
+                let n = sorted.len();
+                // At most s x n values strictly above: index n - floor(s n) - 1.
+                let above = (s * n as f64).floor() as usize;
+                sorted[n.saturating_sub(above + 1).min(n - 1)]
+            }
+            Distribution::Sum { .. } => return None,
+        })
+    }
+
+    /// Forces the failure of a clock of age `age` (ticks since it started) into the window
+    /// of the next `window` ticks with probability `p`, or after it: the conditional draw
+    /// by inversion of the survival function from the uniform `u`, decided by the uniform
+    /// `coin`. With pi = P(fail in the window | survived to age), the factor is pi / p
+    /// inside and (1 - pi) / (1 - p) after, so E[factor x anything] under forcing equals
+    /// its expectation without. `None` when the window cannot be forced (pi is 0 or 1, or
+    /// no survival function).
+    pub fn force(&self, age: f64, window: f64, u: f64, coin: f64, p: f64) -> Option<Forced> {
+        let start = self.survival(age)?;
+        let end = self.survival(age + window)?;
+        if start <= 0.0 {
+            return None;
+        }
+        let pi = (start - end) / start;
+        if !(pi > 0.0 && pi < 1.0 && p > 0.0 && p < 1.0) {
+            return None;
+        }
+        let inside = coin < p;
+        let target = if inside {
+            end + u * (start - end)
+        } else {
+            u * end
+        };
+        let at = self.inverse_survival(target.max(f64::MIN_POSITIVE))?;
+        // Inversion can round just across the window's edge: keep the draw on its side.
+        let delay = if inside {
+            (at - age).clamp(0.0, window)
+        } else {
+            (at - age).max(window)
+        };
+        Some(Forced {
+            delay,
+            inside,
+            factor: if inside {
+                pi / p
+            } else {
+                (1.0 - pi) / (1.0 - p)
+            },
+        })
+    }
+}
+
 /// One draw of each part, added. Out of line so that `sample` itself is not recursive and
 /// stays inlinable in the engine's hot loops.
 #[inline(never)]
@@ -132,6 +249,108 @@ mod tests {
             .map(|_| distribution.sample(&mut rng) as f64)
             .sum::<f64>()
             / draws as f64
+    }
+
+    fn continuous_cases() -> Vec<Distribution> {
+        vec![
+            Distribution::Exponential { mean: 1e6 },
+            Distribution::Uniform { min: 1e6, max: 3e6 },
+            Distribution::Weibull {
+                shape: 0.8,
+                scale: 1e6,
+            },
+            Distribution::Lognormal {
+                median: 1e6,
+                sigma: 1.0,
+            },
+            Distribution::Gamma {
+                shape: 2.0,
+                mean: 1e6,
+                sampler: Gamma::new(2.0, 1e6 / 2.0).unwrap(),
+            },
+        ]
+    }
+
+    /// The inverse survival function undoes the survival function, and the survival
+    /// function matches the empirical one of 200k draws (seed 7) within 4 standard errors.
+    #[test]
+    fn survival_functions_invert_and_match_draws() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for distribution in continuous_cases() {
+            let draws: Vec<f64> = (0..200_000)
+                .map(|_| distribution.sample(&mut rng) as f64)
+                .collect();
+            for x in [0.3e6, 1e6, 2.5e6] {
+                let s = distribution.survival(x).unwrap();
+                if s > 1e-9 && s < 1.0 {
+                    let back = distribution.inverse_survival(s).unwrap();
+                    assert!((back - x).abs() < 1e-6 * x, "{distribution:?} {x} {back}");
+                }
+                let seen = draws.iter().filter(|d| **d > x).count() as f64 / draws.len() as f64;
+                let se = (s * (1.0 - s) / draws.len() as f64).sqrt().max(1e-6);
+                assert!(
+                    (seen - s).abs() < 4.0 * se,
+                    "{distribution:?} at {x}: {seen} vs {s}"
+                );
+            }
+        }
+        assert!(Distribution::Sum { parts: vec![] }.survival(1.0).is_none());
+    }
+
+    /// Forcing keeps every expectation: over many (u, coin) pairs, the factor-weighted share
+    /// of draws inside the window is pi, the weighted mean delay equals the conditional
+    /// mean computed by numerical integration of the survival function, and every draw
+    /// lies on its side of the window's edge.
+    #[test]
+    fn forcing_is_unbiased_with_its_factor() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for distribution in continuous_cases() {
+            let (age, window, p) = (1.2e6, 0.4e6, 0.8);
+            let start = distribution.survival(age).unwrap();
+            let pi = (start - distribution.survival(age + window).unwrap()) / start;
+            let n = 200_000;
+            let (mut inside, mut mean_delay) = (0.0, 0.0);
+            for _ in 0..n {
+                let forced = distribution
+                    .force(age, window, rng.random(), rng.random(), p)
+                    .unwrap();
+                assert_eq!(forced.inside, forced.delay <= window);
+                let capped = forced.delay.min(4e6);
+                inside += f64::from(u8::from(forced.inside)) * forced.factor;
+                mean_delay += capped * forced.factor;
+            }
+            inside /= n as f64;
+            mean_delay /= n as f64;
+            // The weighted indicator has variance pi^2 (1/p - 1): 4 of its standard errors.
+            let se = pi * ((1.0 / p - 1.0) / n as f64).sqrt();
+            assert!(
+                (inside - pi).abs() < 4.0 * se,
+                "{distribution:?}: {inside} vs {pi}"
+            );
+            // E[min(X - age, 4e6) | X > age] = integral of S(age + t) / S(age) over [0, 4e6].
+            let steps = 40_000;
+            let h = 4e6 / steps as f64;
+            let exact: f64 = (0..steps)
+                .map(|i| distribution.survival(age + (i as f64 + 0.5) * h).unwrap() / start * h)
+                .sum();
+            assert!(
+                (mean_delay - exact).abs() < 0.02 * exact,
+                "{distribution:?}: {mean_delay} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empirical_distribution_forces_by_counting() {
+        let d = Distribution::Empirical {
+            values: vec![1, 2, 3, 4],
+        };
+        assert_eq!(d.survival(2.5), Some(0.5));
+        assert_eq!(d.inverse_survival(0.5), Some(2.0));
+        assert_eq!(d.inverse_survival(1.0), Some(1.0));
+        // Age 1.5 (survival 3/4), window 1: pi = (3/4 - 2/4) / (3/4) = 1/3.
+        let forced = d.force(1.5, 1.0, 0.5, 0.1, 0.8).unwrap();
+        assert!((forced.factor - (1.0 / 3.0) / 0.8).abs() < 1e-12);
     }
 
     #[test]
