@@ -26,7 +26,7 @@ mod units;
 mod zone_relaunch;
 
 pub use plan::{ChangePlan, CommonCausePlan, DomainKind, Plan, SharedFailurePlan};
-pub use queue::EventQueue;
+pub use queue::{EventQueue, Queue};
 pub use state::Level;
 pub use trial::{Observer, TrialOutcome, TrialRunner};
 

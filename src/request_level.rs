@@ -17,7 +17,6 @@ mod flow;
 mod health;
 mod model;
 mod passive;
-mod queue;
 mod report;
 mod routing;
 mod runner;

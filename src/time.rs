@@ -40,6 +40,16 @@ pub fn ticks_to_minutes(ticks: Ticks) -> f64 {
     ticks as f64 / (60.0 * TICKS_PER_SECOND)
 }
 
+/// The first instant at or after `now` of the form `phase + k * period`: when a periodic
+/// check (active health checks, in both engines) next runs.
+pub fn next_tick(now: Ticks, phase: Ticks, period: Ticks) -> Ticks {
+    if now <= phase {
+        phase
+    } else {
+        phase + (now - phase).div_ceil(period) * period
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
-//! The event queue: a binary heap ordered by (time, insertion sequence).
+//! The event queue: a binary heap ordered by (time, insertion sequence), generic over the
+//! event type so that the request-level reference uses the same one.
 //!
 //! The sequence number makes ties deterministic: two events at the same microsecond are
 //! processed in the order they were scheduled, on every run and every machine.
@@ -10,24 +11,24 @@ use super::Event;
 use crate::time::Ticks;
 
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+struct Entry<E> {
     time: Ticks,
     sequence: u64,
-    event: Event,
+    event: E,
 }
 
-impl PartialEq for Entry {
+impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Entry {}
-impl PartialOrd for Entry {
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Entry {
+impl<E> Ord for Entry<E> {
     /// Reversed, so that std's max-heap pops the earliest (time, sequence) first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.sequence).cmp(&(self.time, self.sequence))
@@ -36,13 +37,25 @@ impl Ord for Entry {
 
 /// Pending events of one trial. Reused across trials, so it allocates only while it grows
 /// to the largest number of simultaneously pending events.
-#[derive(Debug, Default)]
-pub struct EventQueue {
-    heap: BinaryHeap<Entry>,
+#[derive(Debug)]
+pub struct Queue<E> {
+    heap: BinaryHeap<Entry<E>>,
     next_sequence: u64,
 }
 
-impl EventQueue {
+/// The engine's queue.
+pub type EventQueue = Queue<Event>;
+
+impl<E> Default for Queue<E> {
+    fn default() -> Self {
+        Queue {
+            heap: BinaryHeap::new(),
+            next_sequence: 0,
+        }
+    }
+}
+
+impl<E> Queue<E> {
     /// Empties the queue and restarts the sequence numbers for a new trial.
     pub fn clear(&mut self) {
         self.heap.clear();
@@ -51,7 +64,7 @@ impl EventQueue {
 
     /// Schedules `event` at `time`.
     #[inline]
-    pub fn push(&mut self, time: Ticks, event: Event) {
+    pub fn push(&mut self, time: Ticks, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Entry {
@@ -63,7 +76,7 @@ impl EventQueue {
 
     /// Removes and returns the earliest event.
     #[inline]
-    pub fn pop(&mut self) -> Option<(Ticks, Event)> {
+    pub fn pop(&mut self) -> Option<(Ticks, E)> {
         self.heap.pop().map(|entry| (entry.time, entry.event))
     }
 

@@ -8,7 +8,7 @@ use super::state::NO_PROCESS;
 use super::trial::{TrialRunner, HOUR};
 use super::{DomainKind, Event};
 use crate::scenario::{CheckProtocol, Effect, Prober, Recovery};
-use crate::time::Ticks;
+use crate::time::{next_tick, Ticks};
 
 impl TrialRunner<'_> {
     /// Draws the phases of periodic health checks, once per trial.
@@ -639,18 +639,9 @@ fn startup_kill_floor(component: &crate::scenario::Component) -> Option<(Ticks, 
     Some((floor, period))
 }
 
-/// The first instant at or after `now` of the form `phase + k * period`.
-fn next_tick(now: Ticks, phase: Ticks, period: Ticks) -> Ticks {
-    if now <= phase {
-        phase
-    } else {
-        phase + (now - phase).div_ceil(period) * period
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::next_tick;
+    use crate::time::next_tick;
 
     #[test]
     fn next_tick_is_at_or_after_now() {
@@ -659,5 +650,6 @@ mod tests {
         assert_eq!(next_tick(4, 3, 10), 13);
         assert_eq!(next_tick(13, 3, 10), 13);
         assert_eq!(next_tick(25, 3, 10), 33);
+        assert_eq!(next_tick(16, 5, 10), 25);
     }
 }

@@ -69,15 +69,6 @@ impl CheckState {
     }
 }
 
-/// The first instant at or after `now` of the form `phase + k * period`.
-pub fn next_tick(now: Ticks, phase: Ticks, period: Ticks) -> Ticks {
-    if now <= phase {
-        phase
-    } else {
-        phase + (now - phase).div_ceil(period) * period
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,8 +93,5 @@ mod tests {
         assert!(!state.report(true, &check));
         assert!(!state.report(true, &check));
         assert!(state.report(true, &check) && !state.ejected);
-        assert_eq!(next_tick(15, 5, 10), 15);
-        assert_eq!(next_tick(16, 5, 10), 25);
-        assert_eq!(next_tick(0, 5, 10), 5);
     }
 }

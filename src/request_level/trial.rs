@@ -10,9 +10,9 @@ use super::breaker::BreakerState;
 use super::flow::{Call, Proc, Request};
 use super::health::{self, CheckState};
 use super::model::Model;
-use super::queue::Queue;
 use super::routing::Peer;
 use super::slab::{Handle, Slab};
+use crate::engine::Queue;
 use crate::rng::{stream, Streams};
 use crate::scenario::Effect;
 use crate::time::Ticks;
@@ -249,7 +249,7 @@ impl<'m> TrialRunner<'m> {
         if let Some(check) = &component.health_check {
             if !state.check.ticking {
                 state.check.resume();
-                let at = health::next_tick(now, state.check.phase, check.interval);
+                let at = crate::time::next_tick(now, state.check.phase, check.interval);
                 self.schedule_before_horizon(at, Event::CheckTick { unit });
             }
         }
