@@ -121,6 +121,21 @@ pub struct FailoverState {
     pub planned: bool,
 }
 
+impl FailoverState {
+    /// A group at the start of a trial: its first unit is primary and serves.
+    pub fn serving(primary: u32, cause: u32) -> Self {
+        FailoverState {
+            primary,
+            phase: FailoverPhase::Serving,
+            generation: 0,
+            target: primary,
+            outage_start: 0,
+            cause,
+            planned: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakerPhase {
     Closed,

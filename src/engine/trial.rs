@@ -13,9 +13,7 @@ use super::disaster_recovery::DisasterRecoveries;
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::shared::SharedFailures;
-use super::state::{
-    BreakerPhase, DnsState, EdgeState, FailoverPhase, FailoverState, Level, UnitState,
-};
+use super::state::{BreakerPhase, DnsState, EdgeState, FailoverState, Level, UnitState};
 use super::{Attribution, Event, Mechanism};
 use crate::rng::stream;
 use crate::scenario::Recovery;
@@ -190,19 +188,8 @@ impl<'p> TrialRunner<'p> {
             storm_cause: vec![plan.demand_cause; components],
             slowness: vec![super::state::Slowness::default(); components],
             level_since: vec![0; components],
-            failovers: plan
-                .failover_groups
-                .iter()
-                .map(|group| FailoverState {
-                    primary: group.units_start,
-                    phase: FailoverPhase::Serving,
-                    generation: 0,
-                    target: group.units_start,
-                    outage_start: 0,
-                    cause: plan.demand_cause,
-                    planned: false,
-                })
-                .collect(),
+            // Filled by `reset`, like the edges.
+            failovers: Vec::with_capacity(plan.failover_groups.len()),
             edges: Vec::with_capacity(plan.edges.len()),
             dns: vec![DnsState::default(); components],
             zone_down: vec![false; plan.zone_regions.len()],
@@ -387,17 +374,12 @@ impl<'p> TrialRunner<'p> {
         self.level_since.fill(0);
         self.zone_down.fill(false);
         self.region_down.fill(false);
-        for (state, group) in self.failovers.iter_mut().zip(&plan.failover_groups) {
-            *state = FailoverState {
-                primary: group.units_start,
-                phase: FailoverPhase::Serving,
-                generation: 0,
-                target: group.units_start,
-                outage_start: 0,
-                cause: plan.demand_cause,
-                planned: false,
-            };
-        }
+        self.failovers.clear();
+        self.failovers.extend(
+            plan.failover_groups
+                .iter()
+                .map(|group| FailoverState::serving(group.units_start, plan.demand_cause)),
+        );
         self.edges.clear();
         for edge in &plan.edges {
             let _ = edge;
