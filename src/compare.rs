@@ -43,28 +43,25 @@ pub struct Comparison {
     pub reports: Vec<RunReport>,
     /// One per scenario after the first, in order.
     pub differences: Vec<Difference>,
-    /// Under `--precision`: the least precise scenario's relative half-width (null if one
-    /// saw no downtime), the target and what stopped the run (written only then).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precision: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precision_target: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped_by: Option<crate::precision::StoppedBy>,
+    /// Under `--precision` (written only then): the least precise scenario's relative
+    /// half-width, the target and what stopped the run; each report has its own.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::precision::PrecisionReport>,
 }
 
 impl Comparison {
     /// Records how a run under `--precision` ended, here and in each scenario's report
     /// (each with its own precision).
     fn set_precision(&mut self, outcome: crate::precision::PrecisionOutcome, each: &[f64]) {
-        self.precision = Some(outcome.reached.is_finite().then_some(outcome.reached));
-        self.precision_target = Some(outcome.target);
-        self.stopped_by = Some(outcome.stopped_by);
+        self.precision = Some(outcome.into());
         for (report, reached) in self.reports.iter_mut().zip(each) {
-            report.set_precision(crate::precision::PrecisionOutcome {
-                reached: *reached,
-                ..outcome
-            });
+            report.precision = Some(
+                crate::precision::PrecisionOutcome {
+                    reached: *reached,
+                    ..outcome
+                }
+                .into(),
+            );
         }
     }
 }
@@ -220,8 +217,6 @@ fn finish(scenarios: &[Scenario], plans: &[Plan], total: Option<Chunk>, trials: 
         reports,
         differences,
         precision: None,
-        precision_target: None,
-        stopped_by: None,
     }
 }
 

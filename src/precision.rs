@@ -64,6 +64,41 @@ pub struct PrecisionOutcome {
     pub stopped_by: StoppedBy,
 }
 
+/// How a run under `--precision` ended, as the reports write it (flattened into them:
+/// `precision`, null if no downtime was seen, `precision_target`, `stopped_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PrecisionReport {
+    pub precision: Option<f64>,
+    pub precision_target: f64,
+    pub stopped_by: StoppedBy,
+}
+
+impl From<PrecisionOutcome> for PrecisionReport {
+    fn from(outcome: PrecisionOutcome) -> Self {
+        PrecisionReport {
+            precision: outcome.reached.is_finite().then_some(outcome.reached),
+            precision_target: outcome.target,
+            stopped_by: outcome.stopped_by,
+        }
+    }
+}
+
+impl PrecisionReport {
+    /// "+/-x% (target +/-y%): what stopped it", for the tables.
+    pub fn summary(&self) -> String {
+        let reached = self
+            .precision
+            .map_or("unknown (no downtime seen)".to_string(), |r| {
+                format!("+/-{:.2}%", r * 100.0)
+            });
+        format!(
+            "{reached} (target +/-{:.2}%): {}",
+            self.precision_target * 100.0,
+            self.stopped_by.describe()
+        )
+    }
+}
+
 /// The relative half-width of the 95% interval of a mean: z x s.e. / mean; infinite while
 /// the mean is 0 (nothing seen yet, so nothing is known relative to it).
 pub fn relative_half_width(moments: &Moments) -> f64 {

@@ -104,19 +104,11 @@ pub fn render(comparison: &Comparison) -> String {
         .max()
         .unwrap_or(0)
         .max("scenario".len());
-    if let (Some(reached), Some(target), Some(stopped_by)) = (
-        comparison.precision,
-        comparison.precision_target,
-        comparison.stopped_by,
-    ) {
-        let reached = reached.map_or("unknown (no downtime seen)".to_string(), |r| {
-            format!("+/-{:.2}%", r * 100.0)
-        });
+    if let Some(precision) = &comparison.precision {
         let _ = writeln!(
             out,
-            "precision of the least precise scenario {reached} (target +/-{:.2}%): {}",
-            target * 100.0,
-            stopped_by.describe()
+            "precision of the least precise scenario {}",
+            precision.summary()
         );
     }
     let _ = writeln!(

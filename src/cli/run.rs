@@ -42,7 +42,7 @@ pub fn simulate_full(
                 options.install(|| montecarlo::run_to_precision(&plan, &rule, progress))
             })?;
         let mut report = RunReport::new(scenario, &plan, &accumulator);
-        report.set_precision(outcome);
+        report.precision = Some(outcome.into());
         return Ok((plan, accumulator, report));
     }
     let trials = scenario.simulation.trials;

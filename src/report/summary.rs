@@ -171,24 +171,10 @@ pub struct RunReport {
     /// request-level reference (written only when there is one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approximations: Vec<String>,
-    /// Under `--precision`: the relative half-width of the 95% interval of the
-    /// unavailability reached (null if no downtime was seen), the target, and what stopped
-    /// the run (written only then).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precision: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precision_target: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped_by: Option<crate::precision::StoppedBy>,
-}
-
-impl RunReport {
-    /// Records how a run under `--precision` ended.
-    pub fn set_precision(&mut self, outcome: crate::precision::PrecisionOutcome) {
-        self.precision = Some(outcome.reached.is_finite().then_some(outcome.reached));
-        self.precision_target = Some(outcome.target);
-        self.stopped_by = Some(outcome.stopped_by);
-    }
+    /// Under `--precision` (written only then): the relative half-width of the 95% interval
+    /// of the unavailability reached, the target, and what stopped the run.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::precision::PrecisionReport>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -457,8 +443,6 @@ impl RunReport {
             events: accumulator.events,
             approximations: super::approximations::notes(scenario),
             precision: None,
-            precision_target: None,
-            stopped_by: None,
         }
     }
 }

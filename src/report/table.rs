@@ -62,17 +62,11 @@ pub fn render(report: &RunReport) -> String {
         "{} trials x {} y horizon, seed {}, {} events",
         report.trials, report.horizon_years, report.seed, report.events
     );
-    if let (Some(reached), Some(target), Some(stopped_by)) =
-        (report.precision, report.precision_target, report.stopped_by)
-    {
-        let reached = reached.map_or("unknown (no downtime seen)".to_string(), |r| {
-            format!("+/-{:.2}%", r * 100.0)
-        });
+    if let Some(precision) = &report.precision {
         let _ = writeln!(
             out,
-            "precision {reached} (95% interval of the unavailability, relative; target +/-{:.2}%): {}",
-            target * 100.0,
-            stopped_by.describe()
+            "precision of the unavailability's 95% interval {}",
+            precision.summary()
         );
     }
     let _ = writeln!(out);
