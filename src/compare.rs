@@ -6,11 +6,10 @@
 //! most of the noise that the separate estimates carry. Each difference is reported with its
 //! paired standard error and, for contrast, the unpaired one (sqrt(se_a^2 + se_b^2)).
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::{Plan, TrialRunner};
-use crate::montecarlo::{RunAccumulator, CHUNK_TRIALS};
+use crate::montecarlo::RunAccumulator;
 use crate::report::RunReport;
 use crate::scenario::Scenario;
 use crate::stats::{confidence_interval, Moments};
@@ -140,40 +139,24 @@ fn extend(
     progress: &(dyn Fn(u64) + Sync),
     stop: &dyn Fn() -> bool,
 ) -> u64 {
-    let chunks = to.div_ceil(CHUNK_TRIALS);
-    let finished = std::sync::atomic::AtomicU64::new(from);
-    // Bounded batches keep memory independent of the number of trials.
-    for batch_start in (from / CHUNK_TRIALS..chunks).step_by(64) {
-        if stop() {
-            return batch_start * CHUNK_TRIALS;
-        }
-        let batch_end = (batch_start + 64).min(chunks);
-        let parts: Vec<Chunk> = (batch_start..batch_end)
-            .into_par_iter()
-            .map(|chunk| {
-                let first = chunk * CHUNK_TRIALS;
-                let count = CHUNK_TRIALS.min(to - first);
-                let part = run_chunk(plans, first, count);
-                let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
-                progress(done);
-                part
-            })
-            .collect();
-        for part in parts {
-            match total {
-                None => *total = Some(part),
-                Some(total) => {
-                    for (mine, theirs) in total.accumulators.iter_mut().zip(&part.accumulators) {
-                        mine.merge(theirs);
-                    }
-                    for (mine, theirs) in total.differences.iter_mut().zip(&part.differences) {
-                        mine.merge(theirs);
-                    }
+    crate::montecarlo::extend_chunks(
+        from,
+        to,
+        progress,
+        stop,
+        |first, count| run_chunk(plans, first, count),
+        |part| match total {
+            None => *total = Some(part),
+            Some(total) => {
+                for (mine, theirs) in total.accumulators.iter_mut().zip(&part.accumulators) {
+                    mine.merge(theirs);
+                }
+                for (mine, theirs) in total.differences.iter_mut().zip(&part.differences) {
+                    mine.merge(theirs);
                 }
             }
-        }
-    }
-    to
+        },
+    )
 }
 
 /// The reports and paired differences of everything run.

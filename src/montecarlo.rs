@@ -265,6 +265,29 @@ pub fn extend(
     progress: &(dyn Fn(u64) + Sync),
     stop: &dyn Fn() -> bool,
 ) -> u64 {
+    extend_chunks(
+        from,
+        to,
+        progress,
+        stop,
+        |first, count| run_trials(plan, first, count),
+        |part| total.merge(&part),
+    )
+}
+
+/// The chunked, ordered loop behind every run: trials `from..to` (`from` a multiple of
+/// `CHUNK_TRIALS`) in chunks, `run_chunk(first, count)` on rayon a bounded batch at a
+/// time, and each part handed to `merge` strictly in chunk order, so the result does not
+/// depend on the thread count and memory on the trial count. `stop` is asked between
+/// batches; returns the trial count reached.
+pub fn extend_chunks<P: Send>(
+    from: u64,
+    to: u64,
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &dyn Fn() -> bool,
+    run_chunk: impl Fn(u64, u64) -> P + Sync,
+    mut merge: impl FnMut(P),
+) -> u64 {
     debug_assert_eq!(from % CHUNK_TRIALS, 0);
     let chunks = to.div_ceil(CHUNK_TRIALS);
     let finished = std::sync::atomic::AtomicU64::new(from);
@@ -274,19 +297,19 @@ pub fn extend(
             return batch_start * CHUNK_TRIALS;
         }
         let batch_end = (batch_start + BATCH_CHUNKS).min(chunks);
-        let parts: Vec<RunAccumulator> = (batch_start..batch_end)
+        let parts: Vec<P> = (batch_start..batch_end)
             .into_par_iter()
             .map(|chunk| {
                 let first = chunk * CHUNK_TRIALS;
                 let count = CHUNK_TRIALS.min(to - first);
-                let part = run_trials(plan, first, count);
+                let part = run_chunk(first, count);
                 let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(done);
                 part
             })
             .collect();
-        for part in &parts {
-            total.merge(part);
+        for part in parts {
+            merge(part);
         }
         batch_start = batch_end;
     }
