@@ -89,35 +89,22 @@ pub fn compare_to_precision(
     progress: &(dyn Fn(u64, f64) + Sync),
 ) -> (Comparison, crate::precision::PrecisionOutcome) {
     let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
-    let total = std::cell::RefCell::new(None);
-    let reached = std::sync::atomic::AtomicU64::new(f64::INFINITY.to_bits());
+    let mut total: Option<Chunk> = None;
     let (trials, outcome) = crate::precision::drive(
         rule,
-        |from, to, stop| {
-            let precision = f64::from_bits(reached.load(std::sync::atomic::Ordering::Relaxed));
-            extend(
-                &plans,
-                &mut total.borrow_mut(),
-                from,
-                to,
-                &|done| progress(done, precision),
-                stop,
-            )
-        },
-        || {
+        |from, to, progress, stop| {
+            let done = extend(&plans, &mut total, from, to, progress, stop);
             // The least precise scenario decides.
-            let precision = total.borrow().as_ref().map_or(f64::INFINITY, |t: &Chunk| {
+            let precision = total.as_ref().map_or(f64::INFINITY, |t| {
                 t.accumulators
                     .iter()
                     .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
                     .fold(0.0, f64::max)
             });
-            reached.store(precision.to_bits(), std::sync::atomic::Ordering::Relaxed);
-            precision
+            (done, precision)
         },
         progress,
     );
-    let total = total.into_inner();
     let each: Vec<f64> = total.as_ref().map_or(Vec::new(), |t| {
         t.accumulators
             .iter()

@@ -323,28 +323,15 @@ pub fn run_to_precision(
     rule: &crate::precision::StopRule,
     progress: &(dyn Fn(u64, f64) + Sync),
 ) -> (RunAccumulator, crate::precision::PrecisionOutcome) {
-    let total = std::cell::RefCell::new(RunAccumulator::new(plan));
-    let reached = std::sync::atomic::AtomicU64::new(f64::INFINITY.to_bits());
+    let mut total = RunAccumulator::new(plan);
     let (_, outcome) = crate::precision::drive(
         rule,
-        |from, to, stop| {
-            let precision = f64::from_bits(reached.load(std::sync::atomic::Ordering::Relaxed));
-            extend(
-                plan,
-                &mut total.borrow_mut(),
-                from,
-                to,
-                &|done| progress(done, precision),
-                stop,
-            )
-        },
-        || {
-            let precision =
-                crate::precision::relative_half_width(&total.borrow().downtime_fraction);
-            reached.store(precision.to_bits(), std::sync::atomic::Ordering::Relaxed);
-            precision
+        |from, to, progress, stop| {
+            let done = extend(plan, &mut total, from, to, progress, stop);
+            let precision = crate::precision::relative_half_width(&total.downtime_fraction);
+            (done, precision)
         },
         progress,
     );
-    (total.into_inner(), outcome)
+    (total, outcome)
 }

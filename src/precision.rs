@@ -132,24 +132,23 @@ pub fn next_step(done: u64, reached: f64, rule: &StopRule) -> u64 {
     next.min(rule.max_trials)
 }
 
-/// Drives a run to the rule: `extend(from, to, stop)` simulates trials `from..to`, merging
-/// them in order, and returns how far it got (less than `to` only when `stop()` said so
-/// between its batches); `reached()` measures the precision of everything so far;
-/// `progress` hears (trials done, precision reached) after each step. The only clock read
-/// in a run is here, for `--time-limit`.
+/// Drives a run to the rule: `step(from, to, progress, stop)` simulates trials
+/// `from..to`, merging them in order and telling `progress` the trials done, and returns
+/// how far it got (less than `to` only when `stop()` said so between its batches) with the
+/// precision of everything so far; `progress` hears (trials done, precision reached so
+/// far). The only clock read in a run is here, for `--time-limit`.
 pub fn drive(
     rule: &StopRule,
-    mut extend: impl FnMut(u64, u64, &dyn Fn() -> bool) -> u64,
-    reached: impl Fn() -> f64,
-    progress: &dyn Fn(u64, f64),
+    mut step: impl FnMut(u64, u64, &(dyn Fn(u64) + Sync), &dyn Fn() -> bool) -> (u64, f64),
+    progress: &(dyn Fn(u64, f64) + Sync),
 ) -> (u64, PrecisionOutcome) {
     let deadline = rule.time_limit.map(|limit| Instant::now() + limit);
     let past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
-    let mut done = 0;
+    let (mut done, mut precision) = (0, f64::INFINITY);
     let mut next = FIRST_STEP.min(rule.max_trials);
     loop {
-        done = extend(done, next, &past_deadline);
-        let precision = reached();
+        let so_far = precision;
+        (done, precision) = step(done, next, &|n| progress(n, so_far), &past_deadline);
         progress(done, precision);
         let stopped_by = if precision <= rule.target {
             Some(StoppedBy::Precision)
