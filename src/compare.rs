@@ -127,6 +127,7 @@ fn extend(
     stop: &dyn Fn() -> bool,
 ) -> u64 {
     crate::montecarlo::extend_chunks(
+        crate::montecarlo::CHUNK_TRIALS,
         from,
         to,
         progress,

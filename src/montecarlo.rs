@@ -266,6 +266,7 @@ pub fn extend(
     stop: &dyn Fn() -> bool,
 ) -> u64 {
     extend_chunks(
+        CHUNK_TRIALS,
         from,
         to,
         progress,
@@ -276,11 +277,12 @@ pub fn extend(
 }
 
 /// The chunked, ordered loop behind every run: trials `from..to` (`from` a multiple of
-/// `CHUNK_TRIALS`) in chunks, `run_chunk(first, count)` on rayon a bounded batch at a
-/// time, and each part handed to `merge` strictly in chunk order, so the result does not
-/// depend on the thread count and memory on the trial count. `stop` is asked between
-/// batches; returns the trial count reached.
+/// `chunk_trials`) in chunks of `chunk_trials`, `run_chunk(first, count)` on rayon a
+/// bounded batch at a time, and each part handed to `merge` strictly in chunk order, so
+/// the result does not depend on the thread count and memory on the trial count. `stop`
+/// is asked between batches; returns the trial count reached.
 pub fn extend_chunks<P: Send>(
+    chunk_trials: u64,
     from: u64,
     to: u64,
     progress: &(dyn Fn(u64) + Sync),
@@ -288,20 +290,20 @@ pub fn extend_chunks<P: Send>(
     run_chunk: impl Fn(u64, u64) -> P + Sync,
     mut merge: impl FnMut(P),
 ) -> u64 {
-    debug_assert_eq!(from % CHUNK_TRIALS, 0);
-    let chunks = to.div_ceil(CHUNK_TRIALS);
+    debug_assert_eq!(from % chunk_trials, 0);
+    let chunks = to.div_ceil(chunk_trials);
     let finished = std::sync::atomic::AtomicU64::new(from);
-    let mut batch_start = from / CHUNK_TRIALS;
+    let mut batch_start = from / chunk_trials;
     while batch_start < chunks {
         if stop() {
-            return batch_start * CHUNK_TRIALS;
+            return batch_start * chunk_trials;
         }
         let batch_end = (batch_start + BATCH_CHUNKS).min(chunks);
         let parts: Vec<P> = (batch_start..batch_end)
             .into_par_iter()
             .map(|chunk| {
-                let first = chunk * CHUNK_TRIALS;
-                let count = CHUNK_TRIALS.min(to - first);
+                let first = chunk * chunk_trials;
+                let count = chunk_trials.min(to - first);
                 let part = run_chunk(first, count);
                 let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(done);

@@ -1,10 +1,8 @@
 //! Many request-level trials in parallel, reduced deterministically: trials are cut into
 //! fixed chunks of `CHUNK_TRIALS` consecutive numbers, each chunk runs sequentially, and the
 //! chunks' accumulators merge in chunk order, so the result is bit-identical for any number
-//! of threads (the same scheme as `montecarlo`, with smaller chunks: a request-level trial
-//! is long).
-
-use rayon::prelude::*;
+//! of threads (`montecarlo::extend_chunks`, with smaller chunks: a request-level trial is
+//! long).
 
 use super::model::Model;
 use super::trial::{TrialCounts, TrialRunner};
@@ -64,22 +62,15 @@ pub fn run_trials(model: &Model, first: u64, count: u64) -> Accumulator {
 
 /// Runs `trials` trials on the current rayon pool; `progress` gets the trials finished.
 pub fn run(model: &Model, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> Accumulator {
-    let chunks = trials.div_ceil(CHUNK_TRIALS);
-    let finished = std::sync::atomic::AtomicU64::new(0);
-    let parts: Vec<Accumulator> = (0..chunks)
-        .into_par_iter()
-        .map(|chunk| {
-            let first = chunk * CHUNK_TRIALS;
-            let count = CHUNK_TRIALS.min(trials - first);
-            let part = run_trials(model, first, count);
-            let done = finished.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
-            progress(done);
-            part
-        })
-        .collect();
     let mut total = Accumulator::default();
-    for part in &parts {
-        total.merge(part);
-    }
+    crate::montecarlo::extend_chunks(
+        CHUNK_TRIALS,
+        0,
+        trials,
+        progress,
+        &|| false,
+        |first, count| run_trials(model, first, count),
+        |part| total.merge(&part),
+    );
     total
 }
