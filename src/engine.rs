@@ -6,6 +6,7 @@
 //! requests that succeed), derived from the state of its units and mechanisms; the system's
 //! is the entry's. See `docs/model.md` for each mechanism and the approximation it makes.
 
+pub mod bias;
 mod changes;
 mod common_cause;
 mod deep_probes;
@@ -25,6 +26,7 @@ mod trial;
 mod units;
 mod zone_relaunch;
 
+pub use bias::BiasPlan;
 pub use plan::{ChangePlan, CommonCausePlan, DomainKind, Plan, SharedFailurePlan};
 pub use queue::{EventQueue, Queue};
 pub use state::Level;

@@ -173,6 +173,8 @@ pub struct Plan {
     pub common_causes: Vec<CommonCausePlan>,
     pub shared_failures: Vec<SharedFailurePlan>,
     pub changes: Vec<ChangePlan>,
+    /// Rare-event forcing (importance sampling), when a run uses it; `None` by default.
+    pub bias: Option<super::bias::BiasPlan>,
 }
 
 impl Plan {
@@ -458,6 +460,7 @@ impl Plan {
             common_causes,
             shared_failures,
             changes,
+            bias: None,
         }
     }
 

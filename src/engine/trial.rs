@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::changes::Changes;
 use super::common_cause::CommonCauses;
+use super::bias::Forcing;
 use super::disaster_recovery::DisasterRecoveries;
 use super::plan::Plan;
 use super::queue::EventQueue;
@@ -62,6 +63,9 @@ pub struct TrialOutcome {
     pub recoveries: Vec<u32>,
     /// Events processed, not counting hourly demand steps.
     pub events: u64,
+    /// The likelihood ratio of the trial's failure history under rare-event forcing (1
+    /// without): every estimate takes weight x value.
+    pub weight: f64,
 }
 
 /// Counts maximal intervals of positive length during which a condition holds, fed one
@@ -115,6 +119,8 @@ pub struct TrialRunner<'p> {
     pub(super) deep: super::deep_probes::DeepProbes,
     pub(super) zone_relaunches: super::zone_relaunch::ZoneRelaunches,
     pub(super) disaster_recovery: DisasterRecoveries,
+    /// Rare-event acceleration's per-trial state, when the plan has a bias plan.
+    pub(super) forcing: Option<Forcing>,
     pub(super) units: Vec<UnitState>,
     /// Per unit: the cause and effect of each overlay over it, oldest first.
     pub(super) overlay_causes: Vec<Vec<(u32, crate::scenario::Effect)>>,
@@ -180,6 +186,7 @@ impl<'p> TrialRunner<'p> {
             ),
             zone_relaunches: super::zone_relaunch::ZoneRelaunches::new(plan.units.len()),
             disaster_recovery: DisasterRecoveries::new(plan),
+            forcing: plan.bias.as_ref().map(Forcing::new),
             units: vec![UnitState::default(); plan.units.len()],
             overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
@@ -215,6 +222,7 @@ impl<'p> TrialRunner<'p> {
                 component_own_lost: vec![0.0; components],
                 cause_lost: vec![0.0; slots],
                 recoveries: vec![0; plan.causes.len() * Recovery::ALL.len()],
+                weight: 1.0,
                 ..TrialOutcome::default()
             },
         }
@@ -227,19 +235,30 @@ impl<'p> TrialRunner<'p> {
 
     /// Like `run`, showing every event to `observer`.
     pub fn run_observed<O: Observer>(&mut self, trial: u64, observer: &mut O) -> &TrialOutcome {
-        self.reset(trial);
+        self.reset(trial, true);
         while let Some((now, event)) = self.queue.pop() {
             if !self.is_live(now, event) {
                 // Cancelled by a later change (its generation moved on): neither processed
                 // nor counted nor shown in traces.
                 continue;
             }
-            // Hourly demand steps are bookkeeping, not failures or mechanisms: not counted.
-            self.outcome.events += u64::from(event != Event::TrafficHour);
-            self.integrate(now);
-            if let Some(traffic) = &self.plan.traffic {
-                self.demand = traffic.hourly[((now / HOUR) % 24) as usize];
-            }
+            self.apply(now, event);
+            observer.on_event(now, event, self);
+        }
+        self.close();
+        &self.outcome
+    }
+
+    /// Applies one live event and everything it sets off at the same instant.
+    #[inline(always)]
+    pub(super) fn apply(&mut self, now: Ticks, event: Event) {
+        // Hourly demand steps are bookkeeping, not failures or mechanisms: not counted.
+        self.outcome.events += u64::from(event != Event::TrafficHour);
+        self.integrate(now);
+        if let Some(traffic) = &self.plan.traffic {
+            self.demand = traffic.hourly[((now / HOUR) % 24) as usize];
+        }
+        {
             match event {
                 Event::UnitFails { unit, mode } => self.unit_fails(now, unit, mode),
                 Event::UnitRecovers { unit } => self.unit_recovers(now, unit),
@@ -279,24 +298,38 @@ impl<'p> TrialRunner<'p> {
                     generation,
                 } => self.disaster_recovery_event(now, component, generation),
             }
-            self.run_pending_failovers(now);
-            if self.disaster_recovery.any() {
-                self.disaster_recovery_look(now);
-            }
-            self.settle(now);
-            self.arm_traffic(now);
-            observer.on_event(now, event, self);
         }
-        self.close();
-        &self.outcome
+        self.after_event(now);
+    }
+
+    /// Everything an event's changes set off at the same instant: failovers decided,
+    /// disaster recovery looked at, levels settled, hourly steps armed.
+    pub(super) fn after_event(&mut self, now: Ticks) {
+        self.run_pending_failovers(now);
+        if self.disaster_recovery.any() {
+            self.disaster_recovery_look(now);
+        }
+        self.settle(now);
+        self.arm_traffic(now);
+    }
+
+    /// Lost service as a fraction of the demand over [0, `end`), booking up to `end`.
+    pub(super) fn lost_fraction_until(&mut self, end: Ticks) -> f64 {
+        self.integrate(end);
+        self.outcome.lost / self.total_weight.max(f64::MIN_POSITIVE)
     }
 
     /// Whether `event` still stands: events carry the generation of the state they were
     /// scheduled for, and a later change cancels them by moving it on.
-    fn is_live(&self, now: Ticks, event: Event) -> bool {
+    pub(super) fn is_live(&self, now: Ticks, event: Event) -> bool {
         match event {
             // A common-cause strike took the unit down first.
             Event::UnitFails { unit, .. } => self.units[unit as usize].failure_due == now,
+            // Rare-event forcing moved the outage to another time.
+            Event::DomainFails { domain } => self
+                .forcing
+                .as_ref()
+                .is_none_or(|f| f.domain_due(self.plan, domain) == now),
             Event::Rotation { unit, generation } => {
                 self.units[unit as usize].rotation_generation == generation
             }
@@ -330,7 +363,9 @@ impl<'p> TrialRunner<'p> {
         }
     }
 
-    fn reset(&mut self, trial: u64) {
+    /// Starts trial `trial` afresh; `clocks`: with the stochastic failure and change
+    /// processes scheduled (false only for `what_if`, which injects its failures itself).
+    pub(super) fn reset(&mut self, trial: u64, clocks: bool) {
         let plan = self.plan;
         let seed = plan.seed;
         self.queue.clear();
@@ -438,21 +473,27 @@ impl<'p> TrialRunner<'p> {
         outcome.restore_loss.clear();
         outcome.failover_durations.clear();
         outcome.recoveries.fill(0);
+        outcome.weight = 1.0;
+        if let Some(forcing) = &mut self.forcing {
+            forcing.reset(plan.seed, trial);
+        }
         self.draw_initial_phases();
-        for unit in 0..plan.units.len() as u32 {
-            self.schedule_unit_failure(0, unit);
-        }
-        for domain in 0..plan.domains.len() as u32 {
-            self.schedule_domain_failure(0, domain);
-        }
-        for process in 0..plan.common_causes.len() as u32 {
-            self.schedule_common_cause(0, process);
-        }
-        for shared in 0..plan.shared_failures.len() as u32 {
-            self.schedule_shared_failure(0, shared);
-        }
-        for change in 0..plan.changes.len() as u32 {
-            self.schedule_change(0, change);
+        if clocks {
+            for unit in 0..plan.units.len() as u32 {
+                self.schedule_unit_failure(0, unit);
+            }
+            for domain in 0..plan.domains.len() as u32 {
+                self.schedule_domain_failure(0, domain);
+            }
+            for process in 0..plan.common_causes.len() as u32 {
+                self.schedule_common_cause(0, process);
+            }
+            for shared in 0..plan.shared_failures.len() as u32 {
+                self.schedule_shared_failure(0, shared);
+            }
+            for change in 0..plan.changes.len() as u32 {
+                self.schedule_change(0, change);
+            }
         }
         // Components whose level depends on demand start at their level for hour 0 (an
         // under-provisioned tier is short from the first instant), and hourly steps are
@@ -525,6 +566,9 @@ impl<'p> TrialRunner<'p> {
     fn close(&mut self) {
         let horizon = self.plan.horizon;
         self.integrate(horizon);
+        if let Some(forcing) = &self.forcing {
+            self.outcome.weight = forcing.weight();
+        }
         for c in 0..self.levels.len() {
             let level = self.levels[c];
             self.set_level(horizon, c, level);

@@ -79,13 +79,22 @@ impl TrialRunner<'_> {
         } else {
             self.units[unit as usize].failure_due = Ticks::MAX;
         }
+        if let Some(forcing) = &mut self.forcing {
+            forcing.clock_started(unit as usize, now);
+        }
     }
 
     pub(super) fn schedule_domain_failure(&mut self, now: Ticks, domain: u32) {
         let delay = self.plan.domains[domain as usize]
             .time_to_failure
-            .sample(&mut self.domain_streams[domain as usize]);
-        self.schedule(now, delay.max(1), Event::DomainFails { domain });
+            .sample(&mut self.domain_streams[domain as usize])
+            .max(1);
+        if let Some(forcing) = &mut self.forcing {
+            let clock = self.plan.units.len() + domain as usize;
+            forcing.clock_started(clock, now);
+            forcing.set_due(clock, now.saturating_add(delay));
+        }
+        self.schedule(now, delay, Event::DomainFails { domain });
     }
 
     pub(super) fn unit_fails(&mut self, now: Ticks, unit: u32, mode_index: u32) {
@@ -99,14 +108,17 @@ impl TrialRunner<'_> {
         let repair = failure
             .time_to_repair
             .sample(&mut self.mode_streams[mode_index as usize]);
-        self.fail_unit(
+        let outage = self.fail_unit(
             now, unit, component, mode_index, failure, repair, mode.cause,
         );
+        if self.forcing.is_some() {
+            self.force_partners(now, unit as usize, outage);
+        }
     }
 
     /// Fails `unit` (of `component`) in unit mode `mode_index`, whose failure mode is
     /// `failure`: recovery after `repair` (or a restart or a replacement, by the mode's
-    /// `recovery`), blaming `cause` if the unit was good.
+    /// `recovery`), blaming `cause` if the unit was good. Returns how long it stays down.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub(super) fn fail_unit(
@@ -118,7 +130,7 @@ impl TrialRunner<'_> {
         failure: &crate::scenario::FailureMode,
         repair: Ticks,
         cause: u32,
-    ) {
+    ) -> Ticks {
         let recovery_delay = self.recovery_delay(now, unit, failure, repair);
         self.schedule(now, recovery_delay, Event::UnitRecovers { unit });
         let was_good = self.units[unit as usize].good();
@@ -142,6 +154,7 @@ impl TrialRunner<'_> {
             self.reblame(now, unit);
             self.effect_changed(now, unit, before);
         }
+        recovery_delay
     }
 
     /// How long a failure of mode `failure` keeps `unit` down: the `repair` draw, or the
@@ -272,6 +285,15 @@ impl TrialRunner<'_> {
             .time_to_repair
             .sample(&mut self.domain_streams[domain as usize]);
         self.schedule(now, repair, Event::DomainRecovers { domain });
+        self.domain_goes_down(now, domain);
+        if self.forcing.is_some() {
+            self.force_partners(now, plan.units.len() + domain as usize, repair);
+        }
+    }
+
+    /// A zone or region goes down (until its recovery, scheduled by the caller).
+    pub(super) fn domain_goes_down(&mut self, now: Ticks, domain: u32) {
+        let domain_plan = &self.plan.domains[domain as usize];
         self.set_domain_down(domain, true);
         for &unit in &domain_plan.units {
             // Cut off from its callers: requests to it time out.
