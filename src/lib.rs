@@ -17,6 +17,7 @@ pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod engine;
+pub mod importance;
 pub mod montecarlo;
 pub mod output;
 pub mod precision;

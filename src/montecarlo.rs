@@ -30,6 +30,10 @@ pub struct EventStats {
     /// The values themselves (seconds).
     pub values: Moments,
     pub histogram: LogHistogram,
+    /// Sums of weight x value and of weight over the values, for their weighted mean
+    /// under rare-event forcing (`values` is unweighted).
+    pub weighted_sum: f64,
+    pub weight_sum: f64,
 }
 
 impl EventStats {
@@ -39,14 +43,34 @@ impl EventStats {
             values: Moments::default(),
             // Seconds from 1 microsecond to about 30 years.
             histogram: LogHistogram::new(9, 15),
+            weighted_sum: 0.0,
+            weight_sum: 0.0,
         }
     }
 
-    fn add(&mut self, values: &[f64], years: f64) {
-        self.per_year.add(values.len() as f64 / years);
+    /// Adds one trial's values; `weight` is its likelihood ratio (`None`: a plain run).
+    fn add(&mut self, values: &[f64], years: f64, weight: Option<f64>) {
+        let w = weight.unwrap_or(1.0);
+        self.per_year.add(w * values.len() as f64 / years);
         for value in values {
             self.values.add(*value);
-            self.histogram.add(*value);
+            match weight {
+                None => self.histogram.add(*value),
+                Some(w) => {
+                    self.histogram.add_weighted(*value, w);
+                    self.weighted_sum += w * value;
+                    self.weight_sum += w;
+                }
+            }
+        }
+    }
+
+    /// The mean of the values: weighted under rare-event forcing.
+    pub fn mean(&self, weighted: bool) -> f64 {
+        if weighted {
+            self.weighted_sum / self.weight_sum.max(f64::MIN_POSITIVE)
+        } else {
+            self.values.mean()
         }
     }
 
@@ -54,6 +78,8 @@ impl EventStats {
         self.per_year.merge(&other.per_year);
         self.values.merge(&other.values);
         self.histogram.merge(&other.histogram);
+        self.weighted_sum += other.weighted_sum;
+        self.weight_sum += other.weight_sum;
     }
 }
 
@@ -86,11 +112,15 @@ pub struct RunAccumulator {
     /// Disaster-recovery restores and the write window each lost.
     pub restores: EventStats,
     pub failovers: EventStats,
-    /// Per (mode cause, recovery kind): outages ended that way, summed over trials.
-    pub recoveries: Vec<u64>,
+    /// Per (mode cause, recovery kind): outages ended that way, summed over trials
+    /// (weighted by the likelihood ratio under rare-event forcing; whole numbers without).
+    pub recoveries: Vec<f64>,
     pub events: u64,
     /// The trial with the most lost service (the lowest number among equals) and that loss.
     pub worst_trial: Option<(u64, f64)>,
+    /// Under rare-event forcing: the weights' diagnostics and the weighted tier and
+    /// any-loss estimates (every moment above is then of weight x value).
+    pub importance: Option<Box<crate::importance::ImportanceStats>>,
 }
 
 impl RunAccumulator {
@@ -114,9 +144,10 @@ impl RunAccumulator {
             data_loss: EventStats::new(),
             restores: EventStats::new(),
             failovers: EventStats::new(),
-            recoveries: vec![0; plan.causes.len() * Recovery::ALL.len()],
+            recoveries: vec![0.0; plan.causes.len() * Recovery::ALL.len()],
             events: 0,
             worst_trial: None,
+            importance: plan.bias.as_ref().map(|_| Box::default()),
         }
     }
 
@@ -128,8 +159,17 @@ impl RunAccumulator {
         self.note_worst(Some((trial, outcome.lost)));
         let years = ticks_to_years(self.horizon);
         let fraction = outcome.lost;
-        self.downtime_fraction.add(fraction);
-        self.downtime_histogram.add(fraction);
+        // Under rare-event forcing every estimate is of weight x value; without, the
+        // weight is exactly 1 and nothing is multiplied.
+        let weight = self.importance.as_ref().map(|_| outcome.weight);
+        let w = weight.unwrap_or(1.0);
+        if let Some(importance) = &mut self.importance {
+            importance.add(w, fraction);
+            self.downtime_histogram.add_weighted(fraction, w);
+        } else {
+            self.downtime_histogram.add(fraction);
+        }
+        self.downtime_fraction.add(w * fraction);
         for (met, tier) in self.trials_meeting_tier.iter_mut().zip(TIERS) {
             // A relative tolerance, so that 1 - 0.999 rounding cannot flip a year.
             if fraction <= (1.0 - tier) * (1.0 + 1e-12) {
@@ -138,32 +178,35 @@ impl RunAccumulator {
         }
         self.trials_with_downtime += u64::from(fraction > 0.0);
         self.full_outage_minutes
-            .add(ticks_to_minutes(outcome.full_outage) / years);
+            .add(w * ticks_to_minutes(outcome.full_outage) / years);
         self.degraded_minutes
-            .add(ticks_to_minutes(outcome.degraded) / years);
-        self.fallback_fraction.add(outcome.fallback);
+            .add(w * ticks_to_minutes(outcome.degraded) / years);
+        self.fallback_fraction.add(w * outcome.fallback);
         self.incidents_per_year
-            .add(f64::from(outcome.incidents) / years);
+            .add(w * f64::from(outcome.incidents) / years);
         self.full_outages_per_year
-            .add(f64::from(outcome.full_outages) / years);
+            .add(w * f64::from(outcome.full_outages) / years);
         self.outage_minutes_and_incidents.add(
-            ticks_to_minutes(outcome.full_outage + outcome.degraded),
-            f64::from(outcome.incidents),
+            w * ticks_to_minutes(outcome.full_outage + outcome.degraded),
+            w * f64::from(outcome.incidents),
         );
         add_all(
             &mut self.component_downtime_fraction,
             &outcome.component_lost,
+            w,
         );
         add_all(
             &mut self.component_own_downtime_fraction,
             &outcome.component_own_lost,
+            w,
         );
-        add_all(&mut self.cause_fraction, &outcome.cause_lost);
-        self.data_loss.add(&outcome.data_loss, years);
-        self.restores.add(&outcome.restore_loss, years);
-        self.failovers.add(&outcome.failover_durations, years);
+        add_all(&mut self.cause_fraction, &outcome.cause_lost, w);
+        self.data_loss.add(&outcome.data_loss, years, weight);
+        self.restores.add(&outcome.restore_loss, years, weight);
+        self.failovers
+            .add(&outcome.failover_durations, years, weight);
         for (total, count) in self.recoveries.iter_mut().zip(&outcome.recoveries) {
-            *total += u64::from(*count);
+            *total += w * f64::from(*count);
         }
         self.events += outcome.events;
     }
@@ -221,12 +264,24 @@ impl RunAccumulator {
             *mine += theirs;
         }
         self.events += other.events;
+        if let (Some(mine), Some(theirs)) = (&mut self.importance, &other.importance) {
+            mine.merge(theirs);
+        }
+    }
+
+    /// The relative half-width of the unavailability's 95% interval: the normal one, or
+    /// Hall's under rare-event forcing.
+    pub fn relative_half_width(&self) -> f64 {
+        match &self.importance {
+            Some(importance) => importance.relative_half_width(&self.downtime_fraction),
+            None => crate::precision::relative_half_width(&self.downtime_fraction),
+        }
     }
 }
 
-fn add_all(moments: &mut [Moments], values: &[f64]) {
+fn add_all(moments: &mut [Moments], values: &[f64], weight: f64) {
     for (m, v) in moments.iter_mut().zip(values) {
-        m.add(*v);
+        m.add(weight * v);
     }
 }
 

@@ -86,9 +86,7 @@ impl BiasPlan {
         }
         for domain in &plan.domains {
             keys.push(domain.stream_key);
-            laws.push(
-                Some(domain.time_to_failure.clone()).filter(forceable),
-            );
+            laws.push(Some(domain.time_to_failure.clone()).filter(forceable));
         }
         (keys, laws)
     }
@@ -152,10 +150,7 @@ impl BiasPlan {
             list.sort_unstable();
         }
         BiasPlan {
-            keys: keys
-                .iter()
-                .map(|k| k ^ FORCING_SALT)
-                .collect(),
+            keys: keys.iter().map(|k| k ^ FORCING_SALT).collect(),
             laws,
             partners,
             probability,
@@ -182,7 +177,10 @@ impl BiasPlan {
 /// A law forcing can condition: a survival function, and not a constant (whose failure
 /// time is certain: nothing to force).
 fn forceable(law: &Distribution) -> bool {
-    !matches!(law, Distribution::Constant { .. } | Distribution::Sum { .. })
+    !matches!(
+        law,
+        Distribution::Constant { .. } | Distribution::Sum { .. }
+    )
 }
 
 /// The per-trial state of forcing: each clock's start, its pending failure (for domains;
@@ -283,7 +281,10 @@ impl TrialRunner<'_> {
         for k in eligible {
             let k = k as usize;
             let law = bias.laws[k].as_ref().expect("partners are forceable");
-            let forcing = self.forcing.as_mut().expect("a bias plan has forcing state");
+            let forcing = self
+                .forcing
+                .as_mut()
+                .expect("a bias plan has forcing state");
             let age = now - forcing.started[k];
             let (coin, u) = forcing.coins(bias, k);
             let Some(forced) = law.force(age as f64, window, u, coin, p) else {
@@ -292,7 +293,11 @@ impl TrialRunner<'_> {
             forcing.log_weight += forced.factor.ln();
             let delay = crate::time::ticks_from_f64(forced.delay).max(1);
             let due = now.saturating_add(delay);
-            forcing.locked_until[k] = if forced.inside { Ticks::MAX } else { window_end };
+            forcing.locked_until[k] = if forced.inside {
+                Ticks::MAX
+            } else {
+                window_end
+            };
             self.reschedule_clock(k, due);
         }
     }
@@ -326,8 +331,7 @@ impl TrialRunner<'_> {
             self.units[clock].failure_due = due;
             let mode = plan.units[clock].modes_start;
             if due < plan.horizon {
-                self.queue
-                    .push(due, super::Event::UnitFails { unit, mode });
+                self.queue.push(due, super::Event::UnitFails { unit, mode });
             }
         } else {
             let domain = (clock - units) as u32;
@@ -359,22 +363,30 @@ impl TrialRunner<'_> {
                 let component = unit_plan.component;
                 let failures = &plan.components[component as usize].spec.failures;
                 // The mode that fails most often stands for the unit.
-                let Some(mode_index) = (unit_plan.modes_start..unit_plan.modes_end).max_by(
-                    |a, b| {
+                let Some(mode_index) =
+                    (unit_plan.modes_start..unit_plan.modes_end).max_by(|a, b| {
                         let rate = |m: &u32| {
                             let mode = plan.unit_modes[*m as usize].mode as usize;
                             1.0 / failures[mode].time_to_failure.mean().max(1.0)
                         };
                         rate(a).total_cmp(&rate(b)).then(b.cmp(a))
-                    },
-                ) else {
+                    })
+                else {
                     continue;
                 };
                 let mode = plan.unit_modes[mode_index as usize];
                 let mut failure = failures[mode.mode as usize].clone();
                 // Down for good: no restart or replacement brings it back.
                 failure.recovery = Recovery::Repair;
-                self.fail_unit(0, unit, component, mode_index, &failure, Ticks::MAX, mode.cause);
+                self.fail_unit(
+                    0,
+                    unit,
+                    component,
+                    mode_index,
+                    &failure,
+                    Ticks::MAX,
+                    mode.cause,
+                );
                 self.units[clock].failure_due = Ticks::MAX;
             } else {
                 self.domain_goes_down(0, (clock - units) as u32);

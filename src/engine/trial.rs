@@ -7,9 +7,9 @@
 
 use rand_chacha::ChaCha8Rng;
 
+use super::bias::Forcing;
 use super::changes::Changes;
 use super::common_cause::CommonCauses;
-use super::bias::Forcing;
 use super::disaster_recovery::DisasterRecoveries;
 use super::plan::Plan;
 use super::queue::EventQueue;

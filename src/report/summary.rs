@@ -229,9 +229,9 @@ fn availability_of(downtime: &Moments, trials_with_downtime: Option<u64>) -> Ava
     }
 }
 
-fn spread(stats: &EventStats) -> Option<Spread> {
+fn spread(stats: &EventStats, weighted: bool) -> Option<Spread> {
     (stats.values.count() > 0).then(|| Spread {
-        mean: stats.values.mean(),
+        mean: stats.mean(weighted),
         p50: stats.histogram.quantile(0.5),
         p99: stats.histogram.quantile(0.99),
         max: stats.histogram.max(),
@@ -276,12 +276,12 @@ fn recoveries(
         .enumerate()
         .filter_map(|(cause, name)| {
             let counts = &accumulator.recoveries[cause * kinds..(cause + 1) * kinds];
-            (counts.iter().any(|c| *c > 0)).then(|| {
+            (counts.iter().any(|c| *c > 0.0)).then(|| {
                 let per_kind = Recovery::ALL
                     .iter()
                     .zip(counts)
-                    .filter(|(_, c)| **c > 0)
-                    .map(|(kind, c)| (kind.name().to_string(), *c as f64 / years))
+                    .filter(|(_, c)| **c > 0.0)
+                    .map(|(kind, c)| (kind.name().to_string(), *c / years))
                     .collect();
                 (name.clone(), per_kind)
             })
@@ -292,17 +292,42 @@ fn recoveries(
 impl RunReport {
     pub fn new(scenario: &Scenario, plan: &Plan, accumulator: &RunAccumulator) -> RunReport {
         let trials = accumulator.trials();
-        let availability = availability_of(
+        let weighted = accumulator.importance.is_some();
+        let mut availability = availability_of(
             &accumulator.downtime_fraction,
             Some(accumulator.trials_with_downtime),
         );
+        if let Some(importance) = &accumulator.importance {
+            // Hall's interval: normal theory under-covers the skewed weighted values.
+            if !availability.no_downtime_observed {
+                let [low, high] = importance.interval(&accumulator.downtime_fraction);
+                availability.ci95 = [(1.0 - high).clamp(0.0, 1.0), (1.0 - low).clamp(0.0, 1.0)];
+            }
+        }
         let downtime = &accumulator.downtime_fraction;
         let histogram = &accumulator.downtime_histogram;
-        let downtime_estimate = estimate(downtime, MINUTES_PER_YEAR, 0.0, MINUTES_PER_YEAR);
+        let mut downtime_estimate = estimate(downtime, MINUTES_PER_YEAR, 0.0, MINUTES_PER_YEAR);
+        if let (Some(importance), false) =
+            (&accumulator.importance, availability.no_downtime_observed)
+        {
+            let [low, high] = importance.interval(downtime);
+            downtime_estimate.ci95 = [
+                (low * MINUTES_PER_YEAR).max(0.0),
+                (high * MINUTES_PER_YEAR).min(MINUTES_PER_YEAR),
+            ];
+        }
         let tier_probability = TIERS
             .iter()
+            .enumerate()
             .zip(accumulator.trials_meeting_tier)
-            .map(|(tier, met)| (tier_name(*tier), met as f64 / trials.max(1) as f64))
+            .map(|((i, tier), met)| {
+                let probability = match &accumulator.importance {
+                    // The miss is the rare event: estimated, and the meeting its complement.
+                    Some(importance) => (1.0 - importance.tier_miss[i].mean()).clamp(0.0, 1.0),
+                    None => met as f64 / trials.max(1) as f64,
+                };
+                (tier_name(*tier), probability)
+            })
             .collect();
         let mean_outage_minutes =
             accumulator
@@ -374,7 +399,10 @@ impl RunReport {
             },
             incidents_per_year: estimate(&accumulator.incidents_per_year, 1.0, 0.0, f64::INFINITY),
             mean_outage_minutes,
-            trials_with_downtime: accumulator.trials_with_downtime as f64 / trials.max(1) as f64,
+            trials_with_downtime: match &accumulator.importance {
+                Some(importance) => importance.any_loss.mean(),
+                None => accumulator.trials_with_downtime as f64 / trials.max(1) as f64,
+            },
             service: Service {
                 full_outage_minutes_per_year: estimate(
                     &accumulator.full_outage_minutes,
@@ -402,7 +430,7 @@ impl RunReport {
                 .any(|c| c.failover.is_some())
                 .then(|| Failovers {
                     per_year: estimate(&accumulator.failovers.per_year, 1.0, 0.0, f64::INFINITY),
-                    duration_seconds: spread(&accumulator.failovers),
+                    duration_seconds: spread(&accumulator.failovers, weighted),
                 }),
             data_loss: scenario
                 .components
@@ -415,7 +443,7 @@ impl RunReport {
                         0.0,
                         f64::INFINITY,
                     ),
-                    rpo_seconds: spread(&accumulator.data_loss),
+                    rpo_seconds: spread(&accumulator.data_loss, weighted),
                 }),
             disaster_recovery: scenario
                 .components
@@ -428,7 +456,7 @@ impl RunReport {
                         0.0,
                         f64::INFINITY,
                     ),
-                    rpo_seconds: spread(&accumulator.restores),
+                    rpo_seconds: spread(&accumulator.restores, weighted),
                 }),
             downtime_causes: causes(plan, accumulator),
             recoveries: recoveries(plan, accumulator),

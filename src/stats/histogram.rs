@@ -20,6 +20,10 @@ pub struct LogHistogram {
     total: u64,
     min_positive: f64,
     max: f64,
+    /// Under rare-event forcing: the summed likelihood ratios per bin (and in all), from
+    /// which the quantiles are then read; empty for plain runs.
+    weights: Vec<f64>,
+    weight_total: f64,
 }
 
 impl Default for LogHistogram {
@@ -39,6 +43,8 @@ impl LogHistogram {
             total: 0,
             min_positive: f64::INFINITY,
             max: 0.0,
+            weights: Vec::new(),
+            weight_total: 0.0,
         }
     }
 
@@ -69,6 +75,25 @@ impl LogHistogram {
 
     #[inline]
     pub fn add(&mut self, value: f64) {
+        self.add_counted(value);
+    }
+
+    /// Adds a value carrying likelihood ratio `weight` (rare-event forcing): quantiles are
+    /// then those of the weighted distribution, sum of weights at or below over the sum of
+    /// all weights (Glynn, "Importance sampling for Monte Carlo estimation of quantiles",
+    /// 1996), an approximation without an interval.
+    pub fn add_weighted(&mut self, value: f64, weight: f64) {
+        let bin = self.add_counted(value);
+        if self.weights.is_empty() {
+            self.weights = vec![0.0; self.counts.len()];
+        }
+        self.weights[bin] += weight;
+        self.weight_total += weight;
+    }
+
+    /// Counts `value`; returns its bin.
+    #[inline]
+    fn add_counted(&mut self, value: f64) -> usize {
         let value = if value.is_nan() { 0.0 } else { value.max(0.0) };
         let last = self.counts.len() - 1;
         let bin = if value <= 0.0 {
@@ -84,6 +109,7 @@ impl LogHistogram {
             self.min_positive = self.min_positive.min(value);
         }
         self.max = self.max.max(value);
+        bin
     }
 
     /// Adds another histogram with the same range.
@@ -92,6 +118,15 @@ impl LogHistogram {
             *mine += theirs;
         }
         self.total += other.total;
+        if !other.weights.is_empty() {
+            if self.weights.is_empty() {
+                self.weights = vec![0.0; self.counts.len()];
+            }
+            for (mine, theirs) in self.weights.iter_mut().zip(&other.weights) {
+                *mine += theirs;
+            }
+            self.weight_total += other.weight_total;
+        }
         self.min_positive = self.min_positive.min(other.min_positive);
         self.max = self.max.max(other.max);
     }
@@ -106,6 +141,9 @@ impl LogHistogram {
         if self.total == 0 {
             return 0.0;
         }
+        if !self.weights.is_empty() {
+            return self.weighted_quantile(p);
+        }
         let rank = ((p * self.total as f64).ceil() as u64).clamp(1, self.total);
         if rank == self.total {
             return self.max; // the largest value is kept exactly
@@ -114,6 +152,30 @@ impl LogHistogram {
         for (bin, count) in self.counts.iter().enumerate() {
             seen += count;
             if seen >= rank {
+                if bin == 0 {
+                    return 0.0;
+                }
+                let centre = if bin == 1 {
+                    self.upper_edge(1)
+                } else {
+                    (self.upper_edge(bin - 1) * self.upper_edge(bin)).sqrt()
+                };
+                return centre.clamp(self.min_positive, self.max);
+            }
+        }
+        self.max
+    }
+}
+
+impl LogHistogram {
+    /// The `p`-quantile of the weighted distribution: the smallest bin whose cumulative
+    /// weight reaches `p` of the total, as its geometric centre.
+    fn weighted_quantile(&self, p: f64) -> f64 {
+        let target = p * self.weight_total;
+        let mut seen = 0.0;
+        for (bin, weight) in self.weights.iter().enumerate() {
+            seen += weight;
+            if *weight > 0.0 && seen >= target * (1.0 - 1e-12) {
                 if bin == 0 {
                     return 0.0;
                 }
