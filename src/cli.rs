@@ -122,6 +122,16 @@ pub struct SimOptions {
     /// boundary; the result then depends on the machine's speed, and says so.
     #[arg(long, value_name = "DURATION", requires = "precision", value_parser = parse_time_limit)]
     pub time_limit: Option<std::time::Duration>,
+    /// With --precision: accelerate rare events by importance sampling (failure forcing)
+    /// when a pilot shows it pays (auto), always where possible (is), or never (off).
+    #[arg(
+        long,
+        value_name = "MODE",
+        requires = "precision",
+        value_enum,
+        default_value_t
+    )]
+    pub rare_events: crate::rare_events::RareEventsMode,
 }
 
 /// `--precision`: a relative half-width in (0, 1).
@@ -172,6 +182,7 @@ impl SimOptions {
                 .max_trials
                 .unwrap_or(crate::precision::DEFAULT_MAX_TRIALS),
             time_limit: self.time_limit,
+            rare_events: self.rare_events,
         })
     }
 

@@ -89,31 +89,89 @@ pub fn compare_to_precision(
     progress: &(dyn Fn(u64, f64) + Sync),
 ) -> (Comparison, crate::precision::PrecisionOutcome) {
     let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
+    let pilot = |plans: &[Plan], first: u64| {
+        let mut total: Option<Chunk> = None;
+        let to = first + crate::precision::FIRST_STEP;
+        extend(plans, &mut total, first, to, &|_| {}, &|| false);
+        let total = total.expect("a pilot runs trials");
+        let trials = crate::precision::FIRST_STEP as f64;
+        crate::rare_events::Pilot {
+            precision: least_precise(&total),
+            events_per_trial: total
+                .accumulators
+                .iter()
+                .map(|a| a.events as f64)
+                .sum::<f64>()
+                / trials,
+            hits: total
+                .accumulators
+                .iter()
+                .map(|a| {
+                    a.importance
+                        .as_ref()
+                        .map_or(a.trials_with_downtime, |i| i.hits)
+                })
+                .min()
+                .unwrap_or(0),
+        }
+    };
+    let choice = crate::rare_events::choose(
+        &plans,
+        rule,
+        rule.rare_events,
+        || pilot(&plans, 0),
+        |forced| pilot(forced, crate::rare_events::PILOT_FIRST_TRIAL),
+    );
+    let used = choice.forced.as_deref().unwrap_or(&plans);
     let mut total: Option<Chunk> = None;
     let (trials, outcome) = crate::precision::drive(
         rule,
+        choice.forced.is_some(),
         |from, to, progress, stop| {
-            let done = extend(&plans, &mut total, from, to, progress, stop);
-            // The least precise scenario decides.
-            let precision = total.as_ref().map_or(f64::INFINITY, |t| {
-                t.accumulators
-                    .iter()
-                    .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
-                    .fold(0.0, f64::max)
+            let done = extend(used, &mut total, from, to, progress, stop);
+            let (precision, may_stop) = total.as_ref().map_or((f64::INFINITY, true), |t| {
+                let may_stop = t.accumulators.iter().all(|a| {
+                    a.importance
+                        .as_ref()
+                        .is_none_or(|stats| stats.guards_pass())
+                });
+                (least_precise(t), may_stop)
             });
-            (done, precision)
+            crate::precision::Measure {
+                done,
+                precision,
+                may_stop,
+            }
         },
         progress,
     );
     let each: Vec<f64> = total.as_ref().map_or(Vec::new(), |t| {
         t.accumulators
             .iter()
-            .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
+            .map(RunAccumulator::relative_half_width)
+            .collect()
+    });
+    let rare_events: Vec<_> = total.as_ref().map_or(Vec::new(), |t| {
+        t.accumulators
+            .iter()
+            .map(|a| crate::rare_events::RareEventsReport::new(&choice, a))
             .collect()
     });
     let mut comparison = finish(scenarios, &plans, total, trials);
     comparison.set_precision(outcome, &each);
+    for (report, rare) in comparison.reports.iter_mut().zip(rare_events) {
+        report.rare_events = Some(rare);
+    }
     (comparison, outcome)
+}
+
+/// The least precise scenario's relative half-width: it decides when a comparison stops.
+fn least_precise(total: &Chunk) -> f64 {
+    total
+        .accumulators
+        .iter()
+        .map(RunAccumulator::relative_half_width)
+        .fold(0.0, f64::max)
 }
 
 /// Runs trials `from..to` of every plan in lockstep and merges them into `total` in chunk
@@ -212,10 +270,13 @@ fn run_chunk(plans: &[Plan], first: u64, count: u64) -> Chunk {
         for (i, runner) in runners.iter_mut().enumerate() {
             let outcome = runner.run(trial);
             chunk.accumulators[i].add(trial, outcome);
+            // Under rare-event forcing each side is weight x value: the difference of two
+            // unbiased estimates (weight exactly 1 without forcing).
+            let lost = outcome.weight * outcome.lost;
             if i == 0 {
-                base = outcome.lost;
+                base = lost;
             } else {
-                chunk.differences[i - 1].add(outcome.lost - base);
+                chunk.differences[i - 1].add(lost - base);
             }
         }
     }

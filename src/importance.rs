@@ -174,19 +174,6 @@ pub fn hall_interval(mean: f64, sd: f64, skew: f64, n: u64) -> [f64; 2] {
     [mean - sd * inverse(t), mean - sd * inverse(-t)]
 }
 
-/// How a run under `--precision` estimated its rare events: the `rare_events` object of
-/// the reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RareEventsReport {
-    /// "importance_sampling" or "plain".
-    pub method: &'static str,
-    /// Why this method (the pilot's finding, or why forcing could not be used).
-    pub reason: String,
-    /// Present under importance sampling only.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub weights: Option<WeightReport>,
-}
-
 /// The diagnostics of an importance-sampled run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeightReport {

@@ -21,6 +21,7 @@ pub mod importance;
 pub mod montecarlo;
 pub mod output;
 pub mod precision;
+pub mod rare_events;
 pub mod report;
 pub mod request_level;
 pub mod rng;

@@ -373,22 +373,60 @@ pub fn extend_chunks<P: Send>(
     to
 }
 
-/// Runs to a precision (`crate::precision`): the accumulator of every trial run and why it
-/// stopped.
+/// Runs to a precision (`crate::precision`), choosing plain Monte Carlo or rare-event
+/// forcing first (`crate::rare_events`): the accumulator of every trial run, why it
+/// stopped, and the method chosen.
 pub fn run_to_precision(
     plan: &Plan,
     rule: &crate::precision::StopRule,
     progress: &(dyn Fn(u64, f64) + Sync),
-) -> (RunAccumulator, crate::precision::PrecisionOutcome) {
-    let mut total = RunAccumulator::new(plan);
+) -> (
+    RunAccumulator,
+    crate::precision::PrecisionOutcome,
+    crate::rare_events::Choice,
+) {
+    use crate::precision::FIRST_STEP;
+    use crate::rare_events::{Pilot, PILOT_FIRST_TRIAL};
+    let pilot = |plan: &Plan, first: u64| {
+        let mut total = RunAccumulator::new(plan);
+        extend(
+            plan,
+            &mut total,
+            first,
+            first + FIRST_STEP,
+            &|_| {},
+            &|| false,
+        );
+        Pilot {
+            precision: total.relative_half_width(),
+            events_per_trial: total.events as f64 / FIRST_STEP as f64,
+            hits: total.trials_with_downtime,
+        }
+    };
+    let choice = crate::rare_events::choose(
+        std::slice::from_ref(plan),
+        rule,
+        rule.rare_events,
+        || pilot(plan, 0),
+        |forced| pilot(&forced[0], PILOT_FIRST_TRIAL),
+    );
+    let used = choice.forced.as_ref().map_or(plan, |forced| &forced[0]);
+    let mut total = RunAccumulator::new(used);
     let (_, outcome) = crate::precision::drive(
         rule,
+        used.bias.is_some(),
         |from, to, progress, stop| {
-            let done = extend(plan, &mut total, from, to, progress, stop);
-            let precision = crate::precision::relative_half_width(&total.downtime_fraction);
-            (done, precision)
+            let done = extend(used, &mut total, from, to, progress, stop);
+            crate::precision::Measure {
+                done,
+                precision: total.relative_half_width(),
+                may_stop: total
+                    .importance
+                    .as_ref()
+                    .is_none_or(|stats| stats.guards_pass()),
+            }
         },
         progress,
     );
-    (total, outcome)
+    (total, outcome, choice)
 }

@@ -111,6 +111,13 @@ pub fn render(comparison: &Comparison) -> String {
             precision.summary()
         );
     }
+    if let Some(rare) = comparison
+        .reports
+        .first()
+        .and_then(|r| r.rare_events.as_ref())
+    {
+        let _ = writeln!(out, "method: {}", rare.summary());
+    }
     let _ = writeln!(
         out,
         "{:<width$}  {:>13}  {:>10}  {:>10}  {:>9}  vs first: downtime min/yr (paired 95% CI; +/- is 1 s.e.)",

@@ -37,12 +37,16 @@ pub fn simulate_full(
 ) -> Result<(Plan, RunAccumulator, RunReport), CliError> {
     let plan = Plan::new(scenario);
     if let Some(rule) = options.stop_rule() {
-        let (accumulator, outcome) =
+        let (accumulator, outcome, choice) =
             with_precision_progress(options.progress(), &rule, |progress| {
                 options.install(|| montecarlo::run_to_precision(&plan, &rule, progress))
             })?;
         let mut report = RunReport::new(scenario, &plan, &accumulator);
         report.precision = Some(outcome.into());
+        report.rare_events = Some(crate::rare_events::RareEventsReport::new(
+            &choice,
+            &accumulator,
+        ));
         return Ok((plan, accumulator, report));
     }
     let trials = scenario.simulation.trials;

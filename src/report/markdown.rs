@@ -27,6 +27,9 @@ pub fn run_summary(report: &RunReport) -> String {
         minutes(report.worst_trial.downtime_minutes_per_year),
         report.worst_trial.trial
     );
+    if let Some(rare) = &report.rare_events {
+        let _ = writeln!(out, "Method: {}.\n", rare.summary());
+    }
     let _ = writeln!(out, "| measure | value |\n| --- | --- |");
     let _ = writeln!(
         out,

@@ -175,6 +175,10 @@ pub struct RunReport {
     /// of the unavailability reached, the target, and what stopped the run.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::precision::PrecisionReport>,
+    /// Under `--precision` (written only then): plain Monte Carlo or importance sampling,
+    /// why, and the weights' diagnostics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rare_events: Option<crate::rare_events::RareEventsReport>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -471,6 +475,7 @@ impl RunReport {
             events: accumulator.events,
             approximations: super::approximations::notes(scenario),
             precision: None,
+            rare_events: None,
         }
     }
 }

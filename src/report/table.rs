@@ -69,6 +69,9 @@ pub fn render(report: &RunReport) -> String {
             precision.summary()
         );
     }
+    if let Some(rare) = &report.rare_events {
+        let _ = writeln!(out, "method: {}", rare.summary());
+    }
     let _ = writeln!(out);
     let nines = a.nines.map_or("no downtime observed".to_string(), |n| {
         format!("{n:.2} nines")
