@@ -149,6 +149,21 @@ impl BiasPlan {
         for list in &mut partners {
             list.sort_unstable();
         }
+        // Each window's forcing multiplies E[L^2] by about 1 / (1 - p) when the partner
+        // stays out, so over W windows a trial's weights spread like (1 / (1 - p))^W: with
+        // frequent triggers (pods that crash monthly) a fixed p = 0.8 collapses the weights.
+        // The probability per window is therefore 1 / W, W the expected number of forcing
+        // windows per trial, at most `probability`: about one forced coincidence per trial.
+        let horizon = plan.horizon as f64;
+        let windows: f64 = (0..keys.len())
+            .filter(|c| !partners[*c].is_empty())
+            .map(|c| horizon * failure_rate(plan, c))
+            .sum();
+        let probability = if windows > 0.0 {
+            probability.min(1.0 / windows)
+        } else {
+            probability
+        };
         BiasPlan {
             keys: keys.iter().map(|k| k ^ FORCING_SALT).collect(),
             laws,
@@ -171,6 +186,21 @@ impl BiasPlan {
             }
         }
         forced.iter().filter(|f| **f).count()
+    }
+}
+
+/// Failures per tick of clock `clock` (the sum of its modes' rates for a unit).
+fn failure_rate(plan: &Plan, clock: usize) -> f64 {
+    let units = plan.units.len();
+    let rate = |law: &Distribution| 1.0 / law.mean().max(1.0);
+    if clock < units {
+        let unit = &plan.units[clock];
+        let failures = &plan.components[unit.component as usize].spec.failures;
+        (unit.modes_start..unit.modes_end)
+            .map(|m| rate(&failures[plan.unit_modes[m as usize].mode as usize].time_to_failure))
+            .sum()
+    } else {
+        rate(&plan.domains[clock - units].time_to_failure)
     }
 }
 
