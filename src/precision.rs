@@ -154,8 +154,8 @@ pub const EXTENSION: f64 = 0.25;
 /// `from..to`, merging them in order and telling `progress` the trials done, and returns
 /// how far it got (less than `to` only when `stop()` said so between its batches) with the
 /// precision of everything so far; `progress` hears (trials done, precision reached so
-/// far). With `extend` (importance sampling), the run continues `EXTENSION` further once
-/// the target is reached, and reports the precision then. The only clock read in a run is
+/// far). With `extend` (importance sampling), the run continues `EXTENSION` further each
+/// time the target is reached, and stops only if the extended sample still meets it. The only clock read in a run is
 /// here, for `--time-limit`.
 pub fn drive(
     rule: &StopRule,
@@ -167,12 +167,25 @@ pub fn drive(
     let past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
     let (mut done, mut precision) = (0, f64::INFINITY);
     let mut next = FIRST_STEP.min(rule.max_trials);
+    // Under `extend`: the target was reached at the previous step, and this step was its
+    // extension; the run stops only if the extended sample still meets it.
+    let mut extending = false;
     loop {
         let so_far = precision;
         let measure = step(done, next, &|n| progress(n, so_far), &past_deadline);
         (done, precision) = (measure.done, measure.precision);
         progress(done, precision);
         let reached = precision <= rule.target && measure.may_stop;
+        if reached && extend && !extending && done < rule.max_trials {
+            extending = true;
+            let more = ((done as f64 * EXTENSION).ceil() as u64).max(CHUNK_TRIALS);
+            next = (done + more)
+                .div_ceil(CHUNK_TRIALS)
+                .saturating_mul(CHUNK_TRIALS)
+                .min(rule.max_trials);
+            continue;
+        }
+        extending = false;
         let stopped_by = if reached {
             Some(StoppedBy::Precision)
         } else if done >= rule.max_trials {
@@ -183,17 +196,6 @@ pub fn drive(
             None
         };
         if let Some(stopped_by) = stopped_by {
-            if reached && extend && done < rule.max_trials {
-                let more = ((done as f64 * EXTENSION).ceil() as u64).max(CHUNK_TRIALS);
-                let to = (done + more)
-                    .div_ceil(CHUNK_TRIALS)
-                    .saturating_mul(CHUNK_TRIALS)
-                    .min(rule.max_trials);
-                let so_far = precision;
-                let measure = step(done, to, &|n| progress(n, so_far), &|| false);
-                (done, precision) = (measure.done, measure.precision);
-                progress(done, precision);
-            }
             return (
                 done,
                 PrecisionOutcome {
@@ -222,6 +224,7 @@ mod tests {
             target,
             max_trials,
             time_limit: None,
+            rare_events: Default::default(),
         }
     }
 

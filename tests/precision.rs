@@ -64,7 +64,7 @@ fn a_precision_is_reached_identically_for_any_thread_count() {
         "json",
     ]);
     let mut stripped = one.clone();
-    for key in ["precision", "precision_target", "stopped_by"] {
+    for key in ["precision", "precision_target", "stopped_by", "rare_events"] {
         stripped.as_object_mut().unwrap().remove(key);
         assert!(fixed.get(key).is_none(), "{key} without --precision");
     }

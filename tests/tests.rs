@@ -13,6 +13,7 @@ mod fidelity;
 mod fuzz;
 mod mechanisms;
 mod precision;
+mod rare_events;
 mod reference;
 mod reports;
 mod request_level;
