@@ -3,8 +3,8 @@
 //! Run with `cargo bench`; criterion prints "thrpt" in elements per second, where an element
 //! is an event (group `events`) or a trial (group `trials`).
 //!
-//! Group `time_to_5_percent` times `--precision 0.05` on each shipped scenario (the
-//! README's table).
+//! Group `time_to_5_percent` times `--precision 0.05` on each shipped scenario and on the
+//! spec's rare-event example, `tests/scenarios/two-regions-rare.json` (the README's table).
 //!
 //! First, before criterion, the ratio to a floor measured in the same run: a bare event
 //! loop (a binary heap of failures and repairs, one ChaCha8 stream per unit mode keyed and
@@ -193,8 +193,17 @@ fn time_to_precision(c: &mut Criterion) {
         target: 0.05,
         max_trials: 20_000_000,
         time_limit: None,
+        rare_events: sim::rare_events::RareEventsMode::Auto,
     };
-    for (name, scenario) in scenarios() {
+    // Plus the spec's rare-event example, which importance sampling accelerates.
+    let rare = load_file(std::path::Path::new(
+        "tests/scenarios/two-regions-rare.json",
+    ))
+    .unwrap();
+    let all = scenarios()
+        .into_iter()
+        .chain(std::iter::once((rare.name.clone(), rare)));
+    for (name, scenario) in all {
         let plan = Plan::new(&scenario);
         group.bench_with_input(BenchmarkId::from_parameter(&name), &plan, |b, plan| {
             b.iter(|| sim::montecarlo::run_to_precision(plan, &rule, &|_, _| {}))
