@@ -61,6 +61,21 @@ fn percent(value: f64) -> String {
     crate::report::table::percent(value)
 }
 
+/// One-sided bounds at quantile `z` of the unavailability: mean -/+ z x s.e., or Hall's
+/// skewness-corrected bounds under importance sampling, whose weighted values are too
+/// skewed for the normal ones (docs/precision.md).
+fn lost_bounds(report: &RunReport, z: f64) -> [f64; 2] {
+    let a = &report.availability;
+    let lost = 1.0 - a.mean;
+    match report.rare_events.as_ref().and_then(|r| r.weights.as_ref()) {
+        Some(weights) => {
+            let sd = a.std_error * (report.trials as f64).sqrt();
+            crate::importance::hall_bounds(lost, sd, weights.skewness, report.trials, z)
+        }
+        None => [lost - z * a.std_error, lost + z * a.std_error],
+    }
+}
+
 /// Holds `report` to `slo`; every stated objective gives one result.
 pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
     let z = normal_quantile(slo.confidence);
@@ -68,7 +83,7 @@ pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
     let mut results = Vec::new();
     if let Some(target) = slo.availability {
         let a = &report.availability;
-        let bound = a.mean - z * a.std_error;
+        let bound = 1.0 - lost_bounds(report, z)[1];
         let bound = if a.no_downtime_observed {
             a.ci95[0]
         } else {
@@ -88,7 +103,7 @@ pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
     }
     if let Some(limit) = slo.max_downtime_minutes_per_year {
         let d = &report.downtime_minutes_per_year;
-        let bound = d.mean + z * d.std_error;
+        let bound = lost_bounds(report, z)[1] * crate::time::MINUTES_PER_YEAR;
         results.push(CheckResult {
             name: "slo.max_downtime_minutes_per_year".into(),
             passed: bound <= limit,

@@ -162,8 +162,14 @@ impl ImportanceStats {
 /// where g^-1(t) = (3 / skew) [(1 + skew (t - skew / (6 n)))^(1/3) - 1]. With no skewness
 /// it is the normal interval.
 pub fn hall_interval(mean: f64, sd: f64, skew: f64, n: u64) -> [f64; 2] {
+    hall_bounds(mean, sd, skew, n, Z95)
+}
+
+/// Hall's bounds at the normal quantile `z` (1.96 for a two-sided 95% interval; 1.645 for
+/// one-sided 95% bounds).
+pub fn hall_bounds(mean: f64, sd: f64, skew: f64, n: u64, z: f64) -> [f64; 2] {
     let n = n.max(1) as f64;
-    let t = Z95 / n.sqrt();
+    let t = z / n.sqrt();
     let inverse = |t: f64| {
         if skew.abs() < 1e-9 {
             t
