@@ -13,6 +13,7 @@ mod deep_probes;
 mod disaster_recovery;
 mod dns;
 mod edges;
+mod experiment;
 mod failover;
 mod levels;
 mod overlay;
@@ -27,6 +28,7 @@ mod units;
 mod zone_relaunch;
 
 pub use bias::BiasPlan;
+pub use experiment::ExperimentPlan;
 pub use plan::{ChangePlan, CommonCausePlan, DomainKind, Plan, SharedFailurePlan};
 pub use queue::{EventQueue, Queue};
 pub use state::Level;
@@ -130,6 +132,13 @@ pub enum Event {
     DisasterRecovery {
         component: u32,
         generation: u32,
+    },
+    /// A chaos experiment's fault `fault` (index into its faults) is injected, or ends.
+    FaultStarts {
+        fault: u32,
+    },
+    FaultEnds {
+        fault: u32,
     },
     /// A replica of `component` finished resyncing with a new primary: it serves reads again.
     Resynced {

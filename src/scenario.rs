@@ -9,6 +9,7 @@ pub mod duration;
 pub mod error;
 mod load;
 mod load_correlated;
+mod load_experiments;
 mod load_mechanisms;
 pub mod mechanisms;
 pub mod model;
@@ -19,6 +20,6 @@ pub use error::ScenarioError;
 pub use load::{load_file, load_str, DEFAULT_TRIALS};
 pub use mechanisms::*;
 pub use model::{
-    Change, Component, FailureMode, Outage, Region, Rollout, Scenario, SharedFailure, Simulation,
-    Zone,
+    Change, Component, Expectations, Experiment, FailureMode, Fault, FaultKind, Outage, Region,
+    Rollout, Scenario, SharedFailure, Simulation, Zone,
 };

@@ -191,6 +191,32 @@ impl Recorder<'_> {
         self.plan.causes[cause as usize].clone()
     }
 
+    /// "experiment NAME: fault i (what it injects)".
+    fn fault_name(&self, fault: u32) -> String {
+        let Some(experiment) = &self.plan.experiment else {
+            return format!("fault {fault}");
+        };
+        let kind = &experiment.experiment.faults[fault as usize].kind;
+        let what = match kind {
+            crate::scenario::FaultKind::Unit {
+                component, index, ..
+            } => format!("unit {}#{index}", self.names[*component]),
+            crate::scenario::FaultKind::Primary { component } => {
+                format!("primary of {}", self.names[*component])
+            }
+            crate::scenario::FaultKind::Zone(_) | crate::scenario::FaultKind::Region(_) => {
+                "domain outage".to_string()
+            }
+            crate::scenario::FaultKind::Latency { component, .. } => {
+                format!("latency on {}", self.names[*component])
+            }
+            crate::scenario::FaultKind::ReplicationLag { component, .. } => {
+                format!("replication lag of {}", self.names[*component])
+            }
+        };
+        format!("{}: {what}", self.cause(experiment.cause))
+    }
+
     fn change_name(&self, change: u32) -> String {
         format!("change {}", self.plan.changes[change as usize].spec.name)
     }
@@ -267,6 +293,8 @@ impl Recorder<'_> {
             }
             Event::DeepRestartEnds { unit } => ("deep_restart_ends", self.unit_name(unit), None),
             Event::ZoneRelaunch { unit, .. } => ("zone_relaunch", self.unit_name(unit), None),
+            Event::FaultStarts { fault } => ("fault_starts", self.fault_name(fault), None),
+            Event::FaultEnds { fault } => ("fault_ends", self.fault_name(fault), None),
             Event::DisasterRecovery { component, .. } => (
                 "disaster_recovery_step",
                 self.names[component as usize].clone(),

@@ -189,6 +189,9 @@ impl TrialRunner<'_> {
         let planned = self.failovers[g].planned;
         if let (Some(Replication::Async { lag }), false) = (&spec.replication, planned) {
             let window = lag.sample(&mut self.component_streams[c]);
+            // A chaos experiment's injected lag replaces the draw (drawn anyway, so the
+            // stream stays aligned).
+            let window = self.injections.lag(c).unwrap_or(window);
             self.outcome
                 .data_loss
                 .push(window as f64 / TICKS_PER_SECOND);

@@ -175,6 +175,8 @@ pub struct Plan {
     pub changes: Vec<ChangePlan>,
     /// Rare-event forcing (importance sampling), when a run uses it; `None` by default.
     pub bias: Option<super::bias::BiasPlan>,
+    /// The chaos experiment every trial runs (`Plan::for_experiment`); `None` by default.
+    pub experiment: Option<super::experiment::ExperimentPlan>,
 }
 
 impl Plan {
@@ -187,6 +189,39 @@ impl Plan {
         }
         let per_group = (component.units_end - component.units_start) / groups;
         Some(component.groups_start + (unit - component.units_start) / per_group)
+    }
+
+    /// The plan of experiment number `index` of `scenario`: its faults are injected in
+    /// every trial. Zones and regions it takes down get an outage process that never fires
+    /// if they have none (so that they have a domain to go down), and the injected faults
+    /// are blamed on "experiment NAME", a cause after "demand".
+    pub fn for_experiment(scenario: &Scenario, index: usize) -> Plan {
+        let experiment = &scenario.experiments[index];
+        let mut scenario = scenario.clone();
+        let never = || crate::scenario::Outage {
+            time_to_failure: Distribution::Constant {
+                value: Ticks::MAX / 4,
+            },
+            time_to_repair: Distribution::Constant { value: 0 },
+        };
+        for fault in &experiment.faults {
+            match fault.kind {
+                crate::scenario::FaultKind::Zone(z) => {
+                    scenario.zones[z].outage.get_or_insert_with(never);
+                }
+                crate::scenario::FaultKind::Region(r) => {
+                    scenario.regions[r].outage.get_or_insert_with(never);
+                }
+                _ => {}
+            }
+        }
+        let mut plan = Plan::new(&scenario);
+        plan.causes.push(format!("experiment {}", experiment.name));
+        let cause = plan.causes.len() as u32 - 1;
+        plan.experiment = Some(super::experiment::ExperimentPlan::new(
+            &plan, experiment, cause,
+        ));
+        plan
     }
 
     pub fn new(scenario: &Scenario) -> Plan {
@@ -461,6 +496,7 @@ impl Plan {
             shared_failures,
             changes,
             bias: None,
+            experiment: None,
         }
     }
 

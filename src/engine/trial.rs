@@ -100,6 +100,11 @@ impl Intervals {
 pub trait Observer {
     /// Called after each event is applied; `trial` shows the state it left.
     fn on_event(&mut self, _time: Ticks, _event: Event, _trial: &TrialRunner) {}
+    /// True once the observer has seen what it needed: the trial ends there (the outcome
+    /// then covers the trial up to the horizon as if nothing else happened).
+    fn done(&self) -> bool {
+        false
+    }
 }
 impl Observer for () {}
 
@@ -119,6 +124,8 @@ pub struct TrialRunner<'p> {
     pub(super) deep: super::deep_probes::DeepProbes,
     pub(super) zone_relaunches: super::zone_relaunch::ZoneRelaunches,
     pub(super) disaster_recovery: DisasterRecoveries,
+    /// A chaos experiment's per-trial state (which primary it took, injected lags).
+    pub(super) injections: super::experiment::Injections,
     /// Rare-event acceleration's per-trial state, when the plan has a bias plan.
     pub(super) forcing: Option<Forcing>,
     pub(super) units: Vec<UnitState>,
@@ -140,6 +147,9 @@ pub struct TrialRunner<'p> {
     pub(super) dns: Vec<DnsState>,
     /// Per zone and per region: whether an outage covers it now.
     pub(super) zone_down: Vec<bool>,
+    /// Per domain: how many outages hold it down now (a random one and an injected one
+    /// can overlap).
+    pub(super) domain_holds: Vec<u32>,
     pub(super) region_down: Vec<bool>,
     /// Demand now, relative to the peak.
     pub(super) demand: f64,
@@ -187,6 +197,7 @@ impl<'p> TrialRunner<'p> {
             zone_relaunches: super::zone_relaunch::ZoneRelaunches::new(plan.units.len()),
             disaster_recovery: DisasterRecoveries::new(plan),
             forcing: plan.bias.as_ref().map(Forcing::new),
+            injections: super::experiment::Injections::new(plan),
             units: vec![UnitState::default(); plan.units.len()],
             overlay_causes: vec![Vec::new(); plan.units.len()],
             good_units: vec![0; components],
@@ -200,6 +211,7 @@ impl<'p> TrialRunner<'p> {
             edges: Vec::with_capacity(plan.edges.len()),
             dns: vec![DnsState::default(); components],
             zone_down: vec![false; plan.zone_regions.len()],
+            domain_holds: vec![0; plan.domains.len()],
             region_down: vec![false; plan.region_count],
             demand: 1.0,
             worklist: Vec::with_capacity(components),
@@ -235,7 +247,13 @@ impl<'p> TrialRunner<'p> {
 
     /// Like `run`, showing every event to `observer`.
     pub fn run_observed<O: Observer>(&mut self, trial: u64, observer: &mut O) -> &TrialOutcome {
-        self.reset(trial, true);
+        // An experiment without background has only its injected faults.
+        let clocks = self
+            .plan
+            .experiment
+            .as_ref()
+            .is_none_or(|e| e.experiment.background);
+        self.reset(trial, clocks);
         while let Some((now, event)) = self.queue.pop() {
             if !self.is_live(now, event) {
                 // Cancelled by a later change (its generation moved on): neither processed
@@ -244,6 +262,9 @@ impl<'p> TrialRunner<'p> {
             }
             self.apply(now, event);
             observer.on_event(now, event, self);
+            if observer.done() {
+                break;
+            }
         }
         self.close();
         &self.outcome
@@ -293,6 +314,8 @@ impl<'p> TrialRunner<'p> {
                     self.zone_relaunch(now, unit, generation)
                 }
                 Event::Resynced { component } => self.enqueue(component),
+                Event::FaultStarts { fault } => self.fault_starts(now, fault),
+                Event::FaultEnds { fault } => self.fault_ends(now, fault),
                 Event::DisasterRecovery {
                     component,
                     generation,
@@ -408,6 +431,7 @@ impl<'p> TrialRunner<'p> {
         self.slowness.fill(super::state::Slowness::default());
         self.level_since.fill(0);
         self.zone_down.fill(false);
+        self.domain_holds.fill(0);
         self.region_down.fill(false);
         self.failovers.clear();
         self.failovers.extend(
@@ -495,6 +519,8 @@ impl<'p> TrialRunner<'p> {
                 self.schedule_change(0, change);
             }
         }
+        self.injections.reset();
+        self.schedule_experiment();
         // Components whose level depends on demand start at their level for hour 0 (an
         // under-provisioned tier is short from the first instant), and hourly steps are
         // armed while any of them could move with demand.

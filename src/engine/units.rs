@@ -293,6 +293,12 @@ impl TrialRunner<'_> {
 
     /// A zone or region goes down (until its recovery, scheduled by the caller).
     pub(super) fn domain_goes_down(&mut self, now: Ticks, domain: u32) {
+        // An outage injected by an experiment and a random one can overlap: the domain is
+        // down while either holds it.
+        self.domain_holds[domain as usize] += 1;
+        if self.domain_holds[domain as usize] > 1 {
+            return;
+        }
         let domain_plan = &self.plan.domains[domain as usize];
         self.set_domain_down(domain, true);
         for &unit in &domain_plan.units {
@@ -304,6 +310,18 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn domain_recovers(&mut self, now: Ticks, domain: u32) {
+        self.domain_comes_back(now, domain);
+        self.schedule_domain_failure(now, domain);
+    }
+
+    /// A zone or region's outage ends (unless another, injected by an experiment, still
+    /// holds it down).
+    pub(super) fn domain_comes_back(&mut self, now: Ticks, domain: u32) {
+        let holds = &mut self.domain_holds[domain as usize];
+        *holds = holds.saturating_sub(1);
+        if *holds > 0 {
+            return;
+        }
         let plan = self.plan;
         self.set_domain_down(domain, false);
         let domain_plan = &plan.domains[domain as usize];
@@ -314,7 +332,6 @@ impl TrialRunner<'_> {
                 self.uncover(now, unit, Effect::Hang, domain_plan.cause);
             }
         }
-        self.schedule_domain_failure(now, domain);
         self.zone_relaunches_retry(now);
         self.domains_changed();
     }

@@ -90,6 +90,7 @@ fn misplaced_list(document: &Value) -> Option<(String, &'static str)> {
         "components",
         "shared_failures",
         "changes",
+        "experiments",
     ] {
         let Some(entries) = object.get(section).and_then(Value::as_object) else {
             continue;
@@ -248,9 +249,11 @@ impl Checker<'_> {
         };
         let shared_failures = self.shared_failures(&raw)?;
         let changes = self.changes(&raw)?;
+        let experiments = self.experiments(&raw, &components, simulation.horizon)?;
         Ok(Scenario {
             shared_failures,
             changes,
+            experiments,
             name: raw.name.clone().unwrap_or_else(|| default_name(self.file)),
             description: raw.description.clone(),
             simulation,

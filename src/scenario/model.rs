@@ -25,6 +25,8 @@ pub struct Scenario {
     pub shared_failures: Vec<SharedFailure>,
     /// Releases and configuration pushes, in file order.
     pub changes: Vec<Change>,
+    /// Chaos experiments (`sim chaos`), in file order; other commands ignore them.
+    pub experiments: Vec<Experiment>,
 }
 
 /// A failure process shared by several components (`shared_failures`): while an
@@ -230,5 +232,72 @@ mod tests {
         assert_eq!(units(0.01, 3), 1);
         assert_eq!(units(0.25, 3), 1);
         assert_eq!(units(1.0, 7), 7);
+    }
+}
+
+/// A chaos experiment (`experiments`, spec chaos.md): faults injected at `at` in every
+/// trial, measured from `at` until the service is back at 1 (and stays there until the
+/// faults end), and held to `expect`.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub name: String,
+    pub at: Ticks,
+    pub faults: Vec<Fault>,
+    pub expect: Expectations,
+    /// The scenario's random failures keep happening around the experiment.
+    pub background: bool,
+}
+
+/// One injected fault, lasting `duration` from the experiment's `at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub duration: Ticks,
+    pub kind: FaultKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// Unit `index` of component `component` is bad with `effect`.
+    Unit {
+        component: usize,
+        index: u32,
+        effect: Effect,
+    },
+    /// The current primary of the component (of its first shard) crashes.
+    Primary {
+        component: usize,
+    },
+    /// An outage of the zone or region (index into the scenario's lists).
+    Zone(usize),
+    Region(usize),
+    /// Every unit of the component answers `add` slower.
+    Latency {
+        component: usize,
+        add: Ticks,
+    },
+    /// The component's asynchronous replication lags by exactly `lag`.
+    ReplicationLag {
+        component: usize,
+        lag: Ticks,
+    },
+}
+
+/// What an experiment must show; `None`: not checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectations {
+    pub max_lost: Option<Ticks>,
+    pub max_recovery: Option<Ticks>,
+    pub min_level: Option<f64>,
+    pub max_data_loss: Option<Ticks>,
+    /// Share of trials in which every expectation must hold.
+    pub confidence: f64,
+}
+
+impl Expectations {
+    pub fn any(&self) -> bool {
+        self.max_lost.is_some()
+            || self.max_recovery.is_some()
+            || self.min_level.is_some()
+            || self.max_data_loss.is_some()
     }
 }

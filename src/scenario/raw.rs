@@ -80,6 +80,28 @@ pub struct RawScenario {
     pub shared_failures: UniqueMap<RawSharedFailure>,
     #[serde(default)]
     pub changes: UniqueMap<RawChange>,
+    /// Chaos experiments (`sim chaos`), checked by `load_experiments`.
+    #[serde(default)]
+    pub experiments: UniqueMap<RawExperiment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExperiment {
+    pub at: Value,
+    pub inject: Vec<Value>,
+    pub expect: Option<RawExpect>,
+    pub background: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub max_lost: Option<Value>,
+    pub max_recovery: Option<Value>,
+    pub min_level: Option<f64>,
+    pub max_data_loss: Option<Value>,
+    pub confidence: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
