@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::output::write_atomic;
 use crate::scenario::{self, Scenario, ScenarioError};
 
+mod chaos;
 mod check;
 mod compare;
 mod progress;
@@ -34,7 +35,7 @@ incidents, failovers, data loss and where the downtime comes from.\n\nThe same s
 and trial count give byte-identical output whatever the number of threads.\n\nExit status: 0 \
 success, 1 a check failed (sim check) or another failure, 2 bad input (the message names the \
 file and JSON path).",
-    after_help = "Examples:\n  sim run scenarios/active-passive.json\n  sim run scenarios/active-passive.json --format json --output baseline.json\n  sim compare scenarios/pitfall-single-lb.json scenarios/remedy-redundant-lb.json --format markdown\n  sim check scenarios/active-passive.json --baseline baseline.json --junit check.xml\n  sim sweep scenarios/active-passive.json --set components.api.replicas=2,3,4\n  sim report scenarios/*.json -o reports\n  sim trace scenarios/active-passive.json --trial 17 --svg trial-17.svg\n\nThe scenario format is documented in docs/scenario-format.md and docs/model.md."
+    after_help = "Examples:\n  sim run scenarios/active-passive.json\n  sim run scenarios/active-passive.json --format json --output baseline.json\n  sim compare scenarios/pitfall-single-lb.json scenarios/remedy-redundant-lb.json --format markdown\n  sim check scenarios/active-passive.json --baseline baseline.json --junit check.xml\n  sim sweep scenarios/active-passive.json --set components.api.replicas=2,3,4\n  sim report scenarios/*.json -o reports\n  sim trace scenarios/active-passive.json --trial 17 --svg trial-17.svg\n  sim chaos scenarios/active-passive.json --junit chaos.xml\n\nThe scenario format is documented in docs/scenario-format.md and docs/model.md."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -61,6 +62,9 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Replay one trial: its event log (JSON lines) and timeline SVG.
     Trace(trace::TraceArgs),
+    /// Rehearse the scenario's chaos experiments against the model: the expected impact as
+    /// a distribution, held to each experiment's expectations (exit 1 when one fails).
+    Chaos(chaos::ChaosArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -255,6 +259,7 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), CliError> {
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::execute(&args),
+        Command::Chaos(args) => chaos::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;

@@ -32,7 +32,7 @@ pub use experiment::ExperimentPlan;
 pub use plan::{ChangePlan, CommonCausePlan, DomainKind, Plan, SharedFailurePlan};
 pub use queue::{EventQueue, Queue};
 pub use state::Level;
-pub use trial::{Observer, TrialOutcome, TrialRunner};
+pub use trial::{demand_integral, Observer, TrialOutcome, TrialRunner};
 
 /// Something that happens at an instant of a trial. `generation` fields cancel events made
 /// stale by a later change: an event whose generation is not the current one is ignored.

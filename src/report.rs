@@ -2,6 +2,7 @@
 //! Renderers return strings; only `output` writes files.
 
 pub mod approximations;
+pub mod chaos;
 pub mod charts;
 pub mod html;
 pub mod markdown;

@@ -638,6 +638,17 @@ impl<'p> TrialRunner<'p> {
         }
     }
 
+    /// Whether `unit` is in rotation now (routers send it requests).
+    pub fn unit_in_rotation(&self, unit: u32) -> bool {
+        self.units[unit as usize].in_rotation
+    }
+
+    /// Failover group `group`'s primary unit and phase now.
+    pub fn failover_primary(&self, group: u32) -> (u32, super::state::FailoverPhase) {
+        let state = &self.failovers[group as usize];
+        (state.primary, state.phase)
+    }
+
     /// Every component's current level, in scenario order.
     pub fn levels(&self) -> &[Level] {
         &self.levels
@@ -648,7 +659,7 @@ impl<'p> TrialRunner<'p> {
         &self.outcome
     }
 
-    pub fn plan(&self) -> &Plan {
+    pub fn plan(&self) -> &'p Plan {
         self.plan
     }
 
