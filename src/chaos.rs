@@ -26,8 +26,9 @@ pub struct TrialMeasure {
     pub lowest_level: f64,
     /// The largest lost write window of a failover in the window, seconds (0: none).
     pub data_loss: f64,
-    /// From the injection until the mechanisms first reacted (a faulted unit out of
-    /// rotation, or a failover under way), seconds; `None` if they never did.
+    /// From the injection until the mechanisms first reacted (a faulted unit of a checked
+    /// component out of rotation, a failover past its detection, or a breaker open on a
+    /// call into a slowed component), seconds; `None` if they never did.
     pub detection: Option<f64>,
     /// From the injection until a failover of a faulted primary completed, seconds.
     pub failover: Option<f64>,
@@ -44,6 +45,8 @@ struct Watcher<'p> {
     /// Units the faults act on (for detection), and failover groups of primary faults.
     units: Vec<u32>,
     groups: Vec<u32>,
+    /// Dependency edges into a component a fault slows (their breakers may trip).
+    edges: Vec<u32>,
     primaries: Vec<u32>,
     last_time: Ticks,
     last_level: f64,
@@ -59,6 +62,7 @@ impl<'p> Watcher<'p> {
         let experiment = plan.experiment.as_ref().expect("an experiment plan");
         let mut units = Vec::new();
         let mut groups = Vec::new();
+        let mut edges = Vec::new();
         for fault in &experiment.experiment.faults {
             match fault.kind {
                 FaultKind::Unit {
@@ -67,9 +71,13 @@ impl<'p> Watcher<'p> {
                 FaultKind::Primary { component } => {
                     groups.push(plan.components[component].groups_start)
                 }
-                FaultKind::Latency { component, .. } => units.extend(
-                    plan.components[component].units_start..plan.components[component].units_end,
-                ),
+                FaultKind::Latency { component, .. } => {
+                    units.extend(
+                        plan.components[component].units_start
+                            ..plan.components[component].units_end,
+                    );
+                    edges.extend(plan.components[component].dependents.iter().copied());
+                }
                 FaultKind::Zone(z) => units.extend(
                     (0..plan.units.len() as u32)
                         .filter(|u| plan.units[*u as usize].zone == Some(z as u32)),
@@ -81,6 +89,20 @@ impl<'p> Watcher<'p> {
                 FaultKind::ReplicationLag { .. } => {}
             }
         }
+        // A zone or region outage may take primaries: their failovers count too.
+        for unit in &units {
+            if let Some(group) = plan.failover_group_of(*unit) {
+                if !groups.contains(&group) {
+                    groups.push(group);
+                }
+            }
+        }
+        // Only checked units are ejected by a mechanism (without checks routers see a
+        // failure at once, which is not a detection).
+        units.retain(|u| {
+            let spec = &plan.components[plan.units[*u as usize].component as usize].spec;
+            spec.health_check.is_some() || spec.passive_check.is_some()
+        });
         Watcher {
             plan,
             at: experiment.experiment.at,
@@ -88,6 +110,7 @@ impl<'p> Watcher<'p> {
             entry: plan.entry as usize,
             units,
             groups,
+            edges,
             primaries: Vec::new(),
             last_time: 0,
             last_level: 1.0,
@@ -203,11 +226,14 @@ impl Observer for Watcher<'_> {
         self.data_loss_seen = losses.len();
         if self.measure.detection.is_none() {
             let ejected = self.units.iter().any(|u| !trial.unit_in_rotation(*u));
-            let failing_over = self
-                .groups
-                .iter()
-                .any(|g| trial.failover_primary(*g).1 != FailoverPhase::Serving);
-            if ejected || failing_over {
+            // The monitors decided: the failover is past its detection.
+            let failing_over = self.groups.iter().zip(&self.primaries).any(|(g, before)| {
+                let (primary, phase) = trial.failover_primary(*g);
+                primary != *before
+                    || !matches!(phase, FailoverPhase::Serving | FailoverPhase::Detecting)
+            });
+            let tripped = self.edges.iter().any(|e| trial.breaker_open(*e));
+            if ejected || failing_over || tripped {
                 self.measure.detection = Some(self.seconds_since_at(time));
             }
         }
@@ -389,6 +415,16 @@ fn effect_name(effect: &crate::scenario::Effect) -> String {
     }
 }
 
+/// Whether expectation `name` with `limit` held in a trial (seconds, or a level).
+fn holds(name: &str, limit: f64, m: &TrialMeasure) -> bool {
+    match name {
+        "max_lost" => m.lost <= limit + 1e-9,
+        "max_recovery" => m.recovered && m.recovery <= limit + 1e-9,
+        "min_level" => m.lowest_level >= limit - 1e-12,
+        _ => m.data_loss <= limit + 1e-9,
+    }
+}
+
 /// Summarises an experiment's trials and holds them to its expectations.
 pub fn summarise(
     scenario: &Scenario,
@@ -401,59 +437,24 @@ pub fn summarise(
     let failover: Vec<f64> = measures.iter().filter_map(|m| m.failover).collect();
     let expect = &experiment.expect;
     let seconds = |t: Ticks| t as f64 / TICKS_PER_SECOND;
-    let checks: Vec<(
-        &'static str,
-        Option<f64>,
-        Box<dyn Fn(&TrialMeasure) -> bool>,
-    )> = [
-        expect.max_lost.map(|limit| {
-            let limit = seconds(limit);
-            (
-                "max_lost",
-                Some(limit),
-                Box::new(move |m: &TrialMeasure| m.lost <= limit + 1e-9)
-                    as Box<dyn Fn(&TrialMeasure) -> bool>,
-            )
-        }),
-        expect.max_recovery.map(|limit| {
-            let limit = seconds(limit);
-            (
-                "max_recovery",
-                Some(limit),
-                Box::new(move |m: &TrialMeasure| m.recovered && m.recovery <= limit + 1e-9)
-                    as Box<dyn Fn(&TrialMeasure) -> bool>,
-            )
-        }),
-        expect.min_level.map(|limit| {
-            (
-                "min_level",
-                Some(limit),
-                Box::new(move |m: &TrialMeasure| m.lowest_level >= limit - 1e-12)
-                    as Box<dyn Fn(&TrialMeasure) -> bool>,
-            )
-        }),
-        expect.max_data_loss.map(|limit| {
-            let limit = seconds(limit);
-            (
-                "max_data_loss",
-                Some(limit),
-                Box::new(move |m: &TrialMeasure| m.data_loss <= limit + 1e-9)
-                    as Box<dyn Fn(&TrialMeasure) -> bool>,
-            )
-        }),
+    let checks: Vec<(&'static str, f64)> = [
+        ("max_lost", expect.max_lost.map(seconds)),
+        ("max_recovery", expect.max_recovery.map(seconds)),
+        ("min_level", expect.min_level),
+        ("max_data_loss", expect.max_data_loss.map(seconds)),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(name, limit)| limit.map(|l| (name, l)))
     .collect();
     let share = |held: usize| held as f64 / measures.len().max(1) as f64;
     let required = expect.confidence;
     let mut expectations: Vec<ExpectationResult> = checks
         .iter()
-        .map(|(name, limit, holds)| {
-            let held = share(measures.iter().filter(|m| holds(m)).count());
+        .map(|(name, limit)| {
+            let held = share(measures.iter().filter(|m| holds(name, *limit, m)).count());
             ExpectationResult {
                 name,
-                limit: *limit,
+                limit: Some(*limit),
                 held,
                 required,
                 passed: held >= required - 1e-12,
@@ -464,7 +465,7 @@ pub fn summarise(
         let held = share(
             measures
                 .iter()
-                .filter(|m| checks.iter().all(|(_, _, holds)| holds(m)))
+                .filter(|m| checks.iter().all(|(name, limit)| holds(name, *limit, m)))
                 .count(),
         );
         expectations.push(ExpectationResult {

@@ -358,6 +358,71 @@ pub fn record(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
     recorder.timeline
 }
 
+/// Replays trial `trial` of an experiment's plan (`Plan::for_experiment`) and keeps its
+/// window: from a fifth of the experiment's span (at least a second) before the injection
+/// to as long after the service came back or the faults ended, whichever is later.
+pub fn record_experiment(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
+    let timeline = record(plan, component_names, trial);
+    let Some(experiment) = &plan.experiment else {
+        return timeline;
+    };
+    let measure = crate::chaos::measure_trial(&mut TrialRunner::new(plan), trial);
+    let at = experiment.experiment.at;
+    let back = at.saturating_add((measure.recovery * TICKS_PER_SECOND) as Ticks);
+    let last = back.max(experiment.end());
+    let margin = ((last - at) / 5).max(TICKS_PER_SECOND as Ticks);
+    timeline.window(at.saturating_sub(margin), last.saturating_add(margin))
+}
+
+impl Timeline {
+    /// The part of the timeline in [`from`, `to`), with times counted from `from` (a chaos
+    /// experiment's window): each lane starts at its level at `from`.
+    pub fn window(&self, from: Ticks, to: Ticks) -> Timeline {
+        let to = to.min(self.horizon).max(from + 1);
+        let lane = |points: &[(Ticks, f64)]| {
+            let start = points
+                .iter()
+                .take_while(|(t, _)| *t <= from)
+                .last()
+                .map_or(1.0, |(_, level)| *level);
+            std::iter::once((0, start))
+                .chain(
+                    points
+                        .iter()
+                        .filter(|(t, _)| *t > from && *t < to)
+                        .map(|(t, level)| (t - from, *level)),
+                )
+                .collect::<Vec<_>>()
+        };
+        Timeline {
+            trial: self.trial,
+            horizon: to - from,
+            components: self.components.clone(),
+            levels: self.levels.iter().map(|points| lane(points)).collect(),
+            system: lane(&self.system),
+            marks: self
+                .marks
+                .iter()
+                .filter(|m| m.time >= from && m.time < to)
+                .map(|m| Mark {
+                    time: m.time - from,
+                    ..m.clone()
+                })
+                .collect(),
+            log: self
+                .log
+                .iter()
+                .filter(|l| {
+                    let t = (l.t * TICKS_PER_SECOND) as Ticks;
+                    t >= from && t < to
+                })
+                .cloned()
+                .collect(),
+            outcome: self.outcome.clone(),
+        }
+    }
+}
+
 /// The lowest-numbered trial whose lost service is within 1.2% (two histogram bins) of
 /// `median` (both zero counts as equal), or the closest of the first `limit` trials.
 pub fn typical_trial(plan: &Plan, median: f64, limit: u64) -> u64 {

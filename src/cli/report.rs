@@ -132,11 +132,49 @@ fn section(file: &Path, options: &SimOptions) -> Result<ScenarioSection, CliErro
             ),
         ));
     }
+    let (chaos, chaos_charts) = experiments(&scenario, &names, options)?;
     Ok(ScenarioSection {
         slug: html::slug(name),
         report,
         charts: charts_out,
+        chaos,
+        chaos_charts,
     })
+}
+
+/// The scenario's chaos experiments (`sim chaos`) and the timelines of each one's typical
+/// and worst trial; nothing without experiments.
+fn experiments(
+    scenario: &crate::scenario::Scenario,
+    names: &[String],
+    options: &SimOptions,
+) -> Result<(Option<crate::chaos::ChaosReport>, Vec<Chart>), CliError> {
+    if scenario.experiments.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let (chaos, _) = options.install(|| crate::chaos::run(scenario, None))?;
+    let mut charts_out = Vec::new();
+    for (index, experiment) in chaos.experiments.iter().enumerate() {
+        let plan = crate::engine::Plan::for_experiment(scenario, index);
+        for (label, trial) in [
+            ("typical", experiment.typical_trial),
+            ("worst", experiment.worst_trial),
+        ] {
+            let timeline = crate::trace::record_experiment(&plan, names, trial);
+            charts_out.push(chart(
+                &format!("experiment-{}-{label}.svg", html::slug(&experiment.name)),
+                format!(
+                    "{}: experiment {}, the {label} trial (#{trial}): each component's service level from just before the injection",
+                    scenario.name, experiment.name
+                ),
+                charts::timeline_chart(
+                    &format!("{}: {} ({label}, #{trial})", scenario.name, experiment.name),
+                    &timeline,
+                ),
+            ));
+        }
+    }
+    Ok((Some(chaos), charts_out))
 }
 
 pub fn execute(args: &ReportArgs) -> Result<(), CliError> {
@@ -175,7 +213,7 @@ pub fn execute(args: &ReportArgs) -> Result<(), CliError> {
         overview.svg.clone().into_bytes(),
     )];
     for section in &sections {
-        for chart in &section.charts {
+        for chart in section.charts.iter().chain(&section.chaos_charts) {
             files.push((
                 Path::new(&section.slug).join(&chart.file),
                 chart.svg.clone().into_bytes(),

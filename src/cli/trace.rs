@@ -21,6 +21,10 @@ pub struct TraceArgs {
     /// Write the trial's timeline (SVG) to this file.
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Replay a trial of this chaos experiment (`sim chaos` names a typical and the worst
+    /// trial): the timeline shows the experiment's window.
+    #[arg(long, value_name = "NAME")]
+    pub experiment: Option<String>,
 }
 
 pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
@@ -37,9 +41,21 @@ pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
             scenario.simulation.trials - 1
         )));
     }
-    let plan = Plan::new(&scenario);
+    let experiment = args
+        .experiment
+        .as_deref()
+        .map(|name| super::chaos::experiment_index(&scenario, &args.file, name))
+        .transpose()?;
+    let plan = match experiment {
+        Some(index) => Plan::for_experiment(&scenario, index),
+        None => Plan::new(&scenario),
+    };
     let names: Vec<String> = scenario.components.iter().map(|c| c.name.clone()).collect();
-    let timeline = record(&plan, &names, args.trial);
+    let timeline = if plan.experiment.is_some() {
+        crate::trace::record_experiment(&plan, &names, args.trial)
+    } else {
+        record(&plan, &names, args.trial)
+    };
     let mut out = String::new();
     for line in &timeline.log {
         out.push_str(&serde_json::to_string(line).expect("serializes"));
@@ -57,7 +73,10 @@ pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
     out.push('\n');
     emit(&out);
     if let Some(path) = &args.svg {
-        let title = format!("{}: trial {}", scenario.name, args.trial);
+        let title = match &args.experiment {
+            Some(name) => format!("{}: experiment {name}, trial {}", scenario.name, args.trial),
+            None => format!("{}: trial {}", scenario.name, args.trial),
+        };
         write_file(path, charts::timeline_chart(&title, &timeline).as_bytes())?;
     }
     Ok(())

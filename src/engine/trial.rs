@@ -643,6 +643,11 @@ impl<'p> TrialRunner<'p> {
         self.units[unit as usize].in_rotation
     }
 
+    /// Whether the circuit breaker on dependency edge `edge` is open now.
+    pub fn breaker_open(&self, edge: u32) -> bool {
+        self.edges[edge as usize].breaker == BreakerPhase::Open
+    }
+
     /// Failover group `group`'s primary unit and phase now.
     pub fn failover_primary(&self, group: u32) -> (u32, super::state::FailoverPhase) {
         let state = &self.failovers[group as usize];

@@ -22,6 +22,9 @@ pub struct ScenarioSection {
     pub slug: String,
     pub report: RunReport,
     pub charts: Vec<Chart>,
+    /// The scenario's chaos experiments, when it has any, and their timelines.
+    pub chaos: Option<crate::chaos::ChaosReport>,
+    pub chaos_charts: Vec<Chart>,
 }
 
 fn escape(text: &str) -> String {
@@ -115,6 +118,22 @@ figure {{ margin: 1.5em 0; }} figcaption {{ color: #555; font-size: 90%; }}\n\
                 escape(&chart.caption)
             );
         }
+        if let Some(chaos) = &section.chaos {
+            let _ = writeln!(out, "<h3>Chaos experiments</h3>");
+            let _ = writeln!(
+                out,
+                "<pre>{}</pre>",
+                escape(&super::chaos::table(chaos, "FILE"))
+            );
+            for chart in &section.chaos_charts {
+                let _ = writeln!(
+                    out,
+                    "<figure>{}<figcaption>{}</figcaption></figure>",
+                    inline(&chart.svg),
+                    escape(&chart.caption)
+                );
+            }
+        }
     }
     let _ = writeln!(out, "</body>\n</html>");
     out
@@ -132,6 +151,16 @@ pub fn summary(overview: &Chart, sections: &[ScenarioSection]) -> String {
                 "![{}]({}/{})\n",
                 chart.caption, section.slug, chart.file
             );
+        }
+        if let Some(chaos) = &section.chaos {
+            out.push_str(&super::chaos::markdown(chaos));
+            for chart in &section.chaos_charts {
+                let _ = writeln!(
+                    out,
+                    "![{}]({}/{})\n",
+                    chart.caption, section.slug, chart.file
+                );
+            }
         }
     }
     out

@@ -36,7 +36,12 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         return no_data(title, "the trial has no length to show");
     }
     let day = 86_400.0 * TICKS_PER_SECOND;
-    let (unit, unit_name) = if (horizon as f64) < 3.0 * day {
+    // Chaos experiments' windows last minutes or seconds.
+    let (unit, unit_name) = if (horizon as f64) < 120.0 * TICKS_PER_SECOND {
+        (TICKS_PER_SECOND, "seconds")
+    } else if (horizon as f64) < 2.0 * day / 24.0 {
+        (60.0 * TICKS_PER_SECOND, "minutes")
+    } else if (horizon as f64) < 3.0 * day {
         (day / 24.0, "hours")
     } else {
         (day, "days")
