@@ -48,6 +48,11 @@ struct Watcher<'p> {
     /// Dependency edges into a component a fault slows (their breakers may trip).
     edges: Vec<u32>,
     primaries: Vec<u32>,
+    /// Per watched unit: in rotation when the faults were injected (a unit already out,
+    /// under `background`, is no detection).
+    in_rotation_at_start: Vec<bool>,
+    /// A watched failover was under way after the last event.
+    failover_was_under_way: bool,
     last_time: Ticks,
     last_level: f64,
     up_since: Option<Ticks>,
@@ -67,9 +72,13 @@ impl<'p> Watcher<'p> {
             match fault.kind {
                 FaultKind::Unit {
                     component, index, ..
-                } => units.push(plan.components[component].units_start + index),
+                } => {
+                    units.push(plan.components[component].units_start + index);
+                    edges.extend(plan.components[component].dependents.iter().copied());
+                }
                 FaultKind::Primary { component } => {
-                    groups.push(plan.components[component].groups_start)
+                    groups.push(plan.components[component].groups_start);
+                    edges.extend(plan.components[component].dependents.iter().copied());
                 }
                 FaultKind::Latency { component, .. } => {
                     units.extend(
@@ -89,7 +98,21 @@ impl<'p> Watcher<'p> {
                 FaultKind::ReplicationLag { .. } => {}
             }
         }
-        // A zone or region outage may take primaries: their failovers count too.
+        // A zone or region outage may take primaries (their failovers count too), and the
+        // breakers on calls into its components may trip.
+        let zone_or_region = experiment
+            .experiment
+            .faults
+            .iter()
+            .any(|f| matches!(f.kind, FaultKind::Zone(_) | FaultKind::Region(_)));
+        if zone_or_region {
+            for unit in &units {
+                let component = &plan.components[plan.units[*unit as usize].component as usize];
+                edges.extend(component.dependents.iter().copied());
+            }
+        }
+        edges.sort_unstable();
+        edges.dedup();
         for unit in &units {
             if let Some(group) = plan.failover_group_of(*unit) {
                 if !groups.contains(&group) {
@@ -112,6 +135,8 @@ impl<'p> Watcher<'p> {
             groups,
             edges,
             primaries: Vec::new(),
+            in_rotation_at_start: Vec::new(),
+            failover_was_under_way: false,
             last_time: 0,
             last_level: 1.0,
             up_since: None,
@@ -164,6 +189,17 @@ impl<'p> Watcher<'p> {
         self.done = true;
     }
 
+    /// Whether a watched failover group is between its primary's loss and clients
+    /// reconnected.
+    fn failover_under_way(&self, trial: &TrialRunner) -> bool {
+        self.groups.iter().any(|g| {
+            matches!(
+                trial.failover_primary(*g).1,
+                FailoverPhase::Detecting | FailoverPhase::Promoting | FailoverPhase::Reconnecting
+            )
+        })
+    }
+
     /// The trial ended (at the horizon) before the service came back for good.
     fn finish(&mut self, horizon: Ticks) {
         if self.done {
@@ -198,25 +234,20 @@ impl Observer for Watcher<'_> {
                 .iter()
                 .map(|g| trial.failover_primary(*g).0)
                 .collect();
+            self.in_rotation_at_start = self
+                .units
+                .iter()
+                .map(|u| trial.unit_in_rotation(*u))
+                .collect();
         }
         self.book(time);
-        // Back at 1 since `up_since`, and through the end of the faults: recovered then.
-        if time >= self.end {
+        // Back at 1 since `up_since`, through the end of the faults and with no failover
+        // they set off still under way before this event: the window closed at
+        // `up_since`, and this event is outside it.
+        if time >= self.end && !self.failover_was_under_way {
             if let Some(since) = self.up_since {
                 self.recover(since);
                 return;
-            }
-        }
-        let level = trial.levels()[self.entry].served;
-        self.last_time = time;
-        self.last_level = level;
-        self.measure.lowest_level = self.measure.lowest_level.min(level);
-        if level < 1.0 {
-            self.up_since = None;
-        } else if self.up_since.is_none() {
-            self.up_since = Some(time);
-            if time >= self.end {
-                self.recover(time);
             }
         }
         let losses = &trial.outcome().data_loss;
@@ -225,7 +256,11 @@ impl Observer for Watcher<'_> {
         }
         self.data_loss_seen = losses.len();
         if self.measure.detection.is_none() {
-            let ejected = self.units.iter().any(|u| !trial.unit_in_rotation(*u));
+            let ejected = self
+                .units
+                .iter()
+                .zip(&self.in_rotation_at_start)
+                .any(|(u, was_in)| *was_in && !trial.unit_in_rotation(*u));
             // The monitors decided: the failover is past its detection.
             let failing_over = self.groups.iter().zip(&self.primaries).any(|(g, before)| {
                 let (primary, phase) = trial.failover_primary(*g);
@@ -246,6 +281,21 @@ impl Observer for Watcher<'_> {
                 self.measure.failover = Some(self.seconds_since_at(time));
             }
         }
+        let level = trial.levels()[self.entry].served;
+        self.last_time = time;
+        self.last_level = level;
+        self.measure.lowest_level = self.measure.lowest_level.min(level);
+        if level < 1.0 {
+            self.up_since = None;
+        } else if self.up_since.is_none() {
+            self.up_since = Some(time);
+        }
+        self.failover_was_under_way = self.failover_under_way(trial);
+        let recovered_now = level >= 1.0 && time >= self.end && !self.failover_was_under_way;
+        if recovered_now {
+            let since = self.up_since.unwrap_or(time);
+            self.recover(since);
+        }
         let _ = event;
     }
 
@@ -253,6 +303,10 @@ impl Observer for Watcher<'_> {
         self.done
     }
 }
+
+/// At most this many trials per experiment: every trial's measures are kept (80 bytes
+/// each) for exact percentiles and `--observed`.
+pub const MAX_TRIALS: u64 = 10_000_000;
 
 /// Runs trial `trial` of an experiment plan and measures it.
 pub fn measure_trial(runner: &mut TrialRunner, trial: u64) -> TrialMeasure {
@@ -267,7 +321,7 @@ pub fn measure_trial(runner: &mut TrialRunner, trial: u64) -> TrialMeasure {
 /// ordered chunks: the result does not depend on the thread count).
 pub fn run_experiment(scenario: &Scenario, index: usize, trials: u64) -> Vec<TrialMeasure> {
     let plan = Plan::for_experiment(scenario, index);
-    let mut all = Vec::with_capacity(trials as usize);
+    let mut all = Vec::with_capacity(trials.min(MAX_TRIALS) as usize);
     crate::montecarlo::extend_chunks(
         crate::montecarlo::CHUNK_TRIALS,
         0,

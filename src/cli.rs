@@ -164,6 +164,19 @@ fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
 impl SimOptions {
     /// Loads a scenario and applies --trials and --seed.
     pub fn load(&self, file: &Path) -> Result<Scenario, CliError> {
+        // (clap's `requires` does not hold these to --precision through `flatten`.)
+        if self.precision.is_none() {
+            for (given, flag) in [
+                (self.max_trials.is_some(), "--max-trials"),
+                (self.time_limit.is_some(), "--time-limit"),
+            ] {
+                if given {
+                    return Err(CliError::Input(format!(
+                        "{flag} bounds a run to a precision: it needs --precision R"
+                    )));
+                }
+            }
+        }
         let mut scenario = scenario::load_file(file)?;
         self.apply(&mut scenario);
         Ok(scenario)

@@ -65,7 +65,8 @@ impl Comparison {
     }
 }
 
-struct Chunk {
+#[derive(Clone)]
+pub struct Chunk {
     accumulators: Vec<RunAccumulator>,
     /// Per scenario after the first: per-trial (lost_i - lost_0).
     differences: Vec<Moments>,
@@ -76,9 +77,9 @@ struct Chunk {
 pub fn compare(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Comparison {
     let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
     let trials = scenarios[0].simulation.trials;
-    let mut total = None;
+    let mut total = Total::default();
     extend(&plans, &mut total, 0, trials, progress, &|| false);
-    finish(scenarios, &plans, total, trials)
+    finish(scenarios, &plans, total.root(), trials)
 }
 
 /// `compare` under `--precision`: in lockstep until every scenario's unavailability has
@@ -90,10 +91,10 @@ pub fn compare_to_precision(
 ) -> (Comparison, crate::precision::PrecisionOutcome) {
     let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
     let pilot = |plans: &[Plan], first: u64| {
-        let mut total: Option<Chunk> = None;
+        let mut chunks = Total::default();
         let to = first + crate::precision::FIRST_STEP;
-        extend(plans, &mut total, first, to, &|_| {}, &|| false);
-        let total = total.expect("a pilot runs trials");
+        extend(plans, &mut chunks, first, to, &|_| {}, &|| false);
+        let total = chunks.root().expect("a pilot runs trials");
         let trials = crate::precision::FIRST_STEP as f64;
         crate::rare_events::Pilot {
             precision: least_precise(&total),
@@ -123,12 +124,14 @@ pub fn compare_to_precision(
         |forced| pilot(forced, crate::rare_events::PILOT_FIRST_TRIAL),
     );
     let used = choice.forced.as_deref().unwrap_or(&plans);
+    let mut chunks = Total::default();
     let mut total: Option<Chunk> = None;
     let (trials, outcome) = crate::precision::drive(
         rule,
         choice.forced.is_some(),
         |from, to, progress, stop| {
-            let done = extend(used, &mut total, from, to, progress, stop);
+            let done = extend(used, &mut chunks, from, to, progress, stop);
+            total = chunks.root();
             let (precision, may_stop) = total.as_ref().map_or((f64::INFINITY, true), |t| {
                 let may_stop = t.accumulators.iter().all(|a| {
                     a.importance
@@ -174,11 +177,25 @@ fn least_precise(total: &Chunk) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Runs trials `from..to` of every plan in lockstep and merges them into `total` in chunk
+impl crate::reduction::Merge for Chunk {
+    fn merge(&mut self, later: &Self) {
+        for (mine, theirs) in self.accumulators.iter_mut().zip(&later.accumulators) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in self.differences.iter_mut().zip(&later.differences) {
+            mine.merge(theirs);
+        }
+    }
+}
+
+/// The chunks run so far, reduced canonically (`crate::reduction`).
+pub type Total = crate::reduction::Reduction<Chunk>;
+
+/// Runs trials `from..to` of every plan in lockstep and adds their chunks to `total` in
 /// order; returns the trial count reached (less than `to` only when `stop` said so).
 fn extend(
     plans: &[Plan],
-    total: &mut Option<Chunk>,
+    total: &mut Total,
     from: u64,
     to: u64,
     progress: &(dyn Fn(u64) + Sync),
@@ -191,17 +208,7 @@ fn extend(
         progress,
         stop,
         |first, count| run_chunk(plans, first, count),
-        |part| match total {
-            None => *total = Some(part),
-            Some(total) => {
-                for (mine, theirs) in total.accumulators.iter_mut().zip(&part.accumulators) {
-                    mine.merge(theirs);
-                }
-                for (mine, theirs) in total.differences.iter_mut().zip(&part.differences) {
-                    mine.merge(theirs);
-                }
-            }
-        },
+        |part| total.push(part),
     )
 }
 

@@ -23,6 +23,7 @@ pub mod montecarlo;
 pub mod output;
 pub mod precision;
 pub mod rare_events;
+pub mod reduction;
 pub mod report;
 pub mod request_level;
 pub mod rng;

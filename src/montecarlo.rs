@@ -301,20 +301,31 @@ pub fn run_trials(plan: &Plan, first: u64, count: u64) -> RunAccumulator {
     accumulator
 }
 
+impl crate::reduction::Merge for RunAccumulator {
+    fn merge(&mut self, later: &Self) {
+        RunAccumulator::merge(self, later);
+    }
+}
+
+/// The chunks run so far, reduced canonically (`crate::reduction`): the same bits whatever
+/// thread or shard ran which chunk.
+pub type Total = crate::reduction::Reduction<RunAccumulator>;
+
 /// Runs `trials` trials on the current rayon pool. `progress` is called with the number of
 /// trials finished so far (from any thread, in any order); it cannot affect the result.
 pub fn run(plan: &Plan, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> RunAccumulator {
-    let mut total = RunAccumulator::new(plan);
+    let mut total = Total::default();
     extend(plan, &mut total, 0, trials, progress, &|| false);
-    total
+    total.root().unwrap_or_else(|| RunAccumulator::new(plan))
 }
 
-/// Simulates trials `from..to` (`from` a multiple of `CHUNK_TRIALS`) and merges them into
-/// `total` in chunk order; returns the trial count reached: `to`, or less when `stop` said
-/// so (asked between batches of chunks, so the count is still whole chunks).
+/// Simulates trials `from..to` (`from` a multiple of `CHUNK_TRIALS`, the chunks before it in
+/// `total`) and adds their chunks to `total` in order; returns the trial count reached:
+/// `to`, or less when `stop` said so (asked between batches of chunks, so the count is
+/// still whole chunks).
 pub fn extend(
     plan: &Plan,
-    total: &mut RunAccumulator,
+    total: &mut Total,
     from: u64,
     to: u64,
     progress: &(dyn Fn(u64) + Sync),
@@ -327,7 +338,7 @@ pub fn extend(
         progress,
         stop,
         |first, count| run_trials(plan, first, count),
-        |part| total.merge(&part),
+        |part| total.push(part),
     )
 }
 
@@ -388,15 +399,16 @@ pub fn run_to_precision(
     use crate::precision::FIRST_STEP;
     use crate::rare_events::{Pilot, PILOT_FIRST_TRIAL};
     let pilot = |plan: &Plan, first: u64| {
-        let mut total = RunAccumulator::new(plan);
+        let mut chunks = Total::default();
         extend(
             plan,
-            &mut total,
+            &mut chunks,
             first,
             first + FIRST_STEP,
             &|_| {},
             &|| false,
         );
+        let total = chunks.root().unwrap_or_else(|| RunAccumulator::new(plan));
         Pilot {
             precision: total.relative_half_width(),
             events_per_trial: total.events as f64 / FIRST_STEP as f64,
@@ -411,12 +423,14 @@ pub fn run_to_precision(
         |forced| pilot(&forced[0], PILOT_FIRST_TRIAL),
     );
     let used = choice.forced.as_ref().map_or(plan, |forced| &forced[0]);
+    let mut chunks = Total::default();
     let mut total = RunAccumulator::new(used);
     let (_, outcome) = crate::precision::drive(
         rule,
         used.bias.is_some(),
         |from, to, progress, stop| {
-            let done = extend(used, &mut total, from, to, progress, stop);
+            let done = extend(used, &mut chunks, from, to, progress, stop);
+            total = chunks.root().unwrap_or_else(|| RunAccumulator::new(used));
             crate::precision::Measure {
                 done,
                 precision: total.relative_half_width(),

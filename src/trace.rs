@@ -56,6 +56,8 @@ pub struct Timeline {
     pub marks: Vec<Mark>,
     pub log: Vec<LogLine>,
     pub outcome: TrialOutcome,
+    /// What time 0 is, when not the start of the trial ("since the injection").
+    pub origin: Option<String>,
 }
 
 struct Recorder<'a> {
@@ -336,6 +338,7 @@ pub fn record(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
             marks: Vec::new(),
             log: Vec::new(),
             outcome: TrialOutcome::default(),
+            origin: None,
         },
         failovers_seen: 0,
         data_loss_seen: 0,
@@ -359,8 +362,9 @@ pub fn record(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
 }
 
 /// Replays trial `trial` of an experiment's plan (`Plan::for_experiment`) and keeps its
-/// window: from a fifth of the experiment's span (at least a second) before the injection
-/// to as long after the service came back or the faults ended, whichever is later.
+/// window: from the injection to a fifth of the experiment's span (at least a second) after
+/// the service came back or the faults ended, whichever is later; times count from the
+/// injection.
 pub fn record_experiment(plan: &Plan, component_names: &[String], trial: u64) -> Timeline {
     let timeline = record(plan, component_names, trial);
     let Some(experiment) = &plan.experiment else {
@@ -371,7 +375,9 @@ pub fn record_experiment(plan: &Plan, component_names: &[String], trial: u64) ->
     let back = at.saturating_add((measure.recovery * TICKS_PER_SECOND) as Ticks);
     let last = back.max(experiment.end());
     let margin = ((last - at) / 5).max(TICKS_PER_SECOND as Ticks);
-    timeline.window(at.saturating_sub(margin), last.saturating_add(margin))
+    let mut window = timeline.window(at, last.saturating_add(margin));
+    window.origin = Some("since the injection".to_string());
+    window
 }
 
 impl Timeline {
@@ -419,6 +425,7 @@ impl Timeline {
                 .cloned()
                 .collect(),
             outcome: self.outcome.clone(),
+            origin: self.origin.clone(),
         }
     }
 }

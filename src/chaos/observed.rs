@@ -63,6 +63,8 @@ impl Metric {
 
 /// Parses an observation file; the error names the file and the line or entry.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Observation>, String> {
+    // Spreadsheets write a byte-order mark first.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     let observations = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         parse_json(file, text)?
@@ -116,22 +118,36 @@ fn parse_json(file: &str, text: &str) -> Result<Vec<Observation>, String> {
                         metric_names()
                     ));
                 };
-                let number = if *metric == Metric::LostRequests {
-                    value
+                let number = match value {
+                    // A bare number: requests, or seconds (as in the CSV form).
+                    Value::Number(n) => n
                         .as_f64()
                         .filter(|v| v.is_finite() && *v >= 0.0)
-                        .ok_or_else(|| {
-                            format!("{source}.{key}: expected a number of requests >= 0")
-                        })?
-                } else {
-                    let text = value.as_str().ok_or_else(|| {
-                        format!("{source}.{key}: expected a duration such as \"32s\"")
-                    })?;
-                    crate::scenario::duration::parse_duration(text)
-                        .map_err(|e| format!("{source}.{key}: {e}"))? as f64
-                        / TICKS_PER_SECOND
+                        .ok_or_else(|| format!("{source}.{key}: expected a number >= 0"))?,
+                    Value::String(text) if *metric != Metric::LostRequests => {
+                        crate::scenario::duration::parse_duration(text)
+                            .map_err(|e| format!("{source}.{key}: {e}"))?
+                            as f64
+                            / TICKS_PER_SECOND
+                    }
+                    _ => {
+                        return Err(format!(
+                            "{source}.{key}: expected {}",
+                            if *metric == Metric::LostRequests {
+                                "a number of requests >= 0"
+                            } else {
+                                "a duration such as \"32s\", or a number of seconds"
+                            }
+                        ))
+                    }
                 };
                 values.push((*metric, number));
+            }
+            if values.is_empty() {
+                return Err(format!(
+                    "{source}: no measure: give any of {}",
+                    metric_names()
+                ));
             }
             Ok(Observation {
                 experiment,
@@ -147,16 +163,17 @@ fn parse_csv(file: &str, text: &str) -> Result<Vec<Observation>, String> {
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
+    let Some((header_index, header)) = lines.next() else {
         return Ok(Vec::new());
     };
+    let header_line = format!("{file} line {}", header_index + 1);
     let columns: Vec<&str> = header.split(',').map(str::trim).collect();
     let experiment_column = columns
         .iter()
         .position(|c| *c == "experiment")
         .ok_or_else(|| {
             format!(
-                "{file} line 1: the header needs an \"experiment\" column (and any of {})",
+                "{header_line}: the header needs an \"experiment\" column (and any of {})",
                 metric_names()
             )
         })?;
@@ -167,10 +184,13 @@ fn parse_csv(file: &str, text: &str) -> Result<Vec<Observation>, String> {
         }
         let Some((metric, _)) = Metric::ALL.iter().find(|(_, n)| n == column) else {
             return Err(format!(
-                "{file} line 1: unknown column \"{column}\"; expected experiment, {}",
+                "{header_line}: unknown column \"{column}\"; expected experiment, {}",
                 metric_names()
             ));
         };
+        if metrics.iter().any(|(_, m)| m == metric) {
+            return Err(format!("{header_line}: column \"{column}\" appears twice"));
+        }
         metrics.push((i, *metric));
     }
     lines
@@ -201,6 +221,9 @@ fn parse_csv(file: &str, text: &str) -> Result<Vec<Observation>, String> {
                     })?;
                 values.push((*metric, value));
             }
+            if values.is_empty() {
+                return Err(format!("{source}: no measure in this row"));
+            }
             Ok(Observation {
                 experiment: cells[experiment_column].to_string(),
                 source,
@@ -228,6 +251,15 @@ pub struct Finding {
     pub ratio: f64,
     /// The parameters that set this measure, and what would explain the observation.
     pub parameters: Vec<String>,
+}
+
+fn average(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0u64), |(s, n), v| (s + v, n + 1));
+    if n == 0 {
+        0.0
+    } else {
+        sum / n as f64
+    }
 }
 
 /// Holds each observation against its experiment's trials; unknown experiments are an
@@ -299,90 +331,159 @@ pub fn analyse(
                 percentile,
                 outside,
                 ratio,
-                parameters: parameters(scenario, experiment, *metric, *observed, mean),
+                parameters: parameters(
+                    scenario,
+                    experiment,
+                    *metric,
+                    *observed,
+                    &Means {
+                        metric: mean,
+                        detection: average(measures.iter().filter_map(|m| m.detection)),
+                        lost: average(measures.iter().map(|m| m.lost)),
+                    },
+                ),
             });
         }
     }
     Ok(findings)
 }
 
-/// The scenario parameters that set `metric` in `experiment`, with what they would have to
-/// be for the model's mean to match `observed`.
+/// The model's means over an experiment's trials, for `parameters`.
+struct Means {
+    /// The mean of the observed measure.
+    metric: f64,
+    detection: f64,
+    lost: f64,
+}
+
+/// The scenario parameters that set `metric` in `experiment`, and what value would make the
+/// model's mean match `observed`.
+///
+/// * A primary fault: the service is down for the failover, detection + promotion +
+///   reconnect (+ what follows), so a detection, a lost service or a failover that is
+///   longer by Δ asks for a failover detection longer by Δ (lost requests: Δ in seconds of
+///   lost service, in proportion).
+/// * A unit or latency fault on a health-checked component: the check marks the unit down
+///   after D = U(0, i) + (k - 1) i + waits, mean i (k - 1/2) + waits (waits: its timeout for
+///   a hang, 0 for a crash, measured as the model's mean detection minus i (k - 1/2)). An
+///   observed detection d asks for i = (d - waits) / (k - 1/2); lost service and lost
+///   requests are proportional to D, so they ask for D scaled by their ratio first.
+/// * A zone or region: several mechanisms react; each candidate is listed with its own
+///   mean reaction, the earliest of which sets the detection.
 fn parameters(
     scenario: &Scenario,
     experiment: &crate::scenario::Experiment,
     metric: Metric,
     observed: f64,
-    mean: f64,
+    means: &Means,
 ) -> Vec<String> {
     let seconds = |t: u64| t as f64 / TICKS_PER_SECOND;
+    let mean_of = |d: &crate::scenario::Distribution| d.mean() / TICKS_PER_SECOND;
+    let ratio = observed / means.metric.max(1e-12);
+    // The observation as extra seconds of outage, for the failover rules.
+    let extra = match metric {
+        Metric::LostRequests => (ratio - 1.0) * means.lost,
+        _ => observed - means.metric,
+    };
     let mut out = Vec::new();
     for fault in &experiment.faults {
-        let component = match fault.kind {
+        match fault.kind {
+            FaultKind::Primary { component } => {
+                let spec = &scenario.components[component];
+                let Some(failover) = &spec.failover else {
+                    continue;
+                };
+                let name = &spec.name;
+                let detection = mean_of(&failover.detection);
+                if metric == Metric::Failover {
+                    let (promotion, reconnect) =
+                        (mean_of(&failover.promotion), mean_of(&failover.reconnect));
+                    out.push(format!(
+                        "components.{name}.failover: detection {detection:.1}s + promotion {promotion:.1}s + reconnect {reconnect:.1}s on average; the observation is {extra:+.1}s from the model's mean failover: one of them (likely the detection, the longest) is off by about that"
+                    ));
+                } else if metric != Metric::Recovery {
+                    out.push(format!(
+                        "components.{name}.failover.detection (mean {detection:.1}s): about {:.1}s would match the observation ({extra:+.1}s)",
+                        (detection + extra).max(0.0)
+                    ));
+                }
+            }
             FaultKind::Unit { component, .. } | FaultKind::Latency { component, .. } => {
-                Some(component)
-            }
-            FaultKind::Primary { component } | FaultKind::ReplicationLag { component, .. } => {
-                Some(component)
-            }
-            FaultKind::Zone(_) | FaultKind::Region(_) => None,
-        };
-        let components: Vec<usize> = match component {
-            Some(c) => vec![c],
-            None => (0..scenario.components.len()).collect(),
-        };
-        for c in components {
-            let spec = &scenario.components[c];
-            let name = &spec.name;
-            let primary = matches!(fault.kind, FaultKind::Primary { .. });
-            match (metric, &spec.failover, &spec.health_check) {
-                (Metric::Detection | Metric::Lost | Metric::LostRequests, Some(failover), _)
-                    if primary =>
-                {
-                    let model = failover.detection.mean() / TICKS_PER_SECOND;
-                    out.push(format!(
-                        "components.{name}.failover.detection (mean {model:.1}s): about {:.1}s would match the observation",
-                        (model * observed / mean.max(1e-9)).max(0.0)
-                    ));
-                }
-                (Metric::Failover, Some(failover), _) => {
-                    let parts = [
-                        ("detection", failover.detection.mean()),
-                        ("promotion", failover.promotion.mean()),
-                        ("reconnect", failover.reconnect.mean()),
-                    ];
-                    let total: f64 = parts.iter().map(|(_, m)| m).sum::<f64>() / TICKS_PER_SECOND;
-                    out.push(format!(
-                        "components.{name}.failover.{{detection, promotion, reconnect}} (means {}; {total:.1}s together): {:.1}x longer would match the observation",
-                        parts
-                            .iter()
-                            .map(|(k, m)| format!("{k} {:.1}s", m / TICKS_PER_SECOND))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        observed / mean.max(1e-9)
-                    ));
-                }
-                (Metric::Detection | Metric::Lost | Metric::LostRequests, _, Some(check))
-                    if !primary =>
-                {
-                    // Mean detection of a check: interval x (threshold - 1/2) + timeout for a
-                    // hang; solve for the interval that gives the observed mean.
+                let spec = &scenario.components[component];
+                let name = &spec.name;
+                if let Some(check) = &spec.health_check {
                     let k = f64::from(check.unhealthy_threshold) - 0.5;
                     let interval = seconds(check.interval);
-                    let implied = if metric == Metric::Detection {
-                        let waits = mean - interval * k;
-                        ((observed - waits) / k).max(0.0)
-                    } else {
-                        interval * observed / mean.max(1e-9)
+                    let waits = (means.detection - interval * k).max(0.0);
+                    let wanted_detection = match metric {
+                        Metric::Detection => Some(observed),
+                        Metric::Lost | Metric::LostRequests => Some(means.detection * ratio),
+                        _ => None,
                     };
+                    if let Some(d) = wanted_detection {
+                        out.push(format!(
+                            "components.{name}.health_check (interval {interval}s, unhealthy_threshold {}, timeout {}s; mean detection {:.1}s): an interval of about {:.1}s would match the observation",
+                            check.unhealthy_threshold,
+                            seconds(check.timeout),
+                            means.detection,
+                            ((d - waits) / k).max(0.0)
+                        ));
+                    }
+                }
+                if let Some(passive) = &spec.passive_check {
                     out.push(format!(
-                        "components.{name}.health_check (interval {interval}s, unhealthy_threshold {}, timeout {}s): an interval of about {implied:.1}s would match the observation",
-                        check.unhealthy_threshold,
-                        seconds(check.timeout)
+                        "components.{name}.passive_check (max_fails {}, fail_timeout {}s) and its callers' timeouts: a unit is ejected after max_fails failed requests; {ratio:.2}x the model's mean",
+                        passive.max_fails,
+                        seconds(passive.fail_timeout)
                     ));
                 }
-                _ => {}
             }
+            FaultKind::Zone(_) | FaultKind::Region(_) => {
+                let in_domain = |c: &crate::scenario::Component| {
+                    c.zones.iter().any(|z| match fault.kind {
+                        FaultKind::Zone(zone) => *z == zone,
+                        FaultKind::Region(region) => scenario.zones[*z].region == Some(region),
+                        _ => false,
+                    })
+                };
+                let mut candidates = Vec::new();
+                for spec in scenario.components.iter().filter(|c| in_domain(c)) {
+                    let name = &spec.name;
+                    if let Some(check) = &spec.health_check {
+                        let d = seconds(check.interval)
+                            * (f64::from(check.unhealthy_threshold) - 0.5)
+                            + seconds(check.timeout);
+                        candidates.push(format!(
+                            "components.{name}.health_check (about {d:.1}s for a cut-off unit)"
+                        ));
+                    }
+                    if let Some(passive) = &spec.passive_check {
+                        candidates.push(format!(
+                            "components.{name}.passive_check (max_fails {}, fail_timeout {}s, with its callers' timeouts)",
+                            passive.max_fails,
+                            seconds(passive.fail_timeout)
+                        ));
+                    }
+                    if let Some(failover) = &spec.failover {
+                        candidates.push(format!(
+                            "components.{name}.failover.detection (mean {:.1}s, if its primary is in the domain)",
+                            mean_of(&failover.detection)
+                        ));
+                    }
+                }
+                if !candidates.is_empty() {
+                    let lead = if metric == Metric::Detection {
+                        "the earliest of these mechanisms sets the detection"
+                    } else {
+                        "these mechanisms set the loss (a failover's outage usually dominates)"
+                    };
+                    out.push(format!(
+                        "{lead}: {}; the observation is {ratio:.2}x the model's mean",
+                        candidates.join(", ")
+                    ));
+                }
+            }
+            FaultKind::ReplicationLag { .. } => {}
         }
     }
     if out.is_empty() {

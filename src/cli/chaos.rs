@@ -64,6 +64,13 @@ pub fn execute(args: &ChaosArgs) -> Result<(), CliError> {
         ));
     }
     let scenario = args.options.load(&args.file)?;
+    if scenario.simulation.trials > crate::chaos::MAX_TRIALS {
+        return Err(CliError::Input(format!(
+            "--trials {}: sim chaos keeps every trial's measures (for exact percentiles): at most {} trials per experiment",
+            scenario.simulation.trials,
+            crate::chaos::MAX_TRIALS
+        )));
+    }
     if scenario.experiments.is_empty() {
         return Err(CliError::Input(format!(
             "{}: the scenario has no \"experiments\" section (docs/chaos.md)",
@@ -99,7 +106,9 @@ pub fn execute(args: &ChaosArgs) -> Result<(), CliError> {
         value["observed"] = serde_json::to_value(findings).expect("serializes");
     }
     let json = serde_json::to_string_pretty(&value).expect("serializes") + "\n";
-    args.out.save(&json)?;
+    // Exit 1 means a failed expectation: an output that cannot be written is exit 2.
+    let unwritable = |e: CliError| CliError::Input(e.to_string());
+    args.out.save(&json).map_err(unwritable)?;
     let file = args.file.display().to_string();
     let mut text = match args.out.format {
         Format::Table => render::table(&report, &file),
@@ -116,7 +125,8 @@ pub fn execute(args: &ChaosArgs) -> Result<(), CliError> {
         write_file(
             path,
             junit(&format!("sim chaos {}", report.scenario), &results).as_bytes(),
-        )?;
+        )
+        .map_err(unwritable)?;
     }
     let failed = results.iter().filter(|r| !r.passed).count();
     if failed > 0 {

@@ -154,7 +154,16 @@ fn experiments(
     }
     let (chaos, _) = options.install(|| crate::chaos::run(scenario, None))?;
     let mut charts_out = Vec::new();
+    // Names that differ only in punctuation ("a b", "a-b") must not share files.
+    let mut taken = std::collections::BTreeSet::new();
     for (index, experiment) in chaos.experiments.iter().enumerate() {
+        let base = html::slug(&experiment.name);
+        let mut slug = base.clone();
+        let mut n = 1;
+        while !taken.insert(slug.clone()) {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
         let plan = crate::engine::Plan::for_experiment(scenario, index);
         for (label, trial) in [
             ("typical", experiment.typical_trial),
@@ -162,7 +171,7 @@ fn experiments(
         ] {
             let timeline = crate::trace::record_experiment(&plan, names, trial);
             charts_out.push(chart(
-                &format!("experiment-{}-{label}.svg", html::slug(&experiment.name)),
+                &format!("experiment-{slug}-{label}.svg"),
                 format!(
                     "{}: experiment {}, the {label} trial (#{trial}): each component's service level from just before the injection",
                     scenario.name, experiment.name

@@ -36,11 +36,11 @@ fn count(value: f64) -> String {
     format!("{value:.0}")
 }
 
-/// What an expectation asked, in words.
+/// What an expectation asked, in words (limits exactly as given, in seconds).
 fn asked(e: &ExpectationResult) -> String {
     match (e.name, e.limit) {
         ("min_level", Some(limit)) => format!("min_level {limit}"),
-        (name, Some(limit)) => format!("{name} {}", seconds(limit)),
+        (name, Some(limit)) => format!("{name} {limit}s"),
         (name, None) => format!("{name} of the above in the same trial"),
     }
 }
@@ -184,17 +184,34 @@ pub fn markdown(report: &ChaosReport) -> String {
     out
 }
 
-/// One JUnit test case per expectation (named EXPERIMENT.EXPECTATION).
+/// One JUnit test case per expectation (named EXPERIMENT.EXPECTATION). When each holds
+/// alone but not all in the same trial (`all`), every one of them fails, saying so.
 pub fn junit_results(report: &ChaosReport) -> Vec<CheckResult> {
     report
         .experiments
         .iter()
         .flat_map(|e| {
-            e.expectations.iter().map(move |x| CheckResult {
-                name: format!("{}.{}", e.name, x.name),
-                passed: x.passed,
-                message: expectation_line(x),
-            })
+            let joint = e.expectations.iter().find(|x| x.name == "all");
+            e.expectations
+                .iter()
+                .filter(|x| x.name != "all")
+                .map(move |x| {
+                    let mut message = expectation_line(x);
+                    let mut passed = x.passed;
+                    if let Some(joint) = joint.filter(|j| !j.passed) {
+                        passed = false;
+                        message.push_str(&format!(
+                            "; all of the experiment's expectations held together in only {:.1}% of trials (required {:.1}%)",
+                            joint.held * 100.0,
+                            joint.required * 100.0
+                        ));
+                    }
+                    CheckResult {
+                        name: format!("{}.{}", e.name, x.name),
+                        passed,
+                        message,
+                    }
+                })
         })
         .collect()
 }
@@ -214,9 +231,14 @@ pub fn findings(findings: &[Finding]) -> String {
                 seconds(v)
             }
         };
+        let ratio = if f.ratio.is_finite() {
+            format!("{:.2}x the model's mean", f.ratio)
+        } else {
+            "the model's mean is 0".to_string()
+        };
         let _ = writeln!(
             out,
-            "{} {} {}: observed {} ({}), model mean {}, 1st-99th percentile {} to {}; the observation is at the {:.1}th percentile, {:.2}x the model's mean",
+            "{} {} {}: observed {} ({}), model mean {}, 1st-99th percentile {} to {}; the observation is at the {:.1}th percentile, {ratio}",
             if f.outside { "DISAGREES" } else { "agrees" },
             f.experiment,
             name,
@@ -226,7 +248,6 @@ pub fn findings(findings: &[Finding]) -> String {
             format(f.model_p01),
             format(f.model_p99),
             f.percentile * 100.0,
-            f.ratio
         );
         for parameter in &f.parameters {
             let _ = writeln!(out, "  {parameter}");

@@ -144,6 +144,7 @@ pub(super) fn timeline() -> Timeline {
         ],
         log: vec![],
         outcome: Default::default(),
+        origin: None,
     }
 }
 
@@ -157,6 +158,7 @@ pub(super) fn empty_timeline() -> Timeline {
         marks: vec![],
         log: vec![],
         outcome: Default::default(),
+        origin: None,
     }
 }
 

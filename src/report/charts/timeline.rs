@@ -198,7 +198,10 @@ pub fn timeline_chart(title: &str, timeline: &Timeline) -> String {
         let fy = |_: &f64| String::new();
         mesh(
             &mut chart,
-            &format!("time in the trial ({})", unit_name),
+            &match &timeline.origin {
+                Some(origin) => format!("time {origin} ({unit_name})"),
+                None => format!("time in the trial ({unit_name})"),
+            },
             "",
             &fx,
             &fy,
