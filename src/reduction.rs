@@ -52,7 +52,7 @@ impl<A: Merge> Reduction<A> {
     /// nothing, when it does not.
     pub fn push_block(&mut self, level: u32, block: A) -> bool {
         let size = 1u64 << level;
-        if self.chunks % size != 0 {
+        if !self.chunks.is_multiple_of(size) {
             return false;
         }
         self.stack.push((level, block));

@@ -173,7 +173,7 @@ fn experiments(
             charts_out.push(chart(
                 &format!("experiment-{slug}-{label}.svg"),
                 format!(
-                    "{}: experiment {}, the {label} trial (#{trial}): each component's service level from just before the injection",
+                    "{}: experiment {}, the {label} trial (#{trial}): each component's service level from the injection",
                     scenario.name, experiment.name
                 ),
                 charts::timeline_chart(
