@@ -127,6 +127,8 @@ pub struct TrialRunner<'p> {
     pub(super) storm_cause: Vec<u32>,
     /// Per component: how slowly it answers (for callers' timeouts).
     pub(super) slowness: Vec<super::state::Slowness>,
+    /// Per component: what its dependencies let through, while nothing they read changes.
+    pub(super) dependency_cache: super::levels::DependencyCache,
     level_since: Vec<Ticks>,
     /// Per failover group (`Plan::failover_groups`).
     pub(super) failovers: Vec<FailoverState>,
@@ -187,6 +189,7 @@ impl<'p> TrialRunner<'p> {
             amplification: vec![1.0; components],
             storm_cause: vec![plan.demand_cause; components],
             slowness: vec![super::state::Slowness::default(); components],
+            dependency_cache: super::levels::DependencyCache::new(components),
             level_since: vec![0; components],
             // Filled by `reset`, like the edges.
             failovers: Vec::with_capacity(plan.failover_groups.len()),
@@ -371,6 +374,7 @@ impl<'p> TrialRunner<'p> {
         self.amplification.fill(1.0);
         self.storm_cause.fill(plan.demand_cause);
         self.slowness.fill(super::state::Slowness::default());
+        self.dependency_cache.invalidate();
         self.level_since.fill(0);
         self.zone_down.fill(false);
         self.region_down.fill(false);
