@@ -6,7 +6,10 @@
 //! entries share a (time, sequence) key, any correct heap pops them in the same order; this
 //! one is written out (rather than `std`'s `BinaryHeap`) so that the key is one `u128`
 //! compared without branches (the comparison a heap cannot predict), and so that it is
-//! 4-ary: half the depth of a binary heap, so a pop moves half as many entries.
+//! 4-ary: half the depth of a binary heap, so a pop moves half as many entries. A pop
+//! leaves the root vacant for the next push, which usually comes from the popped event's
+//! handler (a failure schedules its repair, a repair the next failure): one sift down from
+//! the root, short for a repair due soon, instead of a removal and an insertion.
 
 use super::Event;
 use crate::time::Ticks;
@@ -35,6 +38,8 @@ impl<E> Entry<E> {
 pub struct Queue<E> {
     /// A min-heap on `Entry::key`: each entry's key is below its children's.
     heap: Vec<Entry<E>>,
+    /// The root has been popped but not yet replaced (see `pop`).
+    vacant: bool,
     next_sequence: u64,
 }
 
@@ -45,6 +50,7 @@ impl<E> Default for Queue<E> {
     fn default() -> Self {
         Queue {
             heap: Vec::new(),
+            vacant: false,
             next_sequence: 0,
         }
     }
@@ -54,6 +60,7 @@ impl<E: Copy> Queue<E> {
     /// Empties the queue and restarts the sequence numbers for a new trial.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.vacant = false;
         self.next_sequence = 0;
     }
 
@@ -66,46 +73,86 @@ impl<E: Copy> Queue<E> {
             event,
         };
         self.next_sequence += 1;
-        self.heap.push(entry);
-        self.sift_up(self.heap.len() - 1, entry);
+        if self.vacant {
+            // The root was popped: the new entry takes its place and goes down as far as
+            // it must (not far for a repair, which is due soon).
+            self.vacant = false;
+            self.sift_down(entry);
+        } else {
+            self.heap.push(entry);
+            self.sift_up(self.heap.len() - 1, entry);
+        }
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Ticks, E)> {
-        let last = self.heap.pop()?;
-        if self.heap.is_empty() {
-            return Some((last.time, last.event));
+        if self.vacant {
+            self.remove_root();
         }
-        let top = self.heap[0];
+        let top = *self.heap.first()?;
+        // Left in place until the next push or pop: an event's handler usually schedules
+        // the next event of the same unit, which then fills the root directly.
+        self.vacant = true;
+        Some((top.time, top.event))
+    }
+
+    /// Fills the vacant root with the last entry (nothing was pushed since the pop).
+    fn remove_root(&mut self) {
+        self.vacant = false;
+        let Some(last) = self.heap.pop() else {
+            return;
+        };
+        if self.heap.is_empty() {
+            return;
+        }
         // Floyd's deletion: the hole at the root goes down the smallest child all the way
-        // to the bottom, then the last entry rises from there.
-        let heap = &mut self.heap[..];
-        let len = heap.len();
+        // to the bottom (the last entry, a leaf, nearly always belongs there), then the
+        // last entry rises from there.
         let mut hole = 0;
-        loop {
-            let first = ARITY * hole + 1;
-            if first >= len {
-                break;
-            }
-            let mut child = first;
-            if first + ARITY <= len {
-                // All children present: the smallest of four without branches.
-                let a = first + usize::from(heap[first + 1].key() < heap[first].key());
-                let b = first + 2 + usize::from(heap[first + 3].key() < heap[first + 2].key());
-                child = if heap[b].key() < heap[a].key() { b } else { a };
-            } else {
-                for c in first + 1..len {
-                    if heap[c].key() < heap[child].key() {
-                        child = c;
-                    }
-                }
-            }
-            heap[hole] = heap[child];
+        while let Some(child) = self.smallest_child(hole) {
+            self.heap[hole] = self.heap[child];
             hole = child;
         }
         self.sift_up(hole, last);
-        Some((top.time, top.event))
+    }
+
+    /// The child of `parent` with the smallest key, if it has any.
+    #[inline(always)]
+    fn smallest_child(&self, parent: usize) -> Option<usize> {
+        let heap = &self.heap[..];
+        let first = ARITY * parent + 1;
+        if first + ARITY <= heap.len() {
+            // All children present: the smallest of four without branches.
+            let a = first + usize::from(heap[first + 1].key() < heap[first].key());
+            let b = first + 2 + usize::from(heap[first + 3].key() < heap[first + 2].key());
+            return Some(if heap[b].key() < heap[a].key() { b } else { a });
+        }
+        let mut child = first;
+        if child >= heap.len() {
+            return None;
+        }
+        for c in first + 1..heap.len() {
+            if heap[c].key() < heap[child].key() {
+                child = c;
+            }
+        }
+        Some(child)
+    }
+
+    /// Puts `entry` in the vacant root, moving it down past smaller children.
+    #[inline(always)]
+    fn sift_down(&mut self, entry: Entry<E>) {
+        let key = entry.key();
+        let mut hole = 0;
+        while let Some(child) = self.smallest_child(hole) {
+            if key <= self.heap[child].key() {
+                break;
+            }
+            self.heap[hole] = self.heap[child];
+            hole = child;
+        }
+        self.heap[hole] = entry;
     }
 
     /// Puts `entry` in the hole at `hole`, moving it up past larger parents.
@@ -125,11 +172,11 @@ impl<E: Copy> Queue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - usize::from(self.vacant)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 }
 
