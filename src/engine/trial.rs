@@ -494,6 +494,13 @@ impl<'p> TrialRunner<'p> {
             _ => (now - self.last_time) as f64,
         };
         self.total_weight += weight;
+        if level.served >= 1.0 && level.clean >= level.served && !self.incidents.open {
+            // Fully up, no fallback, no incident to close (nor a full outage, which is
+            // one): nothing else to book; most intervals are like this.
+            debug_assert!(!self.full_outages.open);
+            self.last_time = now;
+            return;
+        }
         self.outcome.fallback += (level.served - level.clean).max(0.0) * weight;
         if level.served < 1.0 {
             let lost = (1.0 - level.served) * weight;
@@ -565,8 +572,12 @@ impl<'p> TrialRunner<'p> {
     /// Schedules the next hourly step if a component's level could move with demand and
     /// the profile changes over the day.
     fn arm_traffic(&mut self, now: Ticks) {
+        if self.demand_bound_count == 0 || self.traffic_pending {
+            // Checked first: after every event, and most have nothing bound to demand.
+            return;
+        }
         let varies = self.plan.traffic.as_ref().is_some_and(|t| !t.is_constant());
-        if varies && self.demand_bound_count > 0 && !self.traffic_pending {
+        if varies {
             self.traffic_pending = true;
             let next_hour = (now / HOUR + 1) * HOUR;
             self.schedule(now, next_hour - now, Event::TrafficHour);
