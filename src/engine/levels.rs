@@ -128,16 +128,30 @@ impl TrialRunner<'_> {
             if same_level && slowness == self.slowness[component as usize] {
                 continue;
             }
-            self.slowness[component as usize] = slowness;
-            self.dependency_cache.invalidate();
-            if !same_level {
-                self.set_level(now, component as usize, level);
-            }
-            let plan = self.plan;
-            for &edge in &plan.components[component as usize].dependents {
-                self.callee_changed(now, edge);
-                self.enqueue(plan.edges[edge as usize].caller);
-            }
+            self.level_moved(now, component, level, slowness, same_level);
+        }
+    }
+
+    /// `component`'s level or slowness moved: books it and marks its callers. Out of line,
+    /// so that `settle`'s loop stays small for the usual event, which moves nothing.
+    #[inline(never)]
+    fn level_moved(
+        &mut self,
+        now: Ticks,
+        component: u32,
+        level: Level,
+        slowness: Slowness,
+        same_level: bool,
+    ) {
+        self.slowness[component as usize] = slowness;
+        self.dependency_cache.invalidate();
+        if !same_level {
+            self.set_level(now, component as usize, level);
+        }
+        let plan = self.plan;
+        for &edge in &plan.components[component as usize].dependents {
+            self.callee_changed(now, edge);
+            self.enqueue(plan.edges[edge as usize].caller);
         }
     }
 
@@ -267,8 +281,9 @@ impl TrialRunner<'_> {
 
     /// What a component's dependencies let through of `start` (its own level): a request
     /// makes its calls one after the other and stops at the first that fails without a
-    /// fallback, so a later call comes only from the share that got that far.
-    #[inline(always)]
+    /// fallback, so a later call comes only from the share that got that far. Out of line:
+    /// the cache answers most calls.
+    #[inline(never)]
     fn dependencies(&self, component: usize, start: f64) -> Through {
         let component_plan = &self.plan.components[component];
         let mut through = Through {
