@@ -15,7 +15,7 @@ use super::queue::EventQueue;
 use super::shared::SharedFailures;
 use super::state::{BreakerPhase, DnsState, EdgeState, FailoverState, Level, UnitState};
 use super::{Attribution, Event, Mechanism};
-use crate::rng::stream;
+use crate::rng::{stream, LazyStreams};
 use crate::scenario::Recovery;
 use crate::time::Ticks;
 
@@ -105,9 +105,10 @@ pub struct TrialRunner<'p> {
     pub(super) queue: EventQueue,
     pub(super) mode_streams: Vec<ChaCha8Rng>,
     pub(super) domain_streams: Vec<ChaCha8Rng>,
-    pub(super) unit_streams: Vec<ChaCha8Rng>,
-    pub(super) component_streams: Vec<ChaCha8Rng>,
-    pub(super) edge_streams: Vec<ChaCha8Rng>,
+    /// Streams most trials of most scenarios never draw from: built on first use.
+    pub(super) unit_streams: LazyStreams,
+    pub(super) component_streams: LazyStreams,
+    pub(super) edge_streams: LazyStreams,
     /// The correlated processes, each with its own streams and state.
     pub(super) common_causes: CommonCauses,
     pub(super) shared_failures: SharedFailures,
@@ -169,9 +170,11 @@ impl<'p> TrialRunner<'p> {
             queue: EventQueue::default(),
             mode_streams: vec![placeholder.clone(); plan.unit_modes.len()],
             domain_streams: vec![placeholder.clone(); plan.domains.len()],
-            unit_streams: vec![placeholder.clone(); plan.units.len()],
-            component_streams: vec![placeholder.clone(); components],
-            edge_streams: vec![placeholder; plan.edges.len()],
+            unit_streams: LazyStreams::new(plan.units.iter().map(|u| u.mechanism_key).collect()),
+            component_streams: LazyStreams::new(
+                plan.components.iter().map(|c| c.mechanism_key).collect(),
+            ),
+            edge_streams: LazyStreams::new(plan.edges.iter().map(|e| e.stream_key).collect()),
             common_causes: CommonCauses::new(plan),
             shared_failures: SharedFailures::new(plan),
             changes: Changes::new(plan),
@@ -343,15 +346,9 @@ impl<'p> TrialRunner<'p> {
         for (rng, domain) in self.domain_streams.iter_mut().zip(&plan.domains) {
             *rng = stream(seed, trial, domain.stream_key);
         }
-        for (rng, unit) in self.unit_streams.iter_mut().zip(&plan.units) {
-            *rng = stream(seed, trial, unit.mechanism_key);
-        }
-        for (rng, component) in self.component_streams.iter_mut().zip(&plan.components) {
-            *rng = stream(seed, trial, component.mechanism_key);
-        }
-        for (rng, edge) in self.edge_streams.iter_mut().zip(&plan.edges) {
-            *rng = stream(seed, trial, edge.stream_key);
-        }
+        self.unit_streams.reset(seed, trial);
+        self.component_streams.reset(seed, trial);
+        self.edge_streams.reset(seed, trial);
         self.common_causes.reset(plan, trial);
         self.shared_failures.reset(plan, trial);
         self.changes.reset(plan, trial);
