@@ -476,7 +476,9 @@ impl<'p> TrialRunner<'p> {
         }
     }
 
-    /// Books the interval since the last event at the entry's current level.
+    /// Books the interval since the last event at the entry's current level. Inlined in
+    /// the event loop for its usual case; the rest is `book_impaired`.
+    #[inline(always)]
     fn integrate(&mut self, now: Ticks) {
         if now <= self.last_time {
             return;
@@ -498,6 +500,12 @@ impl<'p> TrialRunner<'p> {
             self.last_time = now;
             return;
         }
+        self.book_impaired(now, level, weight);
+    }
+
+    /// `integrate` for an interval below 1, with a fallback, or closing an incident.
+    #[inline(never)]
+    fn book_impaired(&mut self, now: Ticks, level: Level, weight: f64) {
         self.outcome.fallback += (level.served - level.clean).max(0.0) * weight;
         if level.served < 1.0 {
             let lost = (1.0 - level.served) * weight;
@@ -568,6 +576,7 @@ impl<'p> TrialRunner<'p> {
 
     /// Schedules the next hourly step if a component's level could move with demand and
     /// the profile changes over the day.
+    #[inline]
     fn arm_traffic(&mut self, now: Ticks) {
         if self.demand_bound_count == 0 || self.traffic_pending {
             // Checked first: after every event, and most have nothing bound to demand.
