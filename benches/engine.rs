@@ -10,7 +10,9 @@
 //! loop (a binary heap of failures and repairs, one ChaCha8 stream per unit mode keyed and
 //! reset per trial as the engine's are, exponential draws with the same means) over the
 //! same 2-unit and 20-unit models, one thread. The ratio is engine time / floor time per
-//! trial (lower is better; the engine also does everything the floor does not).
+//! trial (lower is better; the engine also does everything the floor does not). To print
+//! only these ratios, skipping the speedup and criterion, set `SIM_BENCH_RATIOS_ONLY`:
+//! `SIM_BENCH_RATIOS_ONLY=1 cargo bench --bench engine`.
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use sim::engine::Plan;
@@ -240,6 +242,9 @@ criterion_group!(benches, events, trials, time_to_precision);
 
 fn main() {
     ratios();
+    if std::env::var_os("SIM_BENCH_RATIOS_ONLY").is_some() {
+        return;
+    }
     speedup();
     benches();
     Criterion::default().configure_from_args().final_summary();

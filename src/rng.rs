@@ -6,7 +6,7 @@
 //! numbers. The key and the seed make the ChaCha8 key; the trial is the ChaCha stream id, so
 //! trials are independent and any trial can be replayed on its own.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A stable 64-bit key for an entity, from the parts of its name (FNV-1a over the parts,
@@ -79,16 +79,119 @@ impl std::ops::IndexMut<usize> for Streams {
     }
 }
 
+/// The streams of a list of entities, keyed like `Streams` for every trial but each built
+/// only when first drawn from: building one (a ChaCha key setup, a few hundred bytes
+/// moved) costs more than most trials draw from the rarely used ones (a unit's restarts, a
+/// component's failovers, an edge's breaker probes). What a stream produces does not depend
+/// on when it is built, so neither do the results.
+#[derive(Debug, Clone)]
+pub struct LazyStreams {
+    keys: Vec<u64>,
+    rngs: Vec<ChaCha8Rng>,
+    seed: u64,
+    trial: u64,
+    /// Counts `reset`s; stream `i` is built for the current trial when `built[i]` equals it.
+    generation: u64,
+    built: Vec<u64>,
+    /// Stream `i` owes one `u64` draw (`skip_u64`) to the current trial when `owed[i]` equals
+    /// the generation.
+    owed: Vec<u64>,
+}
+
+impl LazyStreams {
+    /// One stream per entity key.
+    pub fn new(keys: Vec<u64>) -> Self {
+        let count = keys.len();
+        LazyStreams {
+            keys,
+            rngs: vec![stream(0, 0, 0); count],
+            seed: 0,
+            trial: 0,
+            // Above every `built` and `owed`: nothing is built before the first reset.
+            generation: 1,
+            built: vec![0; count],
+            owed: vec![0; count],
+        }
+    }
+
+    /// Keys every stream by (seed, trial, its key), to be built on first use.
+    pub fn reset(&mut self, seed: u64, trial: u64) {
+        self.seed = seed;
+        self.trial = trial;
+        self.generation += 1;
+    }
+
+    /// Draws one `u64` from stream `i` and drops it; a stream not built yet is not built
+    /// for it, but will start one draw in when it is.
+    pub fn skip_u64(&mut self, i: usize) {
+        if self.built[i] == self.generation {
+            let _: u64 = self.rngs[i].random();
+        } else {
+            debug_assert_ne!(self.owed[i], self.generation, "one skip at most");
+            self.owed[i] = self.generation;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn build(&mut self, i: usize) {
+        let mut rng = stream(self.seed, self.trial, self.keys[i]);
+        if self.owed[i] == self.generation {
+            let _: u64 = rng.random();
+        }
+        self.rngs[i] = rng;
+        self.built[i] = self.generation;
+    }
+}
+
+impl std::ops::Index<usize> for LazyStreams {
+    type Output = ChaCha8Rng;
+    /// Only for reading a stream already drawn from in this trial (drawing needs `&mut`).
+    fn index(&self, index: usize) -> &ChaCha8Rng {
+        assert_eq!(self.built[index], self.generation, "stream not built");
+        &self.rngs[index]
+    }
+}
+
+impl std::ops::IndexMut<usize> for LazyStreams {
+    #[inline]
+    fn index_mut(&mut self, index: usize) -> &mut ChaCha8Rng {
+        if self.built[index] != self.generation {
+            self.build(index);
+        }
+        &mut self.rngs[index]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
 
     #[test]
     fn keys_separate_parts() {
         assert_ne!(entity_key(&["ab", "c"]), entity_key(&["a", "bc"]));
         // Pinned: a change here silently changes every result.
         assert_eq!(entity_key(&["zone", "az1"]), entity_key(&["zone", "az1"]));
+    }
+
+    #[test]
+    fn lazy_streams_draw_what_eager_ones_do() {
+        let keys = vec![7, 8, 9];
+        let mut lazy = LazyStreams::new(keys.clone());
+        for trial in [3, 4, 3] {
+            lazy.reset(11, trial);
+            // Stream 0 skips before it is built, stream 1 after, stream 2 never.
+            lazy.skip_u64(0);
+            let _ = lazy[1].random::<u32>();
+            lazy.skip_u64(1);
+            let mut eager: Vec<ChaCha8Rng> = keys.iter().map(|k| stream(11, trial, *k)).collect();
+            let _ = eager[0].random::<u64>();
+            let _ = eager[1].random::<u32>();
+            let _ = eager[1].random::<u64>();
+            for (i, rng) in eager.iter_mut().enumerate() {
+                assert_eq!(lazy[i].random::<u64>(), rng.random::<u64>());
+            }
+        }
     }
 
     #[test]

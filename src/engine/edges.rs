@@ -20,6 +20,7 @@ impl TrialRunner<'_> {
         }
         if edge_plan.dns_endpoint {
             self.edges[edge as usize].view = level;
+            self.dependency_cache.invalidate();
             self.dns_endpoint_changed(now, edge);
             return;
         }
@@ -39,6 +40,7 @@ impl TrialRunner<'_> {
             }
             _ => {
                 state.view = level;
+                self.dependency_cache.invalidate();
                 self.breaker_reconsider(now, edge);
             }
         }
@@ -49,6 +51,7 @@ impl TrialRunner<'_> {
             return;
         }
         self.edges[edge as usize].view = self.served_for(edge as usize);
+        self.dependency_cache.invalidate();
         self.breaker_reconsider(now, edge);
         self.enqueue(self.plan.edges[edge as usize].caller);
     }
@@ -114,6 +117,8 @@ impl TrialRunner<'_> {
             return;
         }
         let view = self.edges[edge as usize].view;
+        // The breaker opens or, after a probe, may close.
+        self.dependency_cache.invalidate();
         let state = &mut self.edges[edge as usize];
         match state.breaker {
             BreakerPhase::Closed => {

@@ -42,6 +42,62 @@ struct Factor {
     waits: f64,
 }
 
+/// What a component's dependencies let through (`TrialRunner::dependencies`).
+#[derive(Debug, Clone, Copy, Default)]
+struct Through {
+    /// The start value times each dependency's served and clean factor, in edge order.
+    served: f64,
+    clean: f64,
+    /// Workers of the caller's pool its hung calls hold, and the share of its requests
+    /// waiting on a hung call.
+    held: f64,
+    waits: f64,
+}
+
+impl Through {
+    /// Bit for bit the same.
+    fn same(&self, other: &Through) -> bool {
+        [self.served, self.clean, self.held, self.waits]
+            .iter()
+            .zip([other.served, other.clean, other.held, other.waits])
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct CachedThrough {
+    /// `DependencyCache::epoch` and the demand it was computed at.
+    epoch: u64,
+    demand: f64,
+    through: Through,
+}
+
+/// Per component: what its dependencies let through a level of 1, as last computed. An
+/// entry stands while the epoch has not moved; everything a dependency factor reads
+/// (a component's level or slowness, an edge's view or breaker) moves it when it changes,
+/// and the demand, which moves every hour with a traffic profile, is checked by value.
+#[derive(Debug, Clone)]
+pub(super) struct DependencyCache {
+    epoch: u64,
+    entries: Vec<CachedThrough>,
+}
+
+impl DependencyCache {
+    pub(super) fn new(components: usize) -> Self {
+        DependencyCache {
+            // Entries start at 0: stale.
+            epoch: 1,
+            entries: vec![CachedThrough::default(); components],
+        }
+    }
+
+    /// Something a dependency factor reads has changed: every entry is stale.
+    #[inline]
+    pub(super) fn invalidate(&mut self) {
+        self.epoch += 1;
+    }
+}
+
 impl TrialRunner<'_> {
     /// Marks a component for re-evaluation at the end of the current event.
     #[inline]
@@ -72,15 +128,30 @@ impl TrialRunner<'_> {
             if same_level && slowness == self.slowness[component as usize] {
                 continue;
             }
-            self.slowness[component as usize] = slowness;
-            if !same_level {
-                self.set_level(now, component as usize, level);
-            }
-            let plan = self.plan;
-            for &edge in &plan.components[component as usize].dependents {
-                self.callee_changed(now, edge);
-                self.enqueue(plan.edges[edge as usize].caller);
-            }
+            self.level_moved(now, component, level, slowness, same_level);
+        }
+    }
+
+    /// `component`'s level or slowness moved: books it and marks its callers. Out of line,
+    /// so that `settle`'s loop stays small for the usual event, which moves nothing.
+    #[inline(never)]
+    fn level_moved(
+        &mut self,
+        now: Ticks,
+        component: u32,
+        level: Level,
+        slowness: Slowness,
+        same_level: bool,
+    ) {
+        self.slowness[component as usize] = slowness;
+        self.dependency_cache.invalidate();
+        if !same_level {
+            self.set_level(now, component as usize, level);
+        }
+        let plan = self.plan;
+        for &edge in &plan.components[component as usize].dependents {
+            self.callee_changed(now, edge);
+            self.enqueue(plan.edges[edge as usize].caller);
         }
     }
 
@@ -145,7 +216,7 @@ impl TrialRunner<'_> {
 
     /// The component's level from the current state, and how slowly it answers.
     #[inline(always)]
-    pub(super) fn evaluate(&self, component: usize) -> (Level, Slowness) {
+    pub(super) fn evaluate(&mut self, component: usize) -> (Level, Slowness) {
         let plan = self.plan;
         let spec = &plan.components[component].spec;
         let own = self.own_level(component);
@@ -169,19 +240,16 @@ impl TrialRunner<'_> {
             served *= through;
             clean *= through_clean;
             hanging = (hanging + own.level * hang).min(1.0);
-        } else {
-            // A request makes its calls one after the other and stops at the first that
-            // fails without a fallback: a later call comes only from the share that got
-            // that far.
-            let (mut held, mut waits, mut reach) = (0.0, 0.0, 1.0);
-            for edge in edges {
-                let factor = self.factor(edge as usize);
-                held += reach * factor.held;
-                waits += reach * factor.waits;
-                reach *= factor.served;
-                served *= factor.served;
-                clean *= factor.clean;
-            }
+        } else if !edges.is_empty() {
+            let through = if own.level == 1.0 {
+                self.cached_dependencies(component)
+            } else {
+                self.dependencies(component, own.level)
+            };
+            served = through.served;
+            clean = through.clean;
+            let held = through.held;
+            let waits = through.waits;
             let admitted = self.pool_admitted(component, held);
             if admitted < 1.0 {
                 // One pool for all the hung calls: only the admitted share gets a worker,
@@ -209,6 +277,53 @@ impl TrialRunner<'_> {
             },
             slowness,
         )
+    }
+
+    /// What a component's dependencies let through of `start` (its own level): a request
+    /// makes its calls one after the other and stops at the first that fails without a
+    /// fallback, so a later call comes only from the share that got that far. Out of line:
+    /// the cache answers most calls.
+    #[inline(never)]
+    fn dependencies(&self, component: usize, start: f64) -> Through {
+        let component_plan = &self.plan.components[component];
+        let mut through = Through {
+            served: start,
+            clean: start,
+            held: 0.0,
+            waits: 0.0,
+        };
+        let mut reach = 1.0;
+        for edge in component_plan.edges_start..component_plan.edges_end {
+            let factor = self.factor(edge as usize);
+            through.held += reach * factor.held;
+            through.waits += reach * factor.waits;
+            reach *= factor.served;
+            through.served *= factor.served;
+            through.clean *= factor.clean;
+        }
+        through
+    }
+
+    /// `dependencies(component, 1.0)`, from the cache while nothing it reads has changed:
+    /// most events change one unit of a component that keeps its own level of 1, and the
+    /// factors of its dependencies are then the same as last time.
+    #[inline(always)]
+    fn cached_dependencies(&mut self, component: usize) -> Through {
+        let cache = &self.dependency_cache;
+        let entry = &cache.entries[component];
+        if entry.epoch == cache.epoch && entry.demand == self.demand {
+            // A missed invalidation would show here in debug builds (the tests).
+            debug_assert!(entry.through.same(&self.dependencies(component, 1.0)));
+            return entry.through;
+        }
+        let through = self.dependencies(component, 1.0);
+        let epoch = self.dependency_cache.epoch;
+        self.dependency_cache.entries[component] = CachedThrough {
+            epoch,
+            demand: self.demand,
+            through,
+        };
+        through
     }
 
     /// The level a component's units provide, and what limits it.

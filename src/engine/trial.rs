@@ -16,7 +16,7 @@ use super::queue::EventQueue;
 use super::shared::SharedFailures;
 use super::state::{BreakerPhase, DnsState, EdgeState, FailoverState, Level, UnitState};
 use super::{Attribution, Event, Mechanism};
-use crate::rng::stream;
+use crate::rng::{stream, LazyStreams};
 use crate::scenario::Recovery;
 use crate::time::Ticks;
 
@@ -114,9 +114,10 @@ pub struct TrialRunner<'p> {
     pub(super) queue: EventQueue,
     pub(super) mode_streams: Vec<ChaCha8Rng>,
     pub(super) domain_streams: Vec<ChaCha8Rng>,
-    pub(super) unit_streams: Vec<ChaCha8Rng>,
-    pub(super) component_streams: Vec<ChaCha8Rng>,
-    pub(super) edge_streams: Vec<ChaCha8Rng>,
+    /// Streams most trials of most scenarios never draw from: built on first use.
+    pub(super) unit_streams: LazyStreams,
+    pub(super) component_streams: LazyStreams,
+    pub(super) edge_streams: LazyStreams,
     /// The correlated processes, each with its own streams and state.
     pub(super) common_causes: CommonCauses,
     pub(super) shared_failures: SharedFailures,
@@ -140,6 +141,8 @@ pub struct TrialRunner<'p> {
     pub(super) storm_cause: Vec<u32>,
     /// Per component: how slowly it answers (for callers' timeouts).
     pub(super) slowness: Vec<super::state::Slowness>,
+    /// Per component: what its dependencies let through, while nothing they read changes.
+    pub(super) dependency_cache: super::levels::DependencyCache,
     level_since: Vec<Ticks>,
     /// Per failover group (`Plan::failover_groups`).
     pub(super) failovers: Vec<FailoverState>,
@@ -183,9 +186,11 @@ impl<'p> TrialRunner<'p> {
             queue: EventQueue::default(),
             mode_streams: vec![placeholder.clone(); plan.unit_modes.len()],
             domain_streams: vec![placeholder.clone(); plan.domains.len()],
-            unit_streams: vec![placeholder.clone(); plan.units.len()],
-            component_streams: vec![placeholder.clone(); components],
-            edge_streams: vec![placeholder; plan.edges.len()],
+            unit_streams: LazyStreams::new(plan.units.iter().map(|u| u.mechanism_key).collect()),
+            component_streams: LazyStreams::new(
+                plan.components.iter().map(|c| c.mechanism_key).collect(),
+            ),
+            edge_streams: LazyStreams::new(plan.edges.iter().map(|e| e.stream_key).collect()),
             common_causes: CommonCauses::new(plan),
             shared_failures: SharedFailures::new(plan),
             changes: Changes::new(plan),
@@ -205,6 +210,7 @@ impl<'p> TrialRunner<'p> {
             amplification: vec![1.0; components],
             storm_cause: vec![plan.demand_cause; components],
             slowness: vec![super::state::Slowness::default(); components],
+            dependency_cache: super::levels::DependencyCache::new(components),
             level_since: vec![0; components],
             // Filled by `reset`, like the edges.
             failovers: Vec::with_capacity(plan.failover_groups.len()),
@@ -398,15 +404,9 @@ impl<'p> TrialRunner<'p> {
         for (rng, domain) in self.domain_streams.iter_mut().zip(&plan.domains) {
             *rng = stream(seed, trial, domain.stream_key);
         }
-        for (rng, unit) in self.unit_streams.iter_mut().zip(&plan.units) {
-            *rng = stream(seed, trial, unit.mechanism_key);
-        }
-        for (rng, component) in self.component_streams.iter_mut().zip(&plan.components) {
-            *rng = stream(seed, trial, component.mechanism_key);
-        }
-        for (rng, edge) in self.edge_streams.iter_mut().zip(&plan.edges) {
-            *rng = stream(seed, trial, edge.stream_key);
-        }
+        self.unit_streams.reset(seed, trial);
+        self.component_streams.reset(seed, trial);
+        self.edge_streams.reset(seed, trial);
         self.common_causes.reset(plan, trial);
         self.shared_failures.reset(plan, trial);
         self.changes.reset(plan, trial);
@@ -429,6 +429,7 @@ impl<'p> TrialRunner<'p> {
         self.amplification.fill(1.0);
         self.storm_cause.fill(plan.demand_cause);
         self.slowness.fill(super::state::Slowness::default());
+        self.dependency_cache.invalidate();
         self.level_since.fill(0);
         self.zone_down.fill(false);
         self.domain_holds.fill(0);
@@ -532,8 +533,9 @@ impl<'p> TrialRunner<'p> {
     }
 
     /// Schedules `event` after `delay`, unless that falls at or past the horizon (nothing
-    /// after the horizon can affect the trial).
-    #[inline]
+    /// after the horizon can affect the trial). Always inlined: the event then goes into the
+    /// queue from registers rather than through memory.
+    #[inline(always)]
     pub(super) fn schedule(&mut self, now: Ticks, delay: Ticks, event: Event) {
         let time = now.saturating_add(delay);
         if time < self.plan.horizon {
@@ -541,7 +543,9 @@ impl<'p> TrialRunner<'p> {
         }
     }
 
-    /// Books the interval since the last event at the entry's current level.
+    /// Books the interval since the last event at the entry's current level. Inlined in
+    /// the event loop for its usual case; the rest is `book_impaired`.
+    #[inline(always)]
     fn integrate(&mut self, now: Ticks) {
         if now <= self.last_time {
             return;
@@ -556,6 +560,19 @@ impl<'p> TrialRunner<'p> {
             _ => (now - self.last_time) as f64,
         };
         self.total_weight += weight;
+        if level.served >= 1.0 && level.clean >= level.served && !self.incidents.open {
+            // Fully up, no fallback, no incident to close (nor a full outage, which is
+            // one): nothing else to book; most intervals are like this.
+            debug_assert!(!self.full_outages.open);
+            self.last_time = now;
+            return;
+        }
+        self.book_impaired(now, level, weight);
+    }
+
+    /// `integrate` for an interval below 1, with a fallback, or closing an incident.
+    #[inline(never)]
+    fn book_impaired(&mut self, now: Ticks, level: Level, weight: f64) {
         self.outcome.fallback += (level.served - level.clean).max(0.0) * weight;
         if level.served < 1.0 {
             let lost = (1.0 - level.served) * weight;
@@ -629,9 +646,14 @@ impl<'p> TrialRunner<'p> {
 
     /// Schedules the next hourly step if a component's level could move with demand and
     /// the profile changes over the day.
+    #[inline]
     fn arm_traffic(&mut self, now: Ticks) {
+        if self.demand_bound_count == 0 || self.traffic_pending {
+            // Checked first: after every event, and most have nothing bound to demand.
+            return;
+        }
         let varies = self.plan.traffic.as_ref().is_some_and(|t| !t.is_constant());
-        if varies && self.demand_bound_count > 0 && !self.traffic_pending {
+        if varies {
             self.traffic_pending = true;
             let next_hour = (now / HOUR + 1) * HOUR;
             self.schedule(now, next_hour - now, Event::TrafficHour);

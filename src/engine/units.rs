@@ -16,10 +16,14 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         for (u, unit) in plan.units.iter().enumerate() {
             // Drawn whether or not there are checks, so that adding a health check does not
-            // shift the unit's later draws (restarts, replacements) between two variants.
-            let draw: u64 = self.unit_streams[u].random();
-            if let Some(check) = &plan.components[unit.component as usize].spec.health_check {
-                self.units[u].check_phase = draw % check.interval;
+            // shift the unit's later draws (restarts, replacements) between two variants;
+            // without checks, skipped without building the stream until it is needed.
+            match &plan.components[unit.component as usize].spec.health_check {
+                Some(check) => {
+                    let draw: u64 = self.unit_streams[u].random();
+                    self.units[u].check_phase = draw % check.interval;
+                }
+                None => self.unit_streams.skip_u64(u),
             }
         }
         for (e, edge) in plan.edges.iter().enumerate() {
