@@ -114,6 +114,15 @@ pub fn compare_to_precision(
                 })
                 .min()
                 .unwrap_or(0),
+            effective: total
+                .accumulators
+                .iter()
+                .map(|a| a.importance.as_ref().map_or(trials, |i| i.kish()))
+                .fold(trials, f64::min),
+            weights_ok: total
+                .accumulators
+                .iter()
+                .all(|a| a.importance.as_ref().is_none_or(|i| i.weight_check())),
         }
     };
     let choice = crate::rare_events::choose(

@@ -23,7 +23,7 @@ pub const TIERS: [f64; 4] = [0.99, 0.999, 0.9999, 0.99999];
 
 /// A mergeable summary of one quantity that happens a variable number of times per trial
 /// (failovers, lost write windows): how many per trial, and the values' distribution.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventStats {
     /// Count per year, per trial.
     pub per_year: Moments,
@@ -32,7 +32,9 @@ pub struct EventStats {
     pub histogram: LogHistogram,
     /// Sums of weight x value and of weight over the values, for their weighted mean
     /// under rare-event forcing (`values` is unweighted).
+    #[serde(with = "crate::stats::bits")]
     pub weighted_sum: f64,
+    #[serde(with = "crate::stats::bits")]
     pub weight_sum: f64,
 }
 
@@ -85,7 +87,7 @@ impl EventStats {
 
 /// Everything the run measured, as mergeable sums. Its size depends on the scenario (one
 /// entry per component, cause and recovery) but not on the number of trials.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunAccumulator {
     pub horizon: Ticks,
     /// Per-trial lost service as a fraction of demand (1 - availability).
@@ -114,12 +116,15 @@ pub struct RunAccumulator {
     pub failovers: EventStats,
     /// Per (mode cause, recovery kind): outages ended that way, summed over trials
     /// (weighted by the likelihood ratio under rare-event forcing; whole numbers without).
+    #[serde(with = "crate::stats::bits::vec")]
     pub recoveries: Vec<f64>,
     pub events: u64,
     /// The trial with the most lost service (the lowest number among equals) and that loss.
+    #[serde(with = "crate::stats::bits::trial")]
     pub worst_trial: Option<(u64, f64)>,
     /// Under rare-event forcing: the weights' diagnostics and the weighted tier and
     /// any-loss estimates (every moment above is then of weight x value).
+    #[serde(skip)]
     pub importance: Option<Box<crate::importance::ImportanceStats>>,
 }
 
@@ -413,6 +418,11 @@ pub fn run_to_precision(
             precision: total.relative_half_width(),
             events_per_trial: total.events as f64 / FIRST_STEP as f64,
             hits: total.trials_with_downtime,
+            effective: total
+                .importance
+                .as_ref()
+                .map_or(FIRST_STEP as f64, |i| i.kish()),
+            weights_ok: total.importance.as_ref().is_none_or(|i| i.weight_check()),
         }
     };
     let choice = crate::rare_events::choose(

@@ -14,6 +14,10 @@ use serde::Serialize;
 use crate::engine::{BiasPlan, Plan};
 use crate::precision::{StopRule, FIRST_STEP};
 
+/// The forced pilot's effective sample size, as a share of its trials, below which forcing
+/// is not chosen.
+pub const MIN_EFFECTIVE_SHARE: f64 = 0.1;
+
 /// Below this projected trial count plain Monte Carlo is kept, whatever forcing might do.
 pub const PLAIN_ENOUGH: f64 = 1e6;
 
@@ -49,6 +53,10 @@ pub struct Pilot {
     pub precision: f64,
     pub events_per_trial: f64,
     pub hits: u64,
+    /// Kish's effective sample size of the weights over the pilot's trials (its trial
+    /// count for plain Monte Carlo), and whether the mean weight is 1 within 4 s.e.
+    pub effective: f64,
+    pub weights_ok: bool,
 }
 
 impl Pilot {
@@ -69,10 +77,21 @@ pub fn forced_plans(plans: &[Plan]) -> (Vec<Plan>, usize) {
     pairs.sort_unstable();
     pairs.dedup();
     let mut forced_clocks = 0;
+    let biases: Vec<BiasPlan> = plans
+        .iter()
+        .map(|plan| BiasPlan::from_pairs(plan, &pairs, crate::engine::bias::FORCING_PROBABILITY))
+        .collect();
+    // One probability for all, so that a comparison forces its scenarios alike.
+    let probability = biases
+        .iter()
+        .filter(|b| b.forces_anything())
+        .map(|b| b.probability)
+        .fold(crate::engine::bias::FORCING_PROBABILITY, f64::min);
     let forced = plans
         .iter()
-        .map(|plan| {
-            let bias = BiasPlan::from_pairs(plan, &pairs, crate::engine::bias::FORCING_PROBABILITY);
+        .zip(biases)
+        .map(|(plan, mut bias)| {
+            bias.probability = probability;
             forced_clocks = forced_clocks.max(bias.forced_clocks());
             let mut plan = plan.clone();
             plan.bias = bias.forces_anything().then_some(bias);
@@ -127,6 +146,14 @@ pub fn choose(
         };
     };
     let pilot = forced_pilot(&forced);
+    // Weights that already degenerate over the pilot make an interval that lies (a heavy
+    // tail the pilot cannot see), however good the projection looks.
+    if !pilot.weights_ok || pilot.effective < MIN_EFFECTIVE_SHARE * FIRST_STEP as f64 {
+        return plain(format!(
+            "the forced pilot's weights degenerate (effective sample size {:.0} of {FIRST_STEP} trials): forcing is not reliable for this design",
+            pilot.effective
+        ));
+    }
     let (plain_work, forced_work) = (
         plain_pilot.work_for(rule.target),
         pilot.work_for(rule.target),

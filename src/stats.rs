@@ -1,6 +1,7 @@
 //! Statistics that merge: moments, a fixed-size log histogram, and confidence intervals.
 //! Pure functions and plain data; no I/O.
 
+pub mod bits;
 mod histogram;
 mod moments;
 

@@ -150,20 +150,16 @@ impl BiasPlan {
             list.sort_unstable();
         }
         // Each window's forcing multiplies E[L^2] by about 1 / (1 - p) when the partner
-        // stays out, so over W windows a trial's weights spread like (1 / (1 - p))^W: with
-        // frequent triggers (pods that crash monthly) a fixed p = 0.8 collapses the weights.
-        // The probability per window is therefore 1 / W, W the expected number of forcing
-        // windows per trial, at most `probability`: about one forced coincidence per trial.
-        let horizon = plan.horizon as f64;
-        let windows: f64 = (0..keys.len())
+        // stays out, so over N windows a trial's weights spread like E[(1 / (1 - p))^N]:
+        // with frequent triggers (pods that crash monthly) or clustered ones (a Weibull
+        // shape below 1 renews into its high early hazard) a fixed p = 0.8 collapses the
+        // weights. N is sampled from the triggers' own up/down renewal processes, and p is
+        // the largest (at most `probability`) with E[(1 / (1 - p))^N] <= 2.
+        let triggers: Vec<usize> = (0..keys.len())
             .filter(|c| !partners[*c].is_empty())
-            .map(|c| horizon * failure_rate(plan, c))
-            .sum();
-        let probability = if windows > 0.0 {
-            probability.min(1.0 / windows)
-        } else {
-            probability
-        };
+            .collect();
+        let windows = sample_windows(plan, &triggers);
+        let probability = largest_probability(&windows, probability, WEIGHT_SPREAD);
         BiasPlan {
             keys: keys.iter().map(|k| k ^ FORCING_SALT).collect(),
             laws,
@@ -189,19 +185,78 @@ impl BiasPlan {
     }
 }
 
-/// Failures per tick of clock `clock` (the sum of its modes' rates for a unit).
-fn failure_rate(plan: &Plan, clock: usize) -> f64 {
+/// The bound on E[(1 / (1 - p))^N] that sets the forcing probability.
+const WEIGHT_SPREAD: f64 = 2.0;
+
+/// Replications of the triggers' renewal processes sampled to choose p.
+const WINDOW_SAMPLES: usize = 512;
+
+/// Samples, for `WINDOW_SAMPLES` independent horizons, how many times the trigger clocks
+/// fail (each an alternating renewal process of its own up and down draws, the unit's
+/// earliest mode winning): the number of forcing windows a trial opens. Deterministic: a
+/// stream of its own, keyed by the plan's seed.
+fn sample_windows(plan: &Plan, triggers: &[usize]) -> Vec<u32> {
     let units = plan.units.len();
-    let rate = |law: &Distribution| 1.0 / law.mean().max(1.0);
-    if clock < units {
-        let unit = &plan.units[clock];
-        let failures = &plan.components[unit.component as usize].spec.failures;
-        (unit.modes_start..unit.modes_end)
-            .map(|m| rate(&failures[plan.unit_modes[m as usize].mode as usize].time_to_failure))
-            .sum()
-    } else {
-        rate(&plan.domains[clock - units].time_to_failure)
+    let horizon = plan.horizon;
+    let mut rng = stream(plan.seed, u64::MAX - 1, FORCING_SALT.rotate_left(17));
+    (0..WINDOW_SAMPLES)
+        .map(|_| {
+            let mut windows = 0u32;
+            for &clock in triggers {
+                let mut t: Ticks = 0;
+                // A cap on draws per horizon keeps a degenerate law from looping.
+                for _ in 0..100_000 {
+                    let (up, down) = if clock < units {
+                        let unit = &plan.units[clock];
+                        let failures = &plan.components[unit.component as usize].spec.failures;
+                        (unit.modes_start..unit.modes_end)
+                            .map(|m| {
+                                let mode = &failures[plan.unit_modes[m as usize].mode as usize];
+                                (mode.time_to_failure.sample(&mut rng), mode)
+                            })
+                            .min_by_key(|(up, _)| *up)
+                            .map(|(up, mode)| (up, mode.time_to_repair.sample(&mut rng)))
+                            .unwrap_or((Ticks::MAX, 0))
+                    } else {
+                        let domain = &plan.domains[clock - units];
+                        (
+                            domain.time_to_failure.sample(&mut rng),
+                            domain.time_to_repair.sample(&mut rng),
+                        )
+                    };
+                    t = t.saturating_add(up.max(1));
+                    if t >= horizon {
+                        break;
+                    }
+                    windows += 1;
+                    t = t.saturating_add(down);
+                }
+            }
+            windows
+        })
+        .collect()
+}
+
+/// The largest p in [0, `cap`] with mean((1 / (1 - p))^N) <= `spread` over the sampled
+/// window counts (bisection: the mean grows with p).
+fn largest_probability(windows: &[u32], cap: f64, spread: f64) -> f64 {
+    let spread_at = |p: f64| {
+        let factor = 1.0 / (1.0 - p);
+        windows.iter().map(|n| factor.powi(*n as i32)).sum::<f64>() / windows.len().max(1) as f64
+    };
+    if spread_at(cap) <= spread {
+        return cap;
     }
+    let (mut low, mut high) = (0.0, cap);
+    for _ in 0..50 {
+        let mid = (low + high) / 2.0;
+        if spread_at(mid) <= spread {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    low
 }
 
 /// A law forcing can condition: a survival function, and not a constant (whose failure

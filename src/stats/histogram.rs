@@ -10,20 +10,63 @@
 /// Bins per factor of ten: adjacent bin edges differ by 10^(1/200), about 1.16%.
 pub const BINS_PER_DECADE: usize = 200;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogHistogram {
     /// counts[0]: exact zeros; counts[i], i >= 1: (edge(i - 1), edge(i)].
+    #[serde(with = "sparse")]
     counts: Vec<u64>,
     /// log10 of the top edge, and the number of decades with bins below it.
     top_exponent: i32,
     decades: usize,
     total: u64,
+    #[serde(with = "super::bits")]
     min_positive: f64,
+    #[serde(with = "super::bits")]
     max: f64,
     /// Under rare-event forcing: the summed likelihood ratios per bin (and in all), from
     /// which the quantiles are then read; empty for plain runs.
+    #[serde(with = "super::bits::vec")]
     weights: Vec<f64>,
+    #[serde(with = "super::bits")]
     weight_total: f64,
+}
+
+/// Counts as their length and the non-zero (index, count) pairs: most bins are empty.
+mod sparse {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Sparse {
+        len: usize,
+        bins: Vec<(usize, u64)>,
+    }
+
+    pub fn serialize<S: Serializer>(counts: &[u64], serializer: S) -> Result<S::Ok, S::Error> {
+        Sparse {
+            len: counts.len(),
+            bins: counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, c)| (i, *c))
+                .collect(),
+        }
+        .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+        let sparse = Sparse::deserialize(deserializer)?;
+        if sparse.len > 1 << 20 {
+            return Err(serde::de::Error::custom("too many histogram bins"));
+        }
+        let mut counts = vec![0; sparse.len];
+        for (i, c) in sparse.bins {
+            *counts
+                .get_mut(i)
+                .ok_or_else(|| serde::de::Error::custom("histogram bin out of range"))? = c;
+        }
+        Ok(counts)
+    }
 }
 
 impl Default for LogHistogram {

@@ -4,10 +4,12 @@
 //! of how many threads computed the chunks.
 
 /// Count, mean and sum of squared deviations of a stream of values.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Moments {
     count: u64,
+    #[serde(with = "super::bits")]
     mean: f64,
+    #[serde(with = "super::bits")]
     squared_deviations: f64,
 }
 
@@ -67,10 +69,11 @@ impl Moments {
 
 /// Moments of two quantities measured together, with their covariance: enough for the
 /// standard error of a ratio of means by the delta method.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PairMoments {
     pub x: Moments,
     pub y: Moments,
+    #[serde(with = "super::bits")]
     co_deviations: f64,
 }
 
