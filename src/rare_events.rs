@@ -128,6 +128,17 @@ pub fn choose(
             ));
         }
     }
+    let clocks = plans
+        .iter()
+        .map(|p| p.units.len() + p.domains.len())
+        .max()
+        .unwrap_or(0);
+    if clocks > crate::engine::bias::MAX_CLOCKS {
+        return plain(format!(
+            "the design has {clocks} failure clocks (units, zones, regions); the search for coincidences compares every pair and is not run above {}",
+            crate::engine::bias::MAX_CLOCKS
+        ));
+    }
     let (forced, forced_clocks) = forced_plans(plans);
     if forced.iter().all(|p| p.bias.is_none()) {
         return plain(
@@ -224,9 +235,6 @@ impl RareEventsReport {
                     "importance sampling (failure forcing): {}; worth about {:.3e} plain trials, \
                      effective sample size {:.0}, mean weight {:.4}",
                     self.reason, w.equivalent_plain_trials, w.effective_sample_size, w.mean_weight
-                );
-                line.push_str(
-                    "; the worst trial is a forced one (sim trace replays its number unforced)",
                 );
                 if let Some(warning) = &w.warning {
                     line.push_str(&format!("; WARNING: {warning}"));

@@ -17,15 +17,26 @@ pub fn run_summary(report: &RunReport) -> String {
     let a = &report.availability;
     let d = &report.downtime_minutes_per_year;
     let _ = writeln!(out, "## {}\n", report.scenario);
+    let forced = report
+        .rare_events
+        .as_ref()
+        .is_some_and(|r| r.weights.is_some());
+    let replay = if forced {
+        "a forced trial, not replayable".to_string()
+    } else {
+        format!(
+            "replay it with `sim trace <scenario file> --trial {}`",
+            report.worst_trial.trial
+        )
+    };
     let _ = writeln!(
         out,
-        "{} trials of {} year(s), seed {}; worst trial #{} ({} min/yr; replay it with `sim trace <scenario file> --trial {}`).\n",
+        "{} trials of {} year(s), seed {}; worst trial #{} ({} min/yr; {replay}).\n",
         report.trials,
         report.horizon_years,
         report.seed,
         report.worst_trial.trial,
         minutes(report.worst_trial.downtime_minutes_per_year),
-        report.worst_trial.trial
     );
     if let Some(rare) = &report.rare_events {
         let _ = writeln!(out, "Method: {}.\n", rare.summary());

@@ -132,13 +132,27 @@ pub fn render(report: &RunReport) -> String {
         "  incidents/year    {:.3} +/- {:.3} (of which full outages {:.3})   mean length {}",
         incidents.mean, incidents.std_error, report.service.full_outages_per_year.mean, outage
     );
-    let _ = writeln!(
-        out,
-        "  worst trial       #{} with {} min/yr (replay: sim trace FILE --trial {})",
-        report.worst_trial.trial,
-        minutes(report.worst_trial.downtime_minutes_per_year),
-        report.worst_trial.trial
-    );
+    let forced = report
+        .rare_events
+        .as_ref()
+        .is_some_and(|r| r.weights.is_some());
+    if forced {
+        // A forced trial is not a year of the scenario: nothing to replay.
+        let _ = writeln!(
+            out,
+            "  worst trial       #{} with {} min/yr (a forced trial: sim trace replays trials without forcing)",
+            report.worst_trial.trial,
+            minutes(report.worst_trial.downtime_minutes_per_year),
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  worst trial       #{} with {} min/yr (replay: sim trace FILE --trial {})",
+            report.worst_trial.trial,
+            minutes(report.worst_trial.downtime_minutes_per_year),
+            report.worst_trial.trial
+        );
+    }
     let service = &report.service;
     if service.degraded_minutes_per_year.mean > 0.0 || service.fallback_fraction.mean > 0.0 {
         let _ = writeln!(
