@@ -110,24 +110,32 @@ impl BiasPlan {
                 }
             })
             .collect();
-        let mut pairs = Vec::new();
-        for i in 0..clocks {
-            for k in i + 1..clocks {
-                if !(can_fail[i] && can_fail[k]) || (laws[i].is_none() && laws[k].is_none()) {
-                    continue;
-                }
-                let together = runner.what_if(&[i, k]);
-                if together > alone[i] + alone[k] + PAIR_THRESHOLD {
-                    if laws[k].is_some() {
-                        pairs.push((keys[i], keys[k]));
+        // Each row of pairs on a thread of its own (its own runner), collected in order.
+        use rayon::prelude::*;
+        let rows: Vec<Vec<KeyPair>> = (0..clocks)
+            .into_par_iter()
+            .map(|i| {
+                let mut runner = TrialRunner::new(plan);
+                let mut row = Vec::new();
+                for k in i + 1..clocks {
+                    if !(can_fail[i] && can_fail[k]) || (laws[i].is_none() && laws[k].is_none())
+                    {
+                        continue;
                     }
-                    if laws[i].is_some() {
-                        pairs.push((keys[k], keys[i]));
+                    let together = runner.what_if(&[i, k]);
+                    if together > alone[i] + alone[k] + PAIR_THRESHOLD {
+                        if laws[k].is_some() {
+                            row.push((keys[i], keys[k]));
+                        }
+                        if laws[i].is_some() {
+                            row.push((keys[k], keys[i]));
+                        }
                     }
                 }
-            }
-        }
-        pairs
+                row
+            })
+            .collect();
+        rows.into_iter().flatten().collect()
     }
 
     /// The forcing plan of `plan` from pairs by key (its own, or the union of several
