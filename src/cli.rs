@@ -13,6 +13,7 @@ use crate::scenario::{self, Scenario, ScenarioError};
 mod chaos;
 mod check;
 mod compare;
+mod merge;
 mod progress;
 mod report;
 mod run;
@@ -62,6 +63,9 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Replay one trial: its event log (JSON lines) and timeline SVG.
     Trace(trace::TraceArgs),
+    /// Combine the partial results of `sim run --shard K/N` into the run's report (exactly
+    /// the bytes of the unsharded run).
+    Merge(merge::MergeArgs),
     /// Rehearse the scenario's chaos experiments against the model: the expected impact as
     /// a distribution, held to each experiment's expectations (exit 1 when one fails).
     Chaos(chaos::ChaosArgs),
@@ -273,6 +277,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::execute(&args),
         Command::Chaos(args) => chaos::execute(&args),
+        Command::Merge(args) => merge::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;

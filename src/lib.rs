@@ -28,6 +28,7 @@ pub mod report;
 pub mod request_level;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod time;

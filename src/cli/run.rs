@@ -23,6 +23,11 @@ pub struct RunArgs {
     /// reference for short horizons and small scenarios (docs/model.md section 13).
     #[arg(long)]
     pub request_level: bool,
+    /// Run only the K-th of N disjoint parts of the trials (K/N, e.g. 3/8) and write the
+    /// partial result to --output; `sim merge` combines the parts into exactly this run's
+    /// report (docs/scale.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::ShardSpec>,
 }
 
 /// Simulates a checked scenario with the options' threads and progress.
@@ -59,6 +64,9 @@ pub fn simulate_full(
 
 pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.options.load(&args.file)?;
+    if let Some(spec) = args.shard {
+        return execute_shard(args, &scenario, spec);
+    }
     if args.request_level {
         if args.options.precision.is_some() {
             return Err(CliError::Input(
@@ -68,16 +76,21 @@ pub fn execute(args: &RunArgs) -> Result<(), CliError> {
         return execute_request_level(args, &scenario);
     }
     let report = simulate(&scenario, &args.options)?;
-    let json = report::to_json(&report);
-    args.out.save(&json)?;
-    match args.out.format {
+    present(&report, &args.file.display().to_string(), &args.out)
+}
+
+/// Saves a run's report to --output and prints it in the chosen format (`file`: the
+/// scenario's path as given, for the table's replay hint).
+pub fn present(report: &RunReport, file: &str, out: &OutputOptions) -> Result<(), CliError> {
+    let json = report::to_json(report);
+    out.save(&json)?;
+    match out.format {
         // The table cannot know the file; here it is.
-        Format::Table => emit(&report::table::render(&report).replace(
-            "sim trace FILE",
-            &format!("sim trace {}", args.file.display()),
-        )),
+        Format::Table => emit(
+            &report::table::render(report).replace("sim trace FILE", &format!("sim trace {file}")),
+        ),
         Format::Json => emit(&json),
-        Format::Markdown => emit(&report::markdown::run_summary(&report)),
+        Format::Markdown => emit(&report::markdown::run_summary(report)),
     }
     Ok(())
 }
@@ -98,5 +111,50 @@ fn execute_request_level(args: &RunArgs, scenario: &Scenario) -> Result<(), CliE
         Format::Json => json,
         Format::Markdown => report.markdown(),
     });
+    Ok(())
+}
+
+/// `sim run --shard K/N --output PART`: this shard's part of the trials, as a partial
+/// result for `sim merge`.
+fn execute_shard(
+    args: &RunArgs,
+    scenario: &Scenario,
+    spec: crate::shard::ShardSpec,
+) -> Result<(), CliError> {
+    let refuse = |why: &str| {
+        Err(CliError::Input(format!(
+            "--shard {}/{}: {why}",
+            spec.index, spec.count
+        )))
+    };
+    if args.options.precision.is_some() {
+        return refuse("a run to a precision decides its trial count as it goes, which shards cannot share: give --trials (sim plan FILE --precision R estimates how many)");
+    }
+    if args.request_level {
+        return refuse("the request-level reference is not sharded (it is for short runs)");
+    }
+    let Some(output) = &args.out.output else {
+        return refuse("give --output PATH for the partial result (sim merge reads the parts)");
+    };
+    let file = args.file.display().to_string();
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))?;
+    let (from, to) = crate::shard::chunk_range(scenario.simulation.trials, spec);
+    let trials = (to * crate::montecarlo::CHUNK_TRIALS).min(scenario.simulation.trials)
+        - (from * crate::montecarlo::CHUNK_TRIALS).min(scenario.simulation.trials);
+    let part = with_progress(args.options.progress(), trials, |progress| {
+        args.options
+            .install(|| crate::shard::run_shard(scenario, &file, &text, spec, progress))
+    })?;
+    let json = serde_json::to_string(&part).expect("serializes") + "\n";
+    super::write_file(output, json.as_bytes())?;
+    eprintln!(
+        "wrote shard {}/{} of {} ({} trials) to {}",
+        spec.index,
+        spec.count,
+        file,
+        trials,
+        output.display()
+    );
     Ok(())
 }

@@ -118,8 +118,7 @@ impl BiasPlan {
                 let mut runner = TrialRunner::new(plan);
                 let mut row = Vec::new();
                 for k in i + 1..clocks {
-                    if !(can_fail[i] && can_fail[k]) || (laws[i].is_none() && laws[k].is_none())
-                    {
+                    if !(can_fail[i] && can_fail[k]) || (laws[i].is_none() && laws[k].is_none()) {
                         continue;
                     }
                     let together = runner.what_if(&[i, k]);

@@ -174,6 +174,15 @@ impl LogHistogram {
         self.max = self.max.max(other.max);
     }
 
+    /// Whether `other` has the same bins (a histogram read from a file, checked before a
+    /// merge).
+    pub fn same_bins(&self, other: &LogHistogram) -> bool {
+        self.counts.len() == other.counts.len()
+            && self.top_exponent == other.top_exponent
+            && self.decades == other.decades
+            && (self.weights.is_empty() || self.weights.len() == self.counts.len())
+    }
+
     pub fn max(&self) -> f64 {
         self.max
     }
