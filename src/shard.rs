@@ -77,6 +77,8 @@ pub struct Part {
     pub shards: u64,
     pub chunk_from: u64,
     pub chunk_to: u64,
+    /// FNV-1a of the blocks as written: a part whose numbers were altered is refused.
+    pub checksum: String,
     pub blocks: Vec<Block>,
 }
 
@@ -107,7 +109,7 @@ pub fn run_shard(
     let trials = scenario.simulation.trials;
     let (from, to) = chunk_range(trials, spec);
     let done = std::sync::atomic::AtomicU64::new(0);
-    let blocks = blocks(from, to)
+    let blocks: Vec<Block> = blocks(from, to)
         .into_iter()
         .map(|(first, level)| {
             let first_trial = first * CHUNK_TRIALS;
@@ -134,7 +136,9 @@ pub fn run_shard(
             }
         })
         .collect();
+    let checksum = checksum(&blocks);
     Part {
+        checksum,
         format: FORMAT.to_string(),
         sim_version: env!("CARGO_PKG_VERSION").to_string(),
         command: "run".to_string(),
@@ -149,6 +153,11 @@ pub fn run_shard(
         chunk_to: to,
         blocks,
     }
+}
+
+fn checksum(blocks: &[Block]) -> String {
+    let text = serde_json::to_string(blocks).expect("serializes");
+    format!("{:016x}", crate::rng::entity_key(&[&text]))
 }
 
 /// Reads a part file's text; the error says why it is not one.
@@ -169,9 +178,11 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
             env!("CARGO_PKG_VERSION")
         ));
     }
-    if part.fingerprint != fingerprint(&part.scenario_text, part.seed, part.trials) {
+    if part.fingerprint != fingerprint(&part.scenario_text, part.seed, part.trials)
+        || part.checksum != checksum(&part.blocks)
+    {
         return Err(format!(
-            "{file}: its fingerprint does not match its contents (corrupt?)"
+            "{file}: its checksum does not match its contents (corrupt?)"
         ));
     }
     Ok(part)

@@ -20,6 +20,7 @@ mod reports;
 mod request_level;
 mod resync;
 mod retries;
+mod shard;
 mod snapshots;
 mod validation;
 mod workflow;

@@ -1,0 +1,284 @@
+//! Runs larger than one machine (issue 11, spec precision-and-scale.md section 3): the parts
+//! of `sim run --shard K/N` merge into exactly the unsharded run's bytes, bad parts are
+//! exit 2 naming the file, parts are written atomically, and the job definitions in
+//! `deploy/` run their shards with each engine's own environment variable.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{repository_file, sim};
+
+fn scratch(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sim-shard-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_ok(args: &[&str]) -> Vec<u8> {
+    let output = sim(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// Writes the N parts of a run of `scenario` with `trials` trials into `dir`.
+fn shard(dir: &Path, scenario: &str, trials: &str, n: u64) -> Vec<String> {
+    (1..=n)
+        .map(|k| {
+            let part = dir.join(format!("part-{k}-of-{n}.json"));
+            let part = part.to_string_lossy().into_owned();
+            run_ok(&[
+                "run",
+                scenario,
+                "--trials",
+                trials,
+                "--shard",
+                &format!("{k}/{n}"),
+                "--output",
+                &part,
+            ]);
+            part
+        })
+        .collect()
+}
+
+/// N = 1, 2, 3 and 7 (3,000 trials: 11.7 chunks, divided by none of them): the merged JSON
+/// and table are the unsharded run's bytes, and no temporary file is left behind.
+#[test]
+fn merged_parts_give_the_unsharded_bytes() {
+    let dir = scratch("bytes");
+    let scenario = repository_file("scenarios/two-regions.json");
+    let scenario = scenario.to_string_lossy();
+    let json = run_ok(&["run", &scenario, "--trials", "3000", "--format", "json"]);
+    let table = run_ok(&["run", &scenario, "--trials", "3000"]);
+    for n in [1, 2, 3, 7] {
+        let parts = shard(&dir, &scenario, "3000", n);
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(String::as_str));
+        let mut as_json = args.clone();
+        as_json.extend(["--format", "json"]);
+        assert_eq!(run_ok(&as_json), json, "JSON, N = {n}");
+        // The parts in another order merge the same.
+        let mut reversed = vec!["merge"];
+        reversed.extend(parts.iter().rev().map(String::as_str));
+        assert_eq!(run_ok(&reversed), table, "table, N = {n}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A missing, duplicated or foreign part (another seed, trial count or scenario), and a
+/// truncated or altered one: exit 2, naming the file.
+#[test]
+fn bad_parts_are_refused_naming_the_file() {
+    let dir = scratch("bad");
+    let scenario = repository_file("scenarios/active-passive.json");
+    let scenario = scenario.to_string_lossy();
+    let parts = shard(&dir, &scenario, "1500", 3);
+    let refused = |args: &[&str], needle: &str| {
+        let mut all = vec!["merge"];
+        all.extend(args);
+        let output = sim(&all);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: want {needle:?} in {stderr}"
+        );
+    };
+    refused(&[&parts[0], &parts[2]], "shard(s) 2/3 missing");
+    refused(
+        &[&parts[0], &parts[1], &parts[1], &parts[2]],
+        "shard 2/3 again",
+    );
+    let other_seed = dir.join("other-seed.json");
+    run_ok(&[
+        "run",
+        &scenario,
+        "--trials",
+        "1500",
+        "--seed",
+        "9",
+        "--shard",
+        "2/3",
+        "--output",
+        &other_seed.to_string_lossy(),
+    ]);
+    refused(
+        &[&parts[0], &other_seed.to_string_lossy(), &parts[2]],
+        "other-seed.json: a part of another run",
+    );
+    let other_trials = dir.join("other-trials.json");
+    run_ok(&[
+        "run",
+        &scenario,
+        "--trials",
+        "1800",
+        "--shard",
+        "2/3",
+        "--output",
+        &other_trials.to_string_lossy(),
+    ]);
+    refused(
+        &[&parts[0], &other_trials.to_string_lossy(), &parts[2]],
+        "other-trials.json: a part of another run",
+    );
+    let other_scenario = dir.join("other-scenario.json");
+    let two_regions = repository_file("scenarios/two-regions.json");
+    run_ok(&[
+        "run",
+        &two_regions.to_string_lossy(),
+        "--trials",
+        "1500",
+        "--shard",
+        "2/3",
+        "--output",
+        &other_scenario.to_string_lossy(),
+    ]);
+    refused(
+        &[&parts[0], &other_scenario.to_string_lossy(), &parts[2]],
+        "other-scenario.json: a part of another run",
+    );
+    let text = std::fs::read_to_string(&parts[1]).unwrap();
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
+    refused(
+        &[&parts[0], &truncated.to_string_lossy(), &parts[2]],
+        "truncated.json: not a complete sim partial result",
+    );
+    // One digit of one accumulator changed.
+    let position = text.find("\"count\":").unwrap() + "\"count\":".len();
+    let mut altered = text.clone().into_bytes();
+    altered[position] = if altered[position] == b'1' {
+        b'2'
+    } else {
+        b'1'
+    };
+    let corrupt = dir.join("corrupt.json");
+    std::fs::write(&corrupt, altered).unwrap();
+    refused(
+        &[&parts[0], &corrupt.to_string_lossy(), &parts[2]],
+        "corrupt.json: its checksum does not match",
+    );
+    // --shard needs --output and refuses --precision.
+    let output = sim(&["run", &scenario, "--shard", "1/2"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = sim(&[
+        "run",
+        &scenario,
+        "--shard",
+        "1/2",
+        "--precision",
+        "0.1",
+        "--output",
+        &dir.join("x.json").to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The job definitions' shard script run as each engine runs it: N processes with the
+/// engine's own index variable (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX, a Slurm
+/// array's SLURM_ARRAY_TASK_ID, a GitHub Actions matrix's SIM_SHARD_INDEX), then its merge
+/// step; the merged report is the unsharded run's. Lints the scripts and YAML with
+/// shellcheck and yamllint where they are installed.
+#[test]
+fn the_job_definitions_run_their_shards_and_merge() {
+    let script = repository_file("deploy/shard.sh");
+    let scenario = repository_file("scenarios/pitfall-single-lb.json");
+    let whole = run_ok(&[
+        "run",
+        &scenario.to_string_lossy(),
+        "--trials",
+        "2000",
+        "--format",
+        "json",
+    ]);
+    for variable in [
+        "JOB_COMPLETION_INDEX",
+        "SLURM_ARRAY_TASK_ID",
+        "SIM_SHARD_INDEX",
+    ] {
+        let dir = scratch(&variable.to_lowercase());
+        let parts = dir.join("parts");
+        let step = |mode: &str, index: Option<u64>| {
+            let mut command = Command::new("sh");
+            command
+                .arg(&script)
+                .arg(mode)
+                .env("SIM", env!("CARGO_BIN_EXE_sim"))
+                .env("SIM_SCENARIO", &scenario)
+                .env("SIM_SHARDS", "3")
+                .env("SIM_TRIALS", "2000")
+                .env("SIM_PARTS", &parts)
+                .env_remove("JOB_COMPLETION_INDEX")
+                .env_remove("SLURM_ARRAY_TASK_ID")
+                .env_remove("SIM_SHARD_INDEX");
+            if let Some(index) = index {
+                command.env(variable, index.to_string());
+            }
+            let output = command.output().unwrap();
+            assert!(
+                output.status.success(),
+                "{variable} {mode}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        for index in 0..3 {
+            step("run", Some(index));
+        }
+        step("merge", None);
+        let merged = std::fs::read(parts.join("report.json")).unwrap();
+        assert_eq!(merged, whole, "{variable}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let deploy = repository_file("deploy");
+    let has = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has("shellcheck") {
+        let output = Command::new("shellcheck")
+            .args([
+                "shard.sh",
+                "slurm/sim-array.sbatch",
+                "slurm/sim-merge.sbatch",
+            ])
+            .current_dir(&deploy)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    if has("yamllint") {
+        let output = Command::new("yamllint")
+            .args([
+                "-d",
+                "{extends: relaxed, rules: {line-length: {max: 120}}}",
+                "kubernetes",
+                "github",
+            ])
+            .current_dir(&deploy)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+}
