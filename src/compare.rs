@@ -65,11 +65,11 @@ impl Comparison {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Chunk {
-    accumulators: Vec<RunAccumulator>,
+    pub accumulators: Vec<RunAccumulator>,
     /// Per scenario after the first: per-trial (lost_i - lost_0).
-    differences: Vec<Moments>,
+    pub differences: Vec<Moments>,
 }
 
 /// Runs every scenario's trials in lockstep (trial t of each, then t + 1) so that the
@@ -202,7 +202,7 @@ pub type Total = crate::reduction::Reduction<Chunk>;
 
 /// Runs trials `from..to` of every plan in lockstep and adds their chunks to `total` in
 /// order; returns the trial count reached (less than `to` only when `stop` said so).
-fn extend(
+pub fn extend(
     plans: &[Plan],
     total: &mut Total,
     from: u64,
@@ -222,7 +222,12 @@ fn extend(
 }
 
 /// The reports and paired differences of everything run.
-fn finish(scenarios: &[Scenario], plans: &[Plan], total: Option<Chunk>, trials: u64) -> Comparison {
+pub fn finish(
+    scenarios: &[Scenario],
+    plans: &[Plan],
+    total: Option<Chunk>,
+    trials: u64,
+) -> Comparison {
     let total = total.expect("at least one trial");
     let reports: Vec<RunReport> = scenarios
         .iter()

@@ -10,8 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compare::Chunk;
 use crate::engine::Plan;
-use crate::montecarlo::{RunAccumulator, Total, CHUNK_TRIALS};
+use crate::montecarlo::{RunAccumulator, CHUNK_TRIALS};
 use crate::reduction::{blocks, Reduction};
 use crate::scenario::Scenario;
 
@@ -53,24 +54,33 @@ pub fn chunk_range(trials: u64, spec: ShardSpec) -> (u64, u64) {
     (cut(spec.index - 1), cut(spec.index))
 }
 
-/// One aligned block of a part: 2^level chunks from `first`.
+/// One aligned block of a part: 2^level chunks from `first`, with each scenario's
+/// accumulator and the paired differences (one scenario and none for `run`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Block {
     pub first: u64,
     pub level: u32,
-    pub accumulator: RunAccumulator,
+    pub results: Chunk,
 }
 
-/// A partial result of `sim run --shard K/N`.
+/// A scenario as the command line named it, and its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub file: String,
+    pub text: String,
+}
+
+/// A partial result of `sim run --shard K/N` or `sim compare --shard K/N`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Part {
     pub format: String,
     pub sim_version: String,
+    /// "run" or "compare".
     pub command: String,
     pub fingerprint: String,
-    /// The scenario file as given on the command line (the table names it) and its text.
-    pub scenario_file: String,
-    pub scenario_text: String,
+    /// The scenario files as given on the command line (the table names the first) and
+    /// their text; the seed and trial count every one of them runs with.
+    pub scenarios: Vec<Source>,
     pub seed: u64,
     pub trials: u64,
     pub shard: u64,
@@ -83,30 +93,28 @@ pub struct Part {
 }
 
 /// FNV-1a over the parts, separated: what makes two parts parts of the same run.
-pub fn fingerprint(scenario_text: &str, seed: u64, trials: u64) -> String {
+pub fn fingerprint(command: &str, scenarios: &[Source], seed: u64, trials: u64) -> String {
     let version = env!("CARGO_PKG_VERSION");
-    let key = crate::rng::entity_key(&[
-        FORMAT,
-        version,
-        "run",
-        scenario_text,
-        &seed.to_string(),
-        &trials.to_string(),
-    ]);
-    format!("{key:016x}")
+    let (seed, trials) = (seed.to_string(), trials.to_string());
+    let mut parts: Vec<&str> = vec![FORMAT, version, command, &seed, &trials];
+    for source in scenarios {
+        parts.push(&source.text);
+    }
+    format!("{:016x}", crate::rng::entity_key(&parts))
 }
 
-/// Runs shard `spec` of `scenario` (loaded from `scenario_text`, with its seed and trial
-/// count already set) on the current rayon pool.
+/// Runs shard `spec` of `scenarios` (one for `run`, several in lockstep for `compare`;
+/// loaded from `sources`, seed and trial count already set) on the current rayon pool.
 pub fn run_shard(
-    scenario: &Scenario,
-    scenario_file: &str,
-    scenario_text: &str,
+    command: &str,
+    scenarios: &[Scenario],
+    sources: &[Source],
     spec: ShardSpec,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Part {
-    let plan = Plan::new(scenario);
-    let trials = scenario.simulation.trials;
+    let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
+    let trials = scenarios[0].simulation.trials;
+    let seed = scenarios[0].simulation.seed;
     let (from, to) = chunk_range(trials, spec);
     let done = std::sync::atomic::AtomicU64::new(0);
     let blocks: Vec<Block> = blocks(from, to)
@@ -115,15 +123,14 @@ pub fn run_shard(
             let first_trial = first * CHUNK_TRIALS;
             let last_trial = ((first + (1 << level)) * CHUNK_TRIALS).min(trials);
             let before = done.load(std::sync::atomic::Ordering::Relaxed);
-            let mut total = Total::default();
-            crate::montecarlo::extend_chunks(
-                CHUNK_TRIALS,
+            let mut total = crate::compare::Total::default();
+            crate::compare::extend(
+                &plans,
+                &mut total,
                 first_trial,
                 last_trial,
                 &|n| progress(before + n - first_trial),
                 &|| false,
-                |start, count| crate::montecarlo::run_trials(&plan, start, count),
-                |part| total.push(part),
             );
             done.fetch_add(
                 last_trial - first_trial,
@@ -132,20 +139,18 @@ pub fn run_shard(
             Block {
                 first,
                 level,
-                accumulator: total.root().unwrap_or_else(|| RunAccumulator::new(&plan)),
+                results: total.root().expect("a block has trials"),
             }
         })
         .collect();
-    let checksum = checksum(&blocks);
     Part {
-        checksum,
+        checksum: checksum(&blocks),
         format: FORMAT.to_string(),
         sim_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: "run".to_string(),
-        fingerprint: fingerprint(scenario_text, scenario.simulation.seed, trials),
-        scenario_file: scenario_file.to_string(),
-        scenario_text: scenario_text.to_string(),
-        seed: scenario.simulation.seed,
+        command: command.to_string(),
+        fingerprint: fingerprint(command, sources, seed, trials),
+        scenarios: sources.to_vec(),
+        seed,
         trials,
         shard: spec.index,
         shards: spec.count,
@@ -178,7 +183,7 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
             env!("CARGO_PKG_VERSION")
         ));
     }
-    if part.fingerprint != fingerprint(&part.scenario_text, part.seed, part.trials)
+    if part.fingerprint != fingerprint(&part.command, &part.scenarios, part.seed, part.trials)
         || part.checksum != checksum(&part.blocks)
     {
         return Err(format!(
@@ -188,32 +193,58 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
     Ok(part)
 }
 
-/// Merges parts (file name, part), in any order, into the scenario and the accumulator of
-/// the whole run; every inconsistency is an error naming the file.
-pub fn merge(parts: &[(String, Part)]) -> Result<(Scenario, RunAccumulator), String> {
+/// What a merge gives: the command, its scenarios (seed and trials set) and the reduction
+/// of all their trials.
+pub struct Merged {
+    pub command: String,
+    pub files: Vec<String>,
+    pub scenarios: Vec<Scenario>,
+    pub results: Chunk,
+}
+
+/// Merges parts (file name, part), in any order, into the results of the whole run; every
+/// inconsistency is an error naming the file.
+pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
     let Some((first_file, first)) = parts.first() else {
         return Err("no parts to merge".to_string());
     };
-    let mut scenario = crate::scenario::load_str(&first.scenario_text, &first.scenario_file)
-        .map_err(|e| format!("{first_file}: its scenario does not load: {e}"))?;
-    scenario.simulation.seed = first.seed;
-    scenario.simulation.trials = first.trials;
-    let plan = Plan::new(&scenario);
-    let shape = RunAccumulator::new(&plan);
+    let scenarios = first
+        .scenarios
+        .iter()
+        .map(|source| {
+            let mut scenario = crate::scenario::load_str(&source.text, &source.file)
+                .map_err(|e| format!("{first_file}: its scenario does not load: {e}"))?;
+            scenario.simulation.seed = first.seed;
+            scenario.simulation.trials = first.trials;
+            Ok(scenario)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if scenarios.is_empty() || (first.command == "run") != (scenarios.len() == 1) {
+        return Err(format!(
+            "{first_file}: not a part of a run or a comparison (corrupt?)"
+        ));
+    }
+    let shapes: Vec<RunAccumulator> = scenarios
+        .iter()
+        .map(|s| RunAccumulator::new(&Plan::new(s)))
+        .collect();
+    let names = |part: &Part| {
+        part.scenarios
+            .iter()
+            .map(|s| s.file.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut by_shard: Vec<Option<&(String, Part)>> = vec![None; first.shards as usize];
     for entry in parts {
         let (file, part) = entry;
         if part.fingerprint != first.fingerprint || part.shards != first.shards {
             return Err(format!(
-                "{file}: a part of another run (scenario {:?}, seed {}, {} trials, {} shards) than {first_file} (scenario {:?}, seed {}, {} trials, {} shards)",
-                part.scenario_file, part.seed, part.trials, part.shards,
-                first.scenario_file, first.seed, first.trials, first.shards
+                "{file}: a part of another run (sim {} of {}, seed {}, {} trials, {} shards) than {first_file} (sim {} of {}, seed {}, {} trials, {} shards)",
+                part.command, names(part), part.seed, part.trials, part.shards,
+                first.command, names(first), first.seed, first.trials, first.shards
             ));
         }
-        let spec = ShardSpec {
-            index: part.shard,
-            count: part.shards,
-        };
         if part.shard == 0 || part.shard > part.shards {
             return Err(format!(
                 "{file}: shard {}/{} is not a shard",
@@ -226,6 +257,10 @@ pub fn merge(parts: &[(String, Part)]) -> Result<(Scenario, RunAccumulator), Str
                 part.shard, part.shards
             ));
         }
+        let spec = ShardSpec {
+            index: part.shard,
+            count: part.shards,
+        };
         let expected = chunk_range(part.trials, spec);
         let expected_blocks = blocks(expected.0, expected.1);
         let layout: Vec<(u64, u32)> = part.blocks.iter().map(|b| (b.first, b.level)).collect();
@@ -235,11 +270,16 @@ pub fn merge(parts: &[(String, Part)]) -> Result<(Scenario, RunAccumulator), Str
                 part.shard, part.shards
             ));
         }
-        if part
-            .blocks
-            .iter()
-            .any(|b| !same_shape(&b.accumulator, &shape))
-        {
+        let fits = |results: &Chunk| {
+            results.accumulators.len() == shapes.len()
+                && results.differences.len() == shapes.len() - 1
+                && results
+                    .accumulators
+                    .iter()
+                    .zip(&shapes)
+                    .all(|(read, shape)| same_shape(read, shape))
+        };
+        if part.blocks.iter().any(|b| !fits(&b.results)) {
             return Err(format!(
                 "{file}: its results do not fit the scenario (corrupt?)"
             ));
@@ -259,15 +299,21 @@ pub fn merge(parts: &[(String, Part)]) -> Result<(Scenario, RunAccumulator), Str
             first.shards
         ));
     }
-    let mut total: Reduction<RunAccumulator> = Reduction::default();
+    let mut total: Reduction<Chunk> = Reduction::default();
     for (_, part) in by_shard.into_iter().flatten() {
         for block in &part.blocks {
-            if !total.push_block(block.level, block.accumulator.clone()) {
+            if !total.push_block(block.level, block.results.clone()) {
                 return Err("the parts' chunks do not line up".to_string());
             }
         }
     }
-    Ok((scenario, total.root().unwrap_or(shape)))
+    let results = total.root().ok_or("the parts hold no trials")?;
+    Ok(Merged {
+        command: first.command.clone(),
+        files: first.scenarios.iter().map(|s| s.file.clone()).collect(),
+        scenarios,
+        results,
+    })
 }
 
 /// Whether an accumulator read from a file has the sizes the scenario's plan gives.

@@ -76,6 +76,44 @@ fn merged_parts_give_the_unsharded_bytes() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The same for `sim compare`: the parts of a paired comparison merge into its exact bytes
+/// (the paired differences too), N = 1, 2, 3 and 7, JSON and table.
+#[test]
+fn merged_comparison_parts_give_the_unsharded_bytes() {
+    let dir = scratch("compare");
+    let a = repository_file("scenarios/pitfall-single-lb.json");
+    let b = repository_file("scenarios/remedy-redundant-lb.json");
+    let (a, b) = (a.to_string_lossy(), b.to_string_lossy());
+    let json = run_ok(&["compare", &a, &b, "--trials", "2000", "--format", "json"]);
+    let table = run_ok(&["compare", &a, &b, "--trials", "2000"]);
+    for n in [1u64, 2, 3, 7] {
+        let parts: Vec<String> = (1..=n)
+            .map(|k| {
+                let part = dir.join(format!("c-{k}-of-{n}.json"));
+                let part = part.to_string_lossy().into_owned();
+                run_ok(&[
+                    "compare",
+                    &a,
+                    &b,
+                    "--trials",
+                    "2000",
+                    "--shard",
+                    &format!("{k}/{n}"),
+                    "--output",
+                    &part,
+                ]);
+                part
+            })
+            .collect();
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(String::as_str));
+        assert_eq!(run_ok(&args), table, "table, N = {n}");
+        args.extend(["--format", "json"]);
+        assert_eq!(run_ok(&args), json, "JSON, N = {n}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A missing, duplicated or foreign part (another seed, trial count or scenario), and a
 /// truncated or altered one: exit 2, naming the file.
 #[test]

@@ -23,6 +23,10 @@ pub struct CompareArgs {
     /// Also write a comparison chart (SVG) to this file.
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Run only the K-th of N disjoint parts of the trials (K/N) and write the partial
+    /// result to --output; `sim merge` combines the parts (docs/scale.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::ShardSpec>,
 }
 
 /// Loads scenarios for a paired run: all take the first one's seed and trial count (or the
@@ -62,20 +66,79 @@ pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Compar
 
 pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
     let scenarios = load_paired(&args.files, &args.options)?;
+    if let Some(spec) = args.shard {
+        return execute_shard(args, &scenarios, spec);
+    }
     let comparison = run_paired(&scenarios, &args.options)?;
+    present(&comparison, &args.out, args.svg.as_deref())
+}
+
+/// Saves a comparison to --output (and --svg) and prints it in the chosen format.
+pub fn present(
+    comparison: &Comparison,
+    out: &OutputOptions,
+    svg: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     let json = format!(
         "{}\n",
-        serde_json::to_string_pretty(&comparison).expect("serializes")
+        serde_json::to_string_pretty(comparison).expect("serializes")
     );
-    args.out.save(&json)?;
-    if let Some(path) = &args.svg {
-        write_file(path, comparison_svg(&comparison).as_bytes())?;
+    out.save(&json)?;
+    if let Some(path) = svg {
+        write_file(path, comparison_svg(comparison).as_bytes())?;
     }
-    match args.out.format {
-        Format::Table => emit(&render(&comparison)),
+    match out.format {
+        Format::Table => emit(&render(comparison)),
         Format::Json => emit(&json),
-        Format::Markdown => emit(&markdown::comparison_table(&comparison)),
+        Format::Markdown => emit(&markdown::comparison_table(comparison)),
     }
+    Ok(())
+}
+
+/// `sim compare --shard K/N --output PART`: this shard's part of the lockstep trials.
+fn execute_shard(
+    args: &CompareArgs,
+    scenarios: &[Scenario],
+    spec: crate::shard::ShardSpec,
+) -> Result<(), CliError> {
+    let refuse = |why: &str| {
+        Err(CliError::Input(format!(
+            "--shard {}/{}: {why}",
+            spec.index, spec.count
+        )))
+    };
+    if args.options.precision.is_some() {
+        return refuse("a run to a precision decides its trial count as it goes, which shards cannot share: give --trials");
+    }
+    let Some(output) = &args.out.output else {
+        return refuse("give --output PATH for the partial result (sim merge reads the parts)");
+    };
+    let sources = args
+        .files
+        .iter()
+        .map(|path| {
+            let file = path.display().to_string();
+            std::fs::read_to_string(path)
+                .map(|text| crate::shard::Source {
+                    file: file.clone(),
+                    text,
+                })
+                .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let trials = scenarios[0].simulation.trials;
+    let part = with_progress(args.options.progress(), trials, |progress| {
+        args.options
+            .install(|| crate::shard::run_shard("compare", scenarios, &sources, spec, progress))
+    })?;
+    let json = serde_json::to_string(&part).expect("serializes") + "\n";
+    write_file(output, json.as_bytes())?;
+    eprintln!(
+        "wrote shard {}/{} of the comparison to {}",
+        spec.index,
+        spec.count,
+        output.display()
+    );
     Ok(())
 }
 

@@ -26,19 +26,33 @@ pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
         let part = crate::shard::parse(&file, &text).map_err(CliError::Input)?;
         parts.push((file, part));
     }
-    let (scenario, accumulator) = crate::shard::merge(&parts).map_err(CliError::Input)?;
-    let plan = Plan::new(&scenario);
-    let report = RunReport::new(&scenario, &plan, &accumulator);
-    let precision = crate::precision::relative_half_width(&accumulator.downtime_fraction);
+    let merged = crate::shard::merge(&parts).map_err(CliError::Input)?;
+    let plans: Vec<Plan> = merged.scenarios.iter().map(Plan::new).collect();
+    let precision = merged
+        .results
+        .accumulators
+        .iter()
+        .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
+        .fold(0.0, f64::max);
+    let trials = merged.scenarios[0].simulation.trials;
     eprintln!(
-        "merged {} parts: {} trials; the unavailability's 95% interval is {}",
+        "merged {} parts: {trials} trials; the unavailability's 95% interval is {}",
         parts.len(),
-        accumulator.trials(),
         if precision.is_finite() {
             format!("+/-{:.2}% of the estimate", precision * 100.0)
         } else {
             "unknown (no downtime seen)".to_string()
         }
     );
-    super::run::present(&report, &parts[0].1.scenario_file, &args.out)
+    if merged.command == "compare" {
+        let comparison =
+            crate::compare::finish(&merged.scenarios, &plans, Some(merged.results), trials);
+        return super::compare::present(&comparison, &args.out, None);
+    }
+    let report = RunReport::new(
+        &merged.scenarios[0],
+        &plans[0],
+        &merged.results.accumulators[0],
+    );
+    super::run::present(&report, &merged.files[0], &args.out)
 }

@@ -143,8 +143,18 @@ fn execute_shard(
     let trials = (to * crate::montecarlo::CHUNK_TRIALS).min(scenario.simulation.trials)
         - (from * crate::montecarlo::CHUNK_TRIALS).min(scenario.simulation.trials);
     let part = with_progress(args.options.progress(), trials, |progress| {
-        args.options
-            .install(|| crate::shard::run_shard(scenario, &file, &text, spec, progress))
+        args.options.install(|| {
+            crate::shard::run_shard(
+                "run",
+                std::slice::from_ref(scenario),
+                &[crate::shard::Source {
+                    file: file.clone(),
+                    text: text.clone(),
+                }],
+                spec,
+                progress,
+            )
+        })
     })?;
     let json = serde_json::to_string(&part).expect("serializes") + "\n";
     super::write_file(output, json.as_bytes())?;
