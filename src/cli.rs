@@ -14,6 +14,7 @@ mod chaos;
 mod check;
 mod compare;
 mod merge;
+mod plan;
 mod progress;
 mod report;
 mod run;
@@ -66,6 +67,8 @@ pub enum Command {
     /// Combine the partial results of `sim run --shard K/N` into the run's report (exactly
     /// the bytes of the unsharded run).
     Merge(merge::MergeArgs),
+    /// Estimate from a short pilot how many trials (and shards) a precision needs.
+    Plan(plan::PlanArgs),
     /// Rehearse the scenario's chaos experiments against the model: the expected impact as
     /// a distribution, held to each experiment's expectations (exit 1 when one fails).
     Chaos(chaos::ChaosArgs),
@@ -278,6 +281,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run::execute(&args),
         Command::Chaos(args) => chaos::execute(&args),
         Command::Merge(args) => merge::execute(&args),
+        Command::Plan(args) => plan::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;

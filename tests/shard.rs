@@ -320,3 +320,48 @@ fn the_job_definitions_run_their_shards_and_merge() {
         );
     }
 }
+
+/// `sim plan` projects the trials a precision needs from a pilot (10,240 trials of
+/// active-passive, every one with downtime): a run with that many trials reaches the target
+/// within 20% (the 1/sqrt(n) law; the pilot's own error is about 1%). `sim merge` says the
+/// precision the merged run reached.
+#[test]
+fn plan_projects_the_trials_and_merge_reports_the_precision() {
+    let scenario = repository_file("scenarios/active-passive.json");
+    let scenario = scenario.to_string_lossy();
+    let plan: serde_json::Value = serde_json::from_slice(&run_ok(&[
+        "plan",
+        &scenario,
+        "--precision",
+        "0.02",
+        "--shard-trials",
+        "1000",
+        "--json",
+    ]))
+    .unwrap();
+    let needed = plan["trials_needed"].as_u64().unwrap();
+    assert_eq!(
+        plan["shards_needed"].as_u64().unwrap(),
+        needed.div_ceil(1000)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run_ok(&[
+        "run",
+        &scenario,
+        "--trials",
+        &needed.to_string(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let unavailability = 1.0 - report["availability"]["mean"].as_f64().unwrap();
+    let reached = 1.959964 * report["availability"]["std_error"].as_f64().unwrap() / unavailability;
+    assert!(
+        (reached / 0.02 - 1.0).abs() < 0.2,
+        "{needed} trials: {reached}"
+    );
+    let dir = scratch("plan");
+    let parts = shard(&dir, &scenario, "1000", 2);
+    let output = sim(&["merge", &parts[0], &parts[1]]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("95% interval is +/-"));
+    std::fs::remove_dir_all(&dir).ok();
+}
