@@ -18,6 +18,7 @@ mod plan;
 mod progress;
 mod report;
 mod run;
+mod shard;
 mod sweep;
 mod trace;
 

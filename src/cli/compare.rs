@@ -67,7 +67,14 @@ pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Compar
 pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
     let scenarios = load_paired(&args.files, &args.options)?;
     if let Some(spec) = args.shard {
-        return execute_shard(args, &scenarios, spec);
+        return super::shard::write_part(
+            "compare",
+            &args.files,
+            &scenarios,
+            &args.options,
+            &args.out,
+            spec,
+        );
     }
     let comparison = run_paired(&scenarios, &args.options)?;
     present(&comparison, &args.out, args.svg.as_deref())
@@ -92,53 +99,6 @@ pub fn present(
         Format::Json => emit(&json),
         Format::Markdown => emit(&markdown::comparison_table(comparison)),
     }
-    Ok(())
-}
-
-/// `sim compare --shard K/N --output PART`: this shard's part of the lockstep trials.
-fn execute_shard(
-    args: &CompareArgs,
-    scenarios: &[Scenario],
-    spec: crate::shard::ShardSpec,
-) -> Result<(), CliError> {
-    let refuse = |why: &str| {
-        Err(CliError::Input(format!(
-            "--shard {}/{}: {why}",
-            spec.index, spec.count
-        )))
-    };
-    if args.options.precision.is_some() {
-        return refuse("a run to a precision decides its trial count as it goes, which shards cannot share: give --trials");
-    }
-    let Some(output) = &args.out.output else {
-        return refuse("give --output PATH for the partial result (sim merge reads the parts)");
-    };
-    let sources = args
-        .files
-        .iter()
-        .map(|path| {
-            let file = path.display().to_string();
-            std::fs::read_to_string(path)
-                .map(|text| crate::shard::Source {
-                    file: file.clone(),
-                    text,
-                })
-                .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let trials = scenarios[0].simulation.trials;
-    let part = with_progress(args.options.progress(), trials, |progress| {
-        args.options
-            .install(|| crate::shard::run_shard("compare", scenarios, &sources, spec, progress))
-    })?;
-    let json = serde_json::to_string(&part).expect("serializes") + "\n";
-    write_file(output, json.as_bytes())?;
-    eprintln!(
-        "wrote shard {}/{} of the comparison to {}",
-        spec.index,
-        spec.count,
-        output.display()
-    );
     Ok(())
 }
 

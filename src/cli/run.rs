@@ -65,7 +65,20 @@ pub fn simulate_full(
 pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.options.load(&args.file)?;
     if let Some(spec) = args.shard {
-        return execute_shard(args, &scenario, spec);
+        if args.request_level {
+            return Err(CliError::Input(
+                "--shard: the request-level reference is not sharded (it is for short runs)"
+                    .to_string(),
+            ));
+        }
+        return super::shard::write_part(
+            "run",
+            std::slice::from_ref(&args.file),
+            std::slice::from_ref(&scenario),
+            &args.options,
+            &args.out,
+            spec,
+        );
     }
     if args.request_level {
         if args.options.precision.is_some() {
@@ -111,60 +124,5 @@ fn execute_request_level(args: &RunArgs, scenario: &Scenario) -> Result<(), CliE
         Format::Json => json,
         Format::Markdown => report.markdown(),
     });
-    Ok(())
-}
-
-/// `sim run --shard K/N --output PART`: this shard's part of the trials, as a partial
-/// result for `sim merge`.
-fn execute_shard(
-    args: &RunArgs,
-    scenario: &Scenario,
-    spec: crate::shard::ShardSpec,
-) -> Result<(), CliError> {
-    let refuse = |why: &str| {
-        Err(CliError::Input(format!(
-            "--shard {}/{}: {why}",
-            spec.index, spec.count
-        )))
-    };
-    if args.options.precision.is_some() {
-        return refuse("a run to a precision decides its trial count as it goes, which shards cannot share: give --trials (sim plan FILE --precision R estimates how many)");
-    }
-    if args.request_level {
-        return refuse("the request-level reference is not sharded (it is for short runs)");
-    }
-    let Some(output) = &args.out.output else {
-        return refuse("give --output PATH for the partial result (sim merge reads the parts)");
-    };
-    let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))?;
-    let (from, to) = crate::shard::chunk_range(scenario.simulation.trials, spec);
-    let trials = (to * crate::montecarlo::CHUNK_TRIALS).min(scenario.simulation.trials)
-        - (from * crate::montecarlo::CHUNK_TRIALS).min(scenario.simulation.trials);
-    let part = with_progress(args.options.progress(), trials, |progress| {
-        args.options.install(|| {
-            crate::shard::run_shard(
-                "run",
-                std::slice::from_ref(scenario),
-                &[crate::shard::Source {
-                    file: file.clone(),
-                    text: text.clone(),
-                }],
-                spec,
-                progress,
-            )
-        })
-    })?;
-    let json = serde_json::to_string(&part).expect("serializes") + "\n";
-    super::write_file(output, json.as_bytes())?;
-    eprintln!(
-        "wrote shard {}/{} of {} ({} trials) to {}",
-        spec.index,
-        spec.count,
-        file,
-        trials,
-        output.display()
-    );
     Ok(())
 }

@@ -204,15 +204,7 @@ impl LogHistogram {
         for (bin, count) in self.counts.iter().enumerate() {
             seen += count;
             if seen >= rank {
-                if bin == 0 {
-                    return 0.0;
-                }
-                let centre = if bin == 1 {
-                    self.upper_edge(1)
-                } else {
-                    (self.upper_edge(bin - 1) * self.upper_edge(bin)).sqrt()
-                };
-                return centre.clamp(self.min_positive, self.max);
+                return self.centre(bin);
             }
         }
         self.max
@@ -220,6 +212,20 @@ impl LogHistogram {
 }
 
 impl LogHistogram {
+    /// What a quantile in bin `bin` reports: 0 for the zeros, else the bin's geometric
+    /// centre, within the observed range.
+    fn centre(&self, bin: usize) -> f64 {
+        if bin == 0 {
+            return 0.0;
+        }
+        let centre = if bin == 1 {
+            self.upper_edge(1)
+        } else {
+            (self.upper_edge(bin - 1) * self.upper_edge(bin)).sqrt()
+        };
+        centre.clamp(self.min_positive, self.max)
+    }
+
     /// The `p`-quantile of the weighted distribution: the smallest bin whose cumulative
     /// weight reaches `p` of the total, as its geometric centre.
     fn weighted_quantile(&self, p: f64) -> f64 {
@@ -228,15 +234,7 @@ impl LogHistogram {
         for (bin, weight) in self.weights.iter().enumerate() {
             seen += weight;
             if *weight > 0.0 && seen >= target * (1.0 - 1e-12) {
-                if bin == 0 {
-                    return 0.0;
-                }
-                let centre = if bin == 1 {
-                    self.upper_edge(1)
-                } else {
-                    (self.upper_edge(bin - 1) * self.upper_edge(bin)).sqrt()
-                };
-                return centre.clamp(self.min_positive, self.max);
+                return self.centre(bin);
             }
         }
         self.max

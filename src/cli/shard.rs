@@ -1,0 +1,61 @@
+//! `--shard K/N` on `sim run` and `sim compare`: run this shard's part of the trials and
+//! write it as a partial result for `sim merge` (docs/scale.md).
+
+use std::path::PathBuf;
+
+use super::progress::with_progress;
+use super::{write_file, CliError, OutputOptions, SimOptions};
+use crate::scenario::Scenario;
+use crate::shard::{run_shard, ShardSpec, Source};
+
+/// Runs shard `spec` of `scenarios` (loaded from `files`, with the seed and trial count
+/// they share) for `command` ("run" or "compare") and writes the part to --output.
+pub fn write_part(
+    command: &str,
+    files: &[PathBuf],
+    scenarios: &[Scenario],
+    options: &SimOptions,
+    out: &OutputOptions,
+    spec: ShardSpec,
+) -> Result<(), CliError> {
+    let refuse = |why: &str| {
+        Err(CliError::Input(format!(
+            "--shard {}/{}: {why}",
+            spec.index, spec.count
+        )))
+    };
+    if options.precision.is_some() {
+        return refuse("a run to a precision decides its trial count as it goes, which shards cannot share: give --trials (sim plan FILE --precision R estimates how many)");
+    }
+    let Some(output) = &out.output else {
+        return refuse("give --output PATH for the partial result (sim merge reads the parts)");
+    };
+    let sources = files
+        .iter()
+        .map(|path| {
+            let file = path.display().to_string();
+            std::fs::read_to_string(path)
+                .map(|text| Source {
+                    file: file.clone(),
+                    text,
+                })
+                .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = scenarios[0].simulation.trials;
+    let (from, to) = crate::shard::chunk_range(total, spec);
+    let chunk = crate::montecarlo::CHUNK_TRIALS;
+    let trials = (to * chunk).min(total) - (from * chunk).min(total);
+    let part = with_progress(options.progress(), trials, |progress| {
+        options.install(|| run_shard(command, scenarios, &sources, spec, progress))
+    })?;
+    let json = serde_json::to_string(&part).expect("serializes") + "\n";
+    write_file(output, json.as_bytes())?;
+    eprintln!(
+        "wrote shard {}/{} of sim {command} ({trials} trials) to {}",
+        spec.index,
+        spec.count,
+        output.display()
+    );
+    Ok(())
+}
