@@ -89,14 +89,34 @@ pub struct Part {
     pub chunk_to: u64,
     /// FNV-1a of the blocks as written: a part whose numbers were altered is refused.
     pub checksum: String,
+    /// For `sim check --shard`: what the merged run is held to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckSpec>,
     pub blocks: Vec<Block>,
 }
 
+/// What a sharded `sim check` holds its merged run to, besides the scenario's SLOs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckSpec {
+    #[serde(with = "crate::stats::bits")]
+    pub tolerance: f64,
+    /// A baseline report (its file and text), when the baseline is one; a baseline scenario
+    /// is the part's first scenario instead.
+    pub baseline_report: Option<Source>,
+}
+
 /// FNV-1a over the parts, separated: what makes two parts parts of the same run.
-pub fn fingerprint(command: &str, scenarios: &[Source], seed: u64, trials: u64) -> String {
+pub fn fingerprint(
+    command: &str,
+    scenarios: &[Source],
+    seed: u64,
+    trials: u64,
+    check: Option<&CheckSpec>,
+) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let (seed, trials) = (seed.to_string(), trials.to_string());
-    let mut parts: Vec<&str> = vec![FORMAT, version, command, &seed, &trials];
+    let check = serde_json::to_string(&check).expect("serializes");
+    let mut parts: Vec<&str> = vec![FORMAT, version, command, &seed, &trials, &check];
     for source in scenarios {
         parts.push(&source.text);
     }
@@ -109,6 +129,7 @@ pub fn run_shard(
     command: &str,
     scenarios: &[Scenario],
     sources: &[Source],
+    check: Option<CheckSpec>,
     spec: ShardSpec,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Part {
@@ -148,7 +169,8 @@ pub fn run_shard(
         format: FORMAT.to_string(),
         sim_version: env!("CARGO_PKG_VERSION").to_string(),
         command: command.to_string(),
-        fingerprint: fingerprint(command, sources, seed, trials),
+        fingerprint: fingerprint(command, sources, seed, trials, check.as_ref()),
+        check,
         scenarios: sources.to_vec(),
         seed,
         trials,
@@ -183,7 +205,14 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
             env!("CARGO_PKG_VERSION")
         ));
     }
-    if part.fingerprint != fingerprint(&part.command, &part.scenarios, part.seed, part.trials)
+    if part.fingerprint
+        != fingerprint(
+            &part.command,
+            &part.scenarios,
+            part.seed,
+            part.trials,
+            part.check.as_ref(),
+        )
         || part.checksum != checksum(&part.blocks)
     {
         return Err(format!(
@@ -197,6 +226,7 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
 /// of all their trials.
 pub struct Merged {
     pub command: String,
+    pub check: Option<CheckSpec>,
     pub files: Vec<String>,
     pub scenarios: Vec<Scenario>,
     pub results: Chunk,
@@ -219,7 +249,18 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
             Ok(scenario)
         })
         .collect::<Result<Vec<_>, String>>()?;
-    if scenarios.is_empty() || (first.command == "run") != (scenarios.len() == 1) {
+    let mut scenarios = scenarios;
+    if first.command == "check" && scenarios.len() == 2 {
+        // sim check runs the baseline scenario with the checked one's simulation settings.
+        scenarios[0].simulation = scenarios[1].simulation;
+    }
+    let known = match first.command.as_str() {
+        "run" => scenarios.len() == 1,
+        "compare" => scenarios.len() >= 2,
+        "check" => (1..=2).contains(&scenarios.len()) && first.check.is_some(),
+        _ => false,
+    };
+    if !known {
         return Err(format!(
             "{first_file}: not a part of a run or a comparison (corrupt?)"
         ));
@@ -310,6 +351,7 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
     let results = total.root().ok_or("the parts hold no trials")?;
     Ok(Merged {
         command: first.command.clone(),
+        check: first.check.clone(),
         files: first.scenarios.iter().map(|s| s.file.clone()).collect(),
         scenarios,
         results,

@@ -365,3 +365,76 @@ fn plan_projects_the_trials_and_merge_reports_the_precision() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("95% interval is +/-"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `sim check --shard K/N --output PART`, then `sim merge`: the verdicts, their text and the
+/// exit status are the unsharded check's, against a baseline report (same trials: passes)
+/// and against a baseline scenario (a paired comparison: the single load balancer is worse,
+/// exit 1), and the merge writes the JUnit file.
+#[test]
+fn sharded_checks_merge_into_the_same_verdicts() {
+    let dir = scratch("check");
+    let scenario = repository_file("scenarios/active-passive.json");
+    let scenario = scenario.to_string_lossy();
+    let baseline = dir.join("baseline.json");
+    run_ok(&[
+        "run",
+        &scenario,
+        "--trials",
+        "1500",
+        "--output",
+        &baseline.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    let before = repository_file("scenarios/pitfall-single-lb.json");
+    for (label, against) in [
+        ("report", baseline.to_string_lossy().into_owned()),
+        ("scenario", before.to_string_lossy().into_owned()),
+    ] {
+        let whole = sim(&[
+            "check",
+            &scenario,
+            "--baseline",
+            &against,
+            "--trials",
+            "1500",
+        ]);
+        let parts: Vec<String> = (1..=3)
+            .map(|k| {
+                let part = dir
+                    .join(format!("{label}-{k}.json"))
+                    .to_string_lossy()
+                    .into_owned();
+                let output = sim(&[
+                    "check",
+                    &scenario,
+                    "--baseline",
+                    &against,
+                    "--trials",
+                    "1500",
+                    "--shard",
+                    &format!("{k}/3"),
+                    "--output",
+                    &part,
+                ]);
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                part
+            })
+            .collect();
+        let junit = dir.join(format!("{label}.xml"));
+        let junit = junit.to_string_lossy();
+        let mut args = vec!["merge", "--junit", &junit];
+        args.extend(parts.iter().map(String::as_str));
+        let merged = sim(&args);
+        assert_eq!(merged.stdout, whole.stdout, "{label}");
+        assert_eq!(merged.status.code(), whole.status.code(), "{label}");
+        assert!(std::fs::read_to_string(&*junit)
+            .unwrap()
+            .contains("<testcase"));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

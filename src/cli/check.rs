@@ -29,10 +29,19 @@ pub struct CheckArgs {
     /// Write the results as JUnit XML to this file.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Run only the K-th of N disjoint parts of the trials (K/N) and write the partial
+    /// result to --output; `sim merge` combines the parts and gives the check's verdict
+    /// (docs/scale.md).
+    #[arg(long, value_name = "K/N", requires = "output")]
+    pub shard: Option<crate::shard::ShardSpec>,
+    /// With --shard: where the partial result goes.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 enum Against {
-    Report(Baseline),
+    /// A report, with its file and text (a sharded check carries the text to the merge).
+    Report(Baseline, crate::shard::Source),
     Scenario(Box<Scenario>),
 }
 
@@ -48,7 +57,15 @@ fn read_baseline(path: &PathBuf) -> Result<Against, CliError> {
         .is_some_and(serde_json::Value::is_object)
     {
         parse_baseline(&text)
-            .map(Against::Report)
+            .map(|baseline| {
+                Against::Report(
+                    baseline,
+                    crate::shard::Source {
+                        file: file.clone(),
+                        text: text.clone(),
+                    },
+                )
+            })
             .map_err(|e| CliError::Input(format!("{file}: {e}")))
     } else {
         Ok(Against::Scenario(Box::new(scenario::load_str(
@@ -73,8 +90,23 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
         )));
     }
     let (report, baseline_result) = match against {
-        None => (simulate(&scenario, &args.options)?, None),
-        Some(Against::Report(baseline)) => {
+        None => {
+            if let Some(spec) = args.shard {
+                let check = crate::shard::CheckSpec {
+                    tolerance: args.tolerance,
+                    baseline_report: None,
+                };
+                return write_check_part(
+                    args,
+                    std::slice::from_ref(&args.file),
+                    &[scenario],
+                    check,
+                    spec,
+                );
+            }
+            (simulate(&scenario, &args.options)?, None)
+        }
+        Some(Against::Report(baseline, source)) => {
             // The same trials as the baseline, unless told otherwise: an unchanged design
             // then reproduces the baseline exactly.
             if args.options.seed.is_none() {
@@ -83,23 +115,79 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             if args.options.trials.is_none() {
                 scenario.simulation.trials = baseline.trials.unwrap_or(scenario.simulation.trials);
             }
-            if !baseline.scenario.is_empty() && baseline.scenario != scenario.name {
-                emit(&format!(
-                    "NOTE the baseline is a report of scenario \"{}\", this is \"{}\"\n",
-                    baseline.scenario, scenario.name
-                ));
+            if let Some(spec) = args.shard {
+                let check = crate::shard::CheckSpec {
+                    tolerance: args.tolerance,
+                    baseline_report: Some(source),
+                };
+                return write_check_part(
+                    args,
+                    std::slice::from_ref(&args.file),
+                    &[scenario],
+                    check,
+                    spec,
+                );
             }
+            note_other_scenario(&baseline, &scenario);
             let report = simulate(&scenario, &args.options)?;
             let result = check_baseline(&baseline, &report, args.tolerance);
             (report, Some(result))
         }
         Some(Against::Scenario(mut before)) => {
             before.simulation = scenario.simulation;
+            if let Some(spec) = args.shard {
+                let check = crate::shard::CheckSpec {
+                    tolerance: args.tolerance,
+                    baseline_report: None,
+                };
+                let baseline = args.baseline.clone().expect("a baseline scenario");
+                let files = [baseline, args.file.clone()];
+                return write_check_part(args, &files, &[*before, scenario], check, spec);
+            }
             let mut comparison = run_paired(&[*before.clone(), scenario.clone()], &args.options)?;
             let result = check_paired(&before.name, &comparison.differences[0], args.tolerance);
             (comparison.reports.remove(1), Some(result))
         }
     };
+    conclude(&scenario, &report, baseline_result, args.junit.as_deref())
+}
+
+/// The note a check against another scenario's report prints.
+pub fn note_other_scenario(baseline: &Baseline, scenario: &Scenario) {
+    if !baseline.scenario.is_empty() && baseline.scenario != scenario.name {
+        emit(&format!(
+            "NOTE the baseline is a report of scenario \"{}\", this is \"{}\"\n",
+            baseline.scenario, scenario.name
+        ));
+    }
+}
+
+fn write_check_part(
+    args: &CheckArgs,
+    files: &[PathBuf],
+    scenarios: &[Scenario],
+    check: crate::shard::CheckSpec,
+    spec: crate::shard::ShardSpec,
+) -> Result<(), CliError> {
+    super::shard::write_part(
+        "check",
+        files,
+        scenarios,
+        &args.options,
+        args.output.as_deref(),
+        Some(check),
+        spec,
+    )
+}
+
+/// Holds the report to the scenario's SLOs and the baseline's result, prints the verdicts,
+/// writes JUnit, and fails (exit 1) when one failed.
+pub fn conclude(
+    scenario: &Scenario,
+    report: &crate::report::RunReport,
+    baseline_result: Option<crate::check::CheckResult>,
+    junit_path: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     let mut results = scenario
         .slo
         .as_ref()
@@ -109,7 +197,7 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
         let verdict = if result.passed { "PASS" } else { "FAIL" };
         emit(&format!("{verdict} {}: {}\n", result.name, result.message));
     }
-    if let Some(path) = &args.junit {
+    if let Some(path) = junit_path {
         let suite = format!("sim check {}", report.scenario);
         write_file(path, junit(&suite, &results).as_bytes())?;
     }

@@ -72,7 +72,8 @@ pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
             &args.files,
             &scenarios,
             &args.options,
-            &args.out,
+            args.out.output.as_deref(),
+            None,
             spec,
         );
     }

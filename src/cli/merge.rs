@@ -15,6 +15,9 @@ pub struct MergeArgs {
     pub parts: Vec<PathBuf>,
     #[command(flatten)]
     pub out: OutputOptions,
+    /// For the parts of `sim check --shard`: write the results as JUnit XML to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
 }
 
 pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
@@ -44,6 +47,39 @@ pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
             "unknown (no downtime seen)".to_string()
         }
     );
+    if merged.command == "check" {
+        let check = merged.check.as_ref().expect("a check part holds its check");
+        if merged.scenarios.len() == 2 {
+            let before = merged.scenarios[0].name.clone();
+            let comparison =
+                crate::compare::finish(&merged.scenarios, &plans, Some(merged.results), trials);
+            let result =
+                crate::check::check_paired(&before, &comparison.differences[0], check.tolerance);
+            let after = &merged.scenarios[1];
+            return super::check::conclude(
+                after,
+                &comparison.reports[1],
+                Some(result),
+                args.junit.as_deref(),
+            );
+        }
+        let scenario = &merged.scenarios[0];
+        let report = RunReport::new(scenario, &plans[0], &merged.results.accumulators[0]);
+        let result = match &check.baseline_report {
+            Some(source) => {
+                let baseline = crate::check::parse_baseline(&source.text)
+                    .map_err(|e| CliError::Input(format!("{}: {e}", source.file)))?;
+                super::check::note_other_scenario(&baseline, scenario);
+                Some(crate::check::check_baseline(
+                    &baseline,
+                    &report,
+                    check.tolerance,
+                ))
+            }
+            None => None,
+        };
+        return super::check::conclude(scenario, &report, result, args.junit.as_deref());
+    }
     if merged.command == "compare" {
         let comparison =
             crate::compare::finish(&merged.scenarios, &plans, Some(merged.results), trials);

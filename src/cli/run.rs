@@ -76,7 +76,8 @@ pub fn execute(args: &RunArgs) -> Result<(), CliError> {
             std::slice::from_ref(&args.file),
             std::slice::from_ref(&scenario),
             &args.options,
-            &args.out,
+            args.out.output.as_deref(),
+            None,
             spec,
         );
     }

@@ -4,18 +4,20 @@
 use std::path::PathBuf;
 
 use super::progress::with_progress;
-use super::{write_file, CliError, OutputOptions, SimOptions};
+use super::{write_file, CliError, SimOptions};
 use crate::scenario::Scenario;
 use crate::shard::{run_shard, ShardSpec, Source};
 
 /// Runs shard `spec` of `scenarios` (loaded from `files`, with the seed and trial count
-/// they share) for `command` ("run" or "compare") and writes the part to --output.
+/// they share) for `command` ("run", "compare" or "check", with what a check holds the
+/// merged run to) and writes the part to `output`.
 pub fn write_part(
     command: &str,
     files: &[PathBuf],
     scenarios: &[Scenario],
     options: &SimOptions,
-    out: &OutputOptions,
+    output: Option<&std::path::Path>,
+    check: Option<crate::shard::CheckSpec>,
     spec: ShardSpec,
 ) -> Result<(), CliError> {
     let refuse = |why: &str| {
@@ -27,7 +29,7 @@ pub fn write_part(
     if options.precision.is_some() {
         return refuse("a run to a precision decides its trial count as it goes, which shards cannot share: give --trials (sim plan FILE --precision R estimates how many)");
     }
-    let Some(output) = &out.output else {
+    let Some(output) = output else {
         return refuse("give --output PATH for the partial result (sim merge reads the parts)");
     };
     let sources = files
@@ -47,7 +49,7 @@ pub fn write_part(
     let chunk = crate::montecarlo::CHUNK_TRIALS;
     let trials = (to * chunk).min(total) - (from * chunk).min(total);
     let part = with_progress(options.progress(), trials, |progress| {
-        options.install(|| run_shard(command, scenarios, &sources, spec, progress))
+        options.install(|| run_shard(command, scenarios, &sources, check, spec, progress))
     })?;
     let json = serde_json::to_string(&part).expect("serializes") + "\n";
     write_file(output, json.as_bytes())?;
