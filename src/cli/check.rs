@@ -191,7 +191,7 @@ pub fn conclude(
     let mut results = scenario
         .slo
         .as_ref()
-        .map_or_else(Vec::new, |slo| check_slo(slo, &report));
+        .map_or_else(Vec::new, |slo| check_slo(slo, report));
     results.extend(baseline_result);
     for result in &results {
         let verdict = if result.passed { "PASS" } else { "FAIL" };
