@@ -65,8 +65,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Replay one trial: its event log (JSON lines) and timeline SVG.
     Trace(trace::TraceArgs),
-    /// Combine the partial results of `sim run --shard K/N` into the run's report (exactly
-    /// the bytes of the unsharded run).
+    /// Combine the partial results of `sim run|compare|check --shard K/N` into the report
+    /// (exactly the bytes of the unsharded run) or the check's verdict.
     Merge(merge::MergeArgs),
     /// Estimate from a short pilot how many trials (and shards) a precision needs.
     Plan(plan::PlanArgs),
