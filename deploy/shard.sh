@@ -26,6 +26,16 @@ if [ -n "${SIM_SEED:-}" ]; then options="$options --seed $SIM_SEED"; fi
 case "${1:-run}" in
   run)
     : "${index:?no shard index: set JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or SIM_SHARD_INDEX}"
+    case "$index$SIM_SHARDS" in
+      *[!0-9]*)
+        echo "shard index \"$index\" and SIM_SHARDS \"$SIM_SHARDS\" must be whole numbers" >&2
+        exit 2
+        ;;
+    esac
+    if [ "$index" -ge "$SIM_SHARDS" ]; then
+      echo "shard index $index is not below SIM_SHARDS=$SIM_SHARDS: indices are 0-based (Slurm: --array=0-$((SIM_SHARDS - 1)))" >&2
+      exit 2
+    fi
     k=$((index + 1))
     mkdir -p "$SIM_PARTS"
     # shellcheck disable=SC2086 # $options is a list of flags

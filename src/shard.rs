@@ -192,6 +192,12 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
     let part: Part = serde_json::from_str(text).map_err(|e| {
         format!("{file}: not a complete sim partial result (truncated or corrupt?): {e}")
     })?;
+    if part.shard == 0 || part.shard > part.shards || part.shards > 1_000_000 {
+        return Err(format!(
+            "{file}: shard {}/{} is not a shard (1 <= K <= N <= 1,000,000; corrupt?)",
+            part.shard, part.shards
+        ));
+    }
     if part.format != FORMAT {
         return Err(format!(
             "{file}: format {:?}; this sim reads {FORMAT}",
@@ -340,6 +346,7 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
             first.shards
         ));
     }
+    let by_shard_first = by_shard[0].expect("shard 1 is there");
     let mut total: Reduction<Chunk> = Reduction::default();
     for (_, part) in by_shard.into_iter().flatten() {
         for block in &part.blocks {
@@ -349,6 +356,8 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
         }
     }
     let results = total.root().ok_or("the parts hold no trials")?;
+    // The names the table shows come from shard 1, whatever order the parts came in.
+    let first = &by_shard_first.1;
     Ok(Merged {
         command: first.command.clone(),
         check: first.check.clone(),

@@ -207,6 +207,17 @@ fn bad_parts_are_refused_naming_the_file() {
         &[&parts[0], &corrupt.to_string_lossy(), &parts[2]],
         "corrupt.json: its checksum does not match",
     );
+    // A part claiming an absurd shard count is refused before anything is sized by it.
+    let absurd = dir.join("absurd.json");
+    std::fs::write(
+        &absurd,
+        text.replace("\"shards\":3", "\"shards\":1000000000000"),
+    )
+    .unwrap();
+    refused(
+        &[&absurd.to_string_lossy(), &parts[0], &parts[2]],
+        "absurd.json: shard 2/1000000000000 is not a shard",
+    );
     // --shard needs --output and refuses --precision.
     let output = sim(&["run", &scenario, "--shard", "1/2"]);
     assert_eq!(output.status.code(), Some(2));

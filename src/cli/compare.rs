@@ -67,6 +67,11 @@ pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Compar
 pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
     let scenarios = load_paired(&args.files, &args.options)?;
     if let Some(spec) = args.shard {
+        if args.svg.is_some() {
+            return Err(CliError::Input(
+                "--shard with --svg: a part has no chart to draw; run sim compare on the merged trials for the chart".to_string(),
+            ));
+        }
         return super::shard::write_part(
             "compare",
             &args.files,

@@ -13,7 +13,7 @@ pub struct PlanArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub options: SimOptions,
-    /// Trials in the pilot (whole chunks of 256).
+    /// Trials in the pilot.
     #[arg(long, default_value_t = 10_240, value_parser = clap::value_parser!(u64).range(256..=100_000_000))]
     pub pilot: u64,
     /// Trials per shard, to say how many shards the target needs.
@@ -41,7 +41,12 @@ pub fn execute(args: &PlanArgs) -> Result<(), CliError> {
     scenario.simulation.trials = args.pilot;
     let plan = Plan::new(&scenario);
     let started = Instant::now();
-    let accumulator = options.install(|| crate::montecarlo::run(&plan, args.pilot, &|_| {}))?;
+    let (accumulator, threads) = options.install(|| {
+        (
+            crate::montecarlo::run(&plan, args.pilot, &|_| {}),
+            rayon::current_num_threads(),
+        )
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     let reached = crate::precision::relative_half_width(&accumulator.downtime_fraction);
     let needed = if reached.is_finite() {
@@ -65,15 +70,26 @@ pub fn execute(args: &PlanArgs) -> Result<(), CliError> {
         "shards_needed": shards,
         "seconds_per_trial_here": per_trial,
         "pilot_trials_with_downtime": accumulator.trials_with_downtime,
-        "cpu_hours_needed": needed.map(|n| n as f64 * per_trial * rayon::current_num_threads() as f64 / 3600.0),
+        "cpu_hours_needed": needed.map(|n| n as f64 * per_trial * threads as f64 / 3600.0),
     });
     if args.json {
         emit(&(serde_json::to_string_pretty(&value).expect("serializes") + "\n"));
         return Ok(());
     }
+    let limits = crate::precision::DEFAULT_MAX_TRIALS;
     let text = match needed {
+        Some(n) if n > limits || shards.is_some_and(|s| s > 1_000_000) => format!(
+            "{}: a pilot of {} trials reached +/-{:.3}%; +/-{}% would need about {n} trials, \
+             beyond what one run takes (--trials at most {limits}, at most 1,000,000 shards): \
+             loosen the target, or use sim run --precision, which accelerates rare \
+             coincidences by importance sampling (docs/precision.md).\n",
+            scenario.name,
+            args.pilot,
+            reached * 100.0,
+            short(target * 100.0),
+        ),
         Some(n) => format!(
-            "{}: a pilot of {} trials reached +/-{:.2}%; +/-{:.2}% needs about {n} trials \
+            "{}: a pilot of {} trials reached +/-{:.2}%; +/-{}% needs about {n} trials \
              (n x (reached / target)^2), {} shard(s) of {} trials; about {:.1} us per trial here \
              ({:.2} CPU-hours in all).{}\nRun: sim run {} --trials {n} (or --shard K/{} --output \
              part-K.json on each machine, then sim merge). For designs whose downtime comes \
@@ -82,11 +98,11 @@ pub fn execute(args: &PlanArgs) -> Result<(), CliError> {
             scenario.name,
             args.pilot,
             reached * 100.0,
-            target * 100.0,
+            short(target * 100.0),
             shards.unwrap_or(1),
             args.shard_trials,
             per_trial * 1e6,
-            n as f64 * per_trial * rayon::current_num_threads() as f64 / 3600.0,
+            n as f64 * per_trial * threads as f64 / 3600.0,
             if accumulator.trials_with_downtime < 30 {
                 format!(
                     " The pilot saw downtime in only {} trials: the projection is unreliable \
@@ -108,4 +124,10 @@ pub fn execute(args: &PlanArgs) -> Result<(), CliError> {
     };
     emit(&text);
     Ok(())
+}
+
+/// A percentage without float noise: 1e-5 -> "0.00001", 5 -> "5".
+fn short(value: f64) -> String {
+    let text = format!("{value:.8}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

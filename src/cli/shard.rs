@@ -44,6 +44,22 @@ pub fn write_part(
                 .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // The merge loads the scenarios from this text: it must be what was simulated (a pipe
+    // read twice is empty the second time).
+    for (source, scenario) in sources.iter().zip(scenarios) {
+        let reread = crate::scenario::load_str(&source.text, &source.file).map_err(|e| {
+            CliError::Input(format!(
+                "{}: read again for the part, it no longer loads ({e}): give a regular file",
+                source.file
+            ))
+        })?;
+        if reread.name != scenario.name || reread.components.len() != scenario.components.len() {
+            return Err(CliError::Input(format!(
+                "{}: the file changed while it was read: give a file that stays put",
+                source.file
+            )));
+        }
+    }
     let total = scenarios[0].simulation.trials;
     let (from, to) = crate::shard::chunk_range(total, spec);
     let chunk = crate::montecarlo::CHUNK_TRIALS;
