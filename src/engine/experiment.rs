@@ -109,75 +109,64 @@ impl TrialRunner<'_> {
     }
 
     pub(super) fn fault_starts(&mut self, now: Ticks, fault: u32) {
-        let plan = self.plan;
-        let experiment = plan.experiment.as_ref().expect("an experiment's event");
-        let cause = experiment.cause;
-        match experiment.experiment.faults[fault as usize].kind {
-            FaultKind::Unit {
-                component,
-                index,
-                effect,
-            } => {
-                let unit = plan.components[component].units_start + index;
-                self.cover(now, unit, effect, cause);
-            }
-            FaultKind::Primary { component } => {
-                let group = plan.components[component].groups_start;
-                let unit = self.failovers[group as usize].primary;
-                self.injections.primary_units[fault as usize] = unit;
-                self.cover(now, unit, Effect::Crash, cause);
-            }
-            FaultKind::Zone(_) | FaultKind::Region(_) => {
-                if let Some(domain) = experiment.domains[fault as usize] {
-                    self.domain_goes_down(now, domain);
-                }
-            }
-            FaultKind::Latency { component, add } => {
-                let range =
-                    plan.components[component].units_start..plan.components[component].units_end;
-                for unit in range {
-                    self.cover(now, unit, Effect::Slow { latency: add }, cause);
-                }
-            }
-            FaultKind::ReplicationLag { component, lag } => {
-                self.injections.lags[component] = Some(lag);
-            }
-        }
+        self.toggle_fault(now, fault, true);
     }
 
     pub(super) fn fault_ends(&mut self, now: Ticks, fault: u32) {
+        self.toggle_fault(now, fault, false);
+    }
+
+    /// Injects fault `fault` (`on`) or removes it: the same overlay, outage or lag, put on
+    /// and taken off through the same interfaces as the random failures.
+    fn toggle_fault(&mut self, now: Ticks, fault: u32, on: bool) {
         let plan = self.plan;
         let experiment = plan.experiment.as_ref().expect("an experiment's event");
         let cause = experiment.cause;
+        let overlay = |runner: &mut Self, unit: u32, effect: Effect| {
+            if on {
+                runner.cover(now, unit, effect, cause);
+            } else {
+                runner.uncover(now, unit, effect, cause);
+            }
+        };
         match experiment.experiment.faults[fault as usize].kind {
             FaultKind::Unit {
                 component,
                 index,
                 effect,
-            } => {
-                let unit = plan.components[component].units_start + index;
-                self.uncover(now, unit, effect, cause);
-            }
-            FaultKind::Primary { .. } => {
-                let unit = self.injections.primary_units[fault as usize];
+            } => overlay(self, plan.components[component].units_start + index, effect),
+            FaultKind::Primary { component } => {
+                // The unit that was primary when the fault began, whoever is primary now.
+                let unit = if on {
+                    let group = plan.components[component].groups_start;
+                    let unit = self.failovers[group as usize].primary;
+                    self.injections.primary_units[fault as usize] = unit;
+                    unit
+                } else {
+                    self.injections.primary_units[fault as usize]
+                };
                 if unit != u32::MAX {
-                    self.uncover(now, unit, Effect::Crash, cause);
+                    overlay(self, unit, Effect::Crash);
                 }
             }
             FaultKind::Zone(_) | FaultKind::Region(_) => {
                 if let Some(domain) = experiment.domains[fault as usize] {
-                    self.domain_comes_back(now, domain);
+                    if on {
+                        self.domain_goes_down(now, domain);
+                    } else {
+                        self.domain_comes_back(now, domain);
+                    }
                 }
             }
             FaultKind::Latency { component, add } => {
-                let range =
+                let units =
                     plan.components[component].units_start..plan.components[component].units_end;
-                for unit in range {
-                    self.uncover(now, unit, Effect::Slow { latency: add }, cause);
+                for unit in units {
+                    overlay(self, unit, Effect::Slow { latency: add });
                 }
             }
-            FaultKind::ReplicationLag { component, .. } => {
-                self.injections.lags[component] = None;
+            FaultKind::ReplicationLag { component, lag } => {
+                self.injections.lags[component] = on.then_some(lag);
             }
         }
     }
