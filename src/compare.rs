@@ -95,35 +95,7 @@ pub fn compare_to_precision(
         let to = first + crate::precision::FIRST_STEP;
         extend(plans, &mut chunks, first, to, &|_| {}, &|| false);
         let total = chunks.root().expect("a pilot runs trials");
-        let trials = crate::precision::FIRST_STEP as f64;
-        crate::rare_events::Pilot {
-            precision: least_precise(&total),
-            events_per_trial: total
-                .accumulators
-                .iter()
-                .map(|a| a.events as f64)
-                .sum::<f64>()
-                / trials,
-            hits: total
-                .accumulators
-                .iter()
-                .map(|a| {
-                    a.importance
-                        .as_ref()
-                        .map_or(a.trials_with_downtime, |i| i.hits)
-                })
-                .min()
-                .unwrap_or(0),
-            effective: total
-                .accumulators
-                .iter()
-                .map(|a| a.importance.as_ref().map_or(trials, |i| i.kish()))
-                .fold(trials, f64::min),
-            weights_ok: total
-                .accumulators
-                .iter()
-                .all(|a| a.importance.as_ref().is_none_or(|i| i.weight_check())),
-        }
+        crate::rare_events::Pilot::of(&total.accumulators, crate::precision::FIRST_STEP)
     };
     let choice = crate::rare_events::choose(
         &plans,
@@ -142,11 +114,7 @@ pub fn compare_to_precision(
             let done = extend(used, &mut chunks, from, to, progress, stop);
             total = chunks.root();
             let (precision, may_stop) = total.as_ref().map_or((f64::INFINITY, true), |t| {
-                let may_stop = t.accumulators.iter().all(|a| {
-                    a.importance
-                        .as_ref()
-                        .is_none_or(|stats| stats.guards_pass())
-                });
+                let may_stop = t.accumulators.iter().all(RunAccumulator::may_stop);
                 (least_precise(t), may_stop)
             });
             crate::precision::Measure {
@@ -178,7 +146,7 @@ pub fn compare_to_precision(
 }
 
 /// The least precise scenario's relative half-width: it decides when a comparison stops.
-fn least_precise(total: &Chunk) -> f64 {
+pub fn least_precise(total: &Chunk) -> f64 {
     total
         .accumulators
         .iter()

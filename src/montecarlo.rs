@@ -274,6 +274,14 @@ impl RunAccumulator {
         }
     }
 
+    /// Whether a run to a precision may stop here: always for plain Monte Carlo, once the
+    /// weights pass their guards under rare-event forcing (`ImportanceStats::guards_pass`).
+    pub fn may_stop(&self) -> bool {
+        self.importance
+            .as_ref()
+            .is_none_or(|stats| stats.guards_pass())
+    }
+
     /// The relative half-width of the unavailability's 95% interval: the normal one, or
     /// Hall's under rare-event forcing.
     pub fn relative_half_width(&self) -> f64 {
@@ -414,16 +422,7 @@ pub fn run_to_precision(
             &|| false,
         );
         let total = chunks.root().unwrap_or_else(|| RunAccumulator::new(plan));
-        Pilot {
-            precision: total.relative_half_width(),
-            events_per_trial: total.events as f64 / FIRST_STEP as f64,
-            hits: total.trials_with_downtime,
-            effective: total
-                .importance
-                .as_ref()
-                .map_or(FIRST_STEP as f64, |i| i.kish()),
-            weights_ok: total.importance.as_ref().is_none_or(|i| i.weight_check()),
-        }
+        Pilot::of(std::slice::from_ref(&total), FIRST_STEP)
     };
     let choice = crate::rare_events::choose(
         std::slice::from_ref(plan),
@@ -444,10 +443,7 @@ pub fn run_to_precision(
             crate::precision::Measure {
                 done,
                 precision: total.relative_half_width(),
-                may_stop: total
-                    .importance
-                    .as_ref()
-                    .is_none_or(|stats| stats.guards_pass()),
+                may_stop: total.may_stop(),
             }
         },
         progress,

@@ -60,6 +60,32 @@ pub struct Pilot {
 }
 
 impl Pilot {
+    /// What a pilot of `trials` trials measured, from each scenario's accumulator: the
+    /// least precise, the summed events, the fewest trials with downtime, the smallest
+    /// effective sample size, and whether every mean weight is 1 within 4 s.e.
+    pub fn of(accumulators: &[crate::montecarlo::RunAccumulator], trials: u64) -> Pilot {
+        let n = trials as f64;
+        Pilot {
+            precision: accumulators
+                .iter()
+                .map(|a| a.relative_half_width())
+                .fold(0.0, f64::max),
+            events_per_trial: accumulators.iter().map(|a| a.events as f64).sum::<f64>() / n,
+            hits: accumulators
+                .iter()
+                .map(|a| a.trials_with_downtime)
+                .min()
+                .unwrap_or(0),
+            effective: accumulators
+                .iter()
+                .map(|a| a.importance.as_ref().map_or(n, |i| i.kish()))
+                .fold(n, f64::min),
+            weights_ok: accumulators
+                .iter()
+                .all(|a| a.importance.as_ref().is_none_or(|i| i.weight_check())),
+        }
+    }
+
     /// Trials to reach `target` by the 1 / sqrt(n) law (infinite when nothing was seen).
     fn trials_for(&self, target: f64) -> f64 {
         FIRST_STEP as f64 * (self.precision / target).powi(2)

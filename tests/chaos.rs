@@ -148,9 +148,7 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
 }
 
 fn scratch(label: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sim-chaos-{label}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::scratch(&format!("chaos-{label}"))
 }
 
 /// Exit 0 when every expectation holds (the shipped ones), 1 when one does not, 2 for

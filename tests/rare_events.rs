@@ -134,8 +134,7 @@ fn non_exponential_laws_agree_with_plain_monte_carlo() {
         .unwrap()
         .replace(r#""ttf": "10y", "ttr": "6h""#, r#""ttf": {"weibull": {"shape": 0.8, "scale": "2y"}}, "ttr": {"lognormal": {"median": "12h", "sigma": 1.0}}"#);
     assert_eq!(text.matches("weibull").count(), 2);
-    let dir = std::env::temp_dir().join(format!("sim-rare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::scratch("rare");
     let file = dir.join("weibull.json");
     std::fs::write(&file, text).unwrap();
     let file = file.to_string_lossy().into_owned();
@@ -270,8 +269,7 @@ fn compare_pairs_forced_trials() {
         .unwrap()
         .replace(r#""ttr": "6h""#, r#""ttr": "3h""#)
         .replace("two-regions-rare", "two-regions-rare-3h");
-    let dir = std::env::temp_dir().join(format!("sim-rare-compare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::scratch("rare-compare");
     let variant = dir.join("variant.json");
     std::fs::write(&variant, text).unwrap();
     let (pair, _) = json(&[
@@ -412,8 +410,7 @@ fn check_holds_forced_runs_to_slos_and_paired_baselines() {
     let mut value: Value =
         serde_json::from_str(&std::fs::read_to_string(repository_file(RARE)).unwrap()).unwrap();
     value["slo"] = serde_json::json!({ "availability": 0.99999999 });
-    let dir = std::env::temp_dir().join(format!("sim-rare-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::scratch("rare-check");
     let base = dir.join("base.json");
     std::fs::write(&base, value.to_string()).unwrap();
     value["regions"]["east"]["outage"]["ttr"] = "8h".into();

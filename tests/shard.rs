@@ -9,10 +9,7 @@ use std::process::Command;
 use crate::common::{repository_file, sim};
 
 fn scratch(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sim-shard-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::scratch(&format!("shard-{label}"))
 }
 
 fn run_ok(args: &[&str]) -> Vec<u8> {

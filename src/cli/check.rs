@@ -92,15 +92,12 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
     let (report, baseline_result) = match against {
         None => {
             if let Some(spec) = args.shard {
-                let check = crate::shard::CheckSpec {
-                    tolerance: args.tolerance,
-                    baseline_report: None,
-                };
+                let baseline_report = None;
                 return write_check_part(
                     args,
                     std::slice::from_ref(&args.file),
                     &[scenario],
-                    check,
+                    baseline_report,
                     spec,
                 );
             }
@@ -116,15 +113,12 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
                 scenario.simulation.trials = baseline.trials.unwrap_or(scenario.simulation.trials);
             }
             if let Some(spec) = args.shard {
-                let check = crate::shard::CheckSpec {
-                    tolerance: args.tolerance,
-                    baseline_report: Some(source),
-                };
+                let baseline_report = Some(source);
                 return write_check_part(
                     args,
                     std::slice::from_ref(&args.file),
                     &[scenario],
-                    check,
+                    baseline_report,
                     spec,
                 );
             }
@@ -136,13 +130,10 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
         Some(Against::Scenario(mut before)) => {
             before.simulation = scenario.simulation;
             if let Some(spec) = args.shard {
-                let check = crate::shard::CheckSpec {
-                    tolerance: args.tolerance,
-                    baseline_report: None,
-                };
+                let baseline_report = None;
                 let baseline = args.baseline.clone().expect("a baseline scenario");
                 let files = [baseline, args.file.clone()];
-                return write_check_part(args, &files, &[*before, scenario], check, spec);
+                return write_check_part(args, &files, &[*before, scenario], baseline_report, spec);
             }
             let mut comparison = run_paired(&[*before.clone(), scenario.clone()], &args.options)?;
             let result = check_paired(&before.name, &comparison.differences[0], args.tolerance);
@@ -162,13 +153,19 @@ pub fn note_other_scenario(baseline: &Baseline, scenario: &Scenario) {
     }
 }
 
+/// `sim check --shard`: the part of the run (or of the paired comparison with a baseline
+/// scenario) with what the merge holds it to: the tolerance and a baseline report, if any.
 fn write_check_part(
     args: &CheckArgs,
     files: &[PathBuf],
     scenarios: &[Scenario],
-    check: crate::shard::CheckSpec,
+    baseline_report: Option<crate::shard::Source>,
     spec: crate::shard::ShardSpec,
 ) -> Result<(), CliError> {
+    let check = crate::shard::CheckSpec {
+        tolerance: args.tolerance,
+        baseline_report,
+    };
     super::shard::write_part(
         "check",
         files,

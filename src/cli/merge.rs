@@ -31,12 +31,7 @@ pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
     }
     let merged = crate::shard::merge(&parts).map_err(CliError::Input)?;
     let plans: Vec<Plan> = merged.scenarios.iter().map(Plan::new).collect();
-    let precision = merged
-        .results
-        .accumulators
-        .iter()
-        .map(|a| crate::precision::relative_half_width(&a.downtime_fraction))
-        .fold(0.0, f64::max);
+    let precision = crate::compare::least_precise(&merged.results);
     let trials = merged.scenarios[0].simulation.trials;
     eprintln!(
         "merged {} parts: {trials} trials; the unavailability's 95% interval is {}",

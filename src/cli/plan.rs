@@ -48,7 +48,7 @@ pub fn execute(args: &PlanArgs) -> Result<(), CliError> {
         )
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    let reached = crate::precision::relative_half_width(&accumulator.downtime_fraction);
+    let reached = accumulator.relative_half_width();
     let needed = if reached.is_finite() {
         Some(
             (args.pilot as f64 * (reached / target).powi(2))

@@ -17,10 +17,7 @@ pub fn run_summary(report: &RunReport) -> String {
     let a = &report.availability;
     let d = &report.downtime_minutes_per_year;
     let _ = writeln!(out, "## {}\n", report.scenario);
-    let forced = report
-        .rare_events
-        .as_ref()
-        .is_some_and(|r| r.weights.is_some());
+    let forced = report.forced();
     let replay = if forced {
         "a forced trial, not replayable".to_string()
     } else {

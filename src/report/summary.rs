@@ -480,6 +480,16 @@ impl RunReport {
     }
 }
 
+impl RunReport {
+    /// Whether the run was importance-sampled (its trials forced: none is a year of the
+    /// scenario to replay).
+    pub fn forced(&self) -> bool {
+        self.rare_events
+            .as_ref()
+            .is_some_and(|r| r.weights.is_some())
+    }
+}
+
 /// How many standard errors `value` is from the estimate (for tests and checks).
 pub fn z_score(estimate_mean: f64, std_error: f64, value: f64) -> f64 {
     if std_error == 0.0 {

@@ -132,10 +132,7 @@ pub fn render(report: &RunReport) -> String {
         "  incidents/year    {:.3} +/- {:.3} (of which full outages {:.3})   mean length {}",
         incidents.mean, incidents.std_error, report.service.full_outages_per_year.mean, outage
     );
-    let forced = report
-        .rare_events
-        .as_ref()
-        .is_some_and(|r| r.weights.is_some());
+    let forced = report.forced();
     if forced {
         // A forced trial is not a year of the scenario: nothing to replay.
         let _ = writeln!(
