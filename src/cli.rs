@@ -144,6 +144,12 @@ pub struct SimOptions {
         default_value_t
     )]
     pub rare_events: crate::rare_events::RareEventsMode,
+    /// With uncertain parameters (`{"between": [low, high]}`): how many parameter sets to
+    /// draw (Latin hypercube). The trials are split evenly over them, at least 100 each
+    /// (docs/uncertainty.md).
+    #[arg(long, value_name = "K", default_value_t = crate::uncertainty::DEFAULT_SAMPLES,
+          value_parser = clap::value_parser!(u64).range(2..=100_000))]
+    pub samples: u64,
 }
 
 /// `--precision`: a relative half-width in (0, 1).
@@ -209,6 +215,32 @@ impl SimOptions {
             time_limit: self.time_limit,
             rare_events: self.rare_events,
         })
+    }
+
+    /// How many trials each parameter set runs (scenarios with ranges).
+    pub fn inner(&self, scenario: &Scenario) -> crate::uncertainty::Inner {
+        match self.stop_rule() {
+            Some(rule) => crate::uncertainty::Inner::Precision(rule),
+            None => crate::uncertainty::Inner::split(scenario.simulation.trials, self.samples),
+        }
+    }
+
+    /// Runs a scenario with ranges over `--samples` parameter sets.
+    pub fn simulate_uncertain(
+        &self,
+        scenario: &Scenario,
+    ) -> Result<crate::uncertainty::UncertainRun, CliError> {
+        let prepared = crate::uncertainty::prepare(scenario, self.samples)?;
+        let inner = self.inner(scenario);
+        let total = match inner {
+            crate::uncertainty::Inner::Trials(n) => n * self.samples,
+            // Unknown in advance: the bar counts sets' trials against one set's bound.
+            crate::uncertainty::Inner::Precision(rule) => rule.max_trials,
+        };
+        let sets = progress::with_progress(self.progress(), total, |progress| {
+            self.install(|| crate::uncertainty::run(&prepared, inner, progress))
+        })?;
+        Ok(crate::uncertainty::summarise(scenario, prepared, sets))
     }
 
     pub fn progress(&self) -> bool {

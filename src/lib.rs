@@ -33,3 +33,4 @@ pub mod stats;
 pub mod sweep;
 pub mod time;
 pub mod trace;
+pub mod uncertainty;

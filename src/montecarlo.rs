@@ -274,6 +274,65 @@ impl RunAccumulator {
         }
     }
 
+    /// Calls `visit` on every per-trial mean the accumulator keeps (not the per-event
+    /// values), in a fixed order.
+    fn visit_trial_moments(&mut self, visit: &mut dyn FnMut(&mut Moments)) {
+        for m in [
+            &mut self.downtime_fraction,
+            &mut self.full_outage_minutes,
+            &mut self.degraded_minutes,
+            &mut self.fallback_fraction,
+            &mut self.incidents_per_year,
+            &mut self.full_outages_per_year,
+            &mut self.data_loss.per_year,
+            &mut self.restores.per_year,
+            &mut self.failovers.per_year,
+        ] {
+            visit(m);
+        }
+        for list in [
+            &mut self.component_downtime_fraction,
+            &mut self.component_own_downtime_fraction,
+            &mut self.cause_fraction,
+        ] {
+            list.iter_mut().for_each(&mut *visit);
+        }
+    }
+
+    /// The accumulator whose per-trial moments are those of the groups' means, one value
+    /// per group: its means are the groups' average (each group weighs the same whatever
+    /// its trial count) and its standard errors the spread of the group means over the
+    /// square root of their number. This is how trials that share a parameter set (and are
+    /// therefore not independent of each other) get honest errors (`crate::uncertainty`).
+    /// Everything else (histograms, counts, worst trial) is the plain merge. `groups`
+    /// must not be empty.
+    pub fn between_groups(groups: &[RunAccumulator]) -> RunAccumulator {
+        let mut merged = groups[0].clone();
+        for group in &groups[1..] {
+            merged.merge(group);
+        }
+        let mut of_means: Vec<Moments> = Vec::new();
+        let mut pair = PairMoments::default();
+        for group in groups {
+            let mut means = Vec::new();
+            group
+                .clone()
+                .visit_trial_moments(&mut |m: &mut Moments| means.push(m.mean()));
+            of_means.resize(means.len(), Moments::default());
+            for (total, mean) in of_means.iter_mut().zip(means) {
+                total.add(mean);
+            }
+            let outage = &group.outage_minutes_and_incidents;
+            pair.add(outage.x.mean(), outage.y.mean());
+        }
+        let mut next = of_means.into_iter();
+        merged.visit_trial_moments(&mut |m: &mut Moments| {
+            *m = next.next().unwrap_or_default();
+        });
+        merged.outage_minutes_and_incidents = pair;
+        merged
+    }
+
     /// Whether a run to a precision may stop here: always for plain Monte Carlo, once the
     /// weights pass their guards under rare-event forcing (`ImportanceStats::guards_pass`).
     pub fn may_stop(&self) -> bool {

@@ -8,6 +8,7 @@ pub mod html;
 pub mod markdown;
 pub mod summary;
 pub mod table;
+pub mod uncertainty;
 
 pub use summary::{Estimate, RunReport};
 

@@ -14,6 +14,7 @@ mod load_mechanisms;
 pub mod mechanisms;
 pub mod model;
 mod raw;
+pub mod uncertain;
 
 pub use distribution::Distribution;
 pub use error::ScenarioError;

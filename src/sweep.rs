@@ -131,7 +131,7 @@ pub fn set(document: &mut Value, path: &str, value: Value) -> Result<(), String>
 
 /// Keys whose numbers are counts or positions (an hour of the day): scaling them by a
 /// factor is not meaningful.
-const COUNT_KEYS: [&str; 16] = [
+pub(crate) const COUNT_KEYS: [&str; 16] = [
     "peak_hour",
     "replicas",
     "require",
@@ -209,11 +209,11 @@ pub fn scaled(value: &Value, factor: f64) -> Option<Value> {
 
 /// A duration in seconds as text with a unit and at most six decimals.
 pub fn readable_duration(seconds: f64) -> String {
-    // Weeks are skipped: "45d" reads better than "6.428571w".
+    // Weeks and months are skipped: "45d" reads better than "6.428571w".
     let (unit, length) = UNITS
         .iter()
         .rev()
-        .filter(|(unit, _)| *unit != "w")
+        .filter(|(unit, _)| *unit != "w" && *unit != "mo")
         .find(|(_, length)| seconds >= *length)
         .copied()
         .unwrap_or(("ms", 0.001));

@@ -40,6 +40,10 @@ pub fn simulate_full(
     scenario: &Scenario,
     options: &SimOptions,
 ) -> Result<(Plan, RunAccumulator, RunReport), CliError> {
+    if scenario.uncertainty.is_some() {
+        let run = options.simulate_uncertain(scenario)?;
+        return Ok((run.plan, run.merged, run.report));
+    }
     let plan = Plan::new(scenario);
     if let Some(rule) = options.stop_rule() {
         let (accumulator, outcome, choice) =
@@ -64,6 +68,13 @@ pub fn simulate_full(
 
 pub fn execute(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.options.load(&args.file)?;
+    if scenario.uncertainty.is_some() && (args.shard.is_some() || args.request_level) {
+        return Err(CliError::Input(format!(
+            "{}: {} does not take uncertain parameters (\"between\"): run the scenario whole, or write one value per range",
+            args.file.display(),
+            if args.request_level { "--request-level" } else { "--shard" }
+        )));
+    }
     if let Some(spec) = args.shard {
         if args.request_level {
             return Err(CliError::Input(

@@ -22,8 +22,8 @@ pub fn run_summary(report: &RunReport) -> String {
         "a forced trial, not replayable".to_string()
     } else {
         format!(
-            "replay it with `sim trace <scenario file> --trial {}`",
-            report.worst_trial.trial
+            "replay it with `sim trace <scenario file> {}`",
+            report.worst_trial.replay_options()
         )
     };
     let _ = writeln!(
@@ -112,6 +112,9 @@ pub fn run_summary(report: &RunReport) -> String {
                 s.p50, s.p99, s.max
             ))
         );
+    }
+    if let Some(uncertainty) = &report.uncertainty {
+        out.push_str(&super::uncertainty::markdown(uncertainty, report));
     }
     if !report.downtime_causes.is_empty() {
         let _ = writeln!(out, "\n| where the downtime comes from | mechanism | min/yr | share |\n| --- | --- | --- | --- |");

@@ -179,12 +179,30 @@ pub struct RunReport {
     /// why, and the weights' diagnostics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rare_events: Option<crate::rare_events::RareEventsReport>,
+    /// With uncertain parameters (written only then): the spread across parameter sets,
+    /// the tiers' probabilities and the drivers (`crate::uncertainty`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<crate::uncertainty::UncertaintyReport>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct WorstTrial {
     pub trial: u64,
     pub downtime_minutes_per_year: f64,
+    /// With uncertain parameters: the parameter set the trial belongs to (`sim trace
+    /// --set`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter_set: Option<u64>,
+}
+
+impl WorstTrial {
+    /// The options that replay it: `--trial N`, with `--set S` first when it has one.
+    pub fn replay_options(&self) -> String {
+        match self.parameter_set {
+            Some(set) => format!("--set {set} --trial {}", self.trial),
+            None => format!("--trial {}", self.trial),
+        }
+    }
 }
 
 /// A tier as text, e.g. 0.9999 -> "99.99%".
@@ -470,17 +488,56 @@ impl RunReport {
                 WorstTrial {
                     trial,
                     downtime_minutes_per_year: lost * MINUTES_PER_YEAR,
+                    parameter_set: None,
                 }
             },
             events: accumulator.events,
             approximations: super::approximations::notes(scenario),
             precision: None,
             rare_events: None,
+            uncertainty: None,
         }
     }
 }
 
 impl RunReport {
+    /// Takes every mean and its error from `between`, the report of the same trials whose
+    /// moments are taken between groups of trials (`RunAccumulator::between_groups`),
+    /// keeping this report's counts, percentiles and worst trial. Used when trials share
+    /// parameter sets, so that the errors count the sets, not the trials.
+    pub fn adopt_errors(&mut self, between: &RunReport) {
+        let (trials, no_downtime) = (self.trials, self.availability.no_downtime_observed);
+        self.availability = between.availability.clone();
+        if no_downtime {
+            // Nothing was lost in any trial: the rule of three over every trial.
+            self.availability.ci95 = [(1.0 - 3.0 / trials.max(1) as f64).max(0.0), 1.0];
+            self.availability.no_downtime_observed = true;
+        }
+        self.tier = between.tier.clone();
+        self.tier_at_95_confidence = between.tier_at_95_confidence.clone();
+        self.downtime_budget = between.downtime_budget.clone();
+        let d = &between.downtime_minutes_per_year;
+        self.downtime_minutes_per_year.mean = d.mean;
+        self.downtime_minutes_per_year.std_error = d.std_error;
+        self.downtime_minutes_per_year.ci95 = d.ci95;
+        self.incidents_per_year = between.incidents_per_year.clone();
+        self.mean_outage_minutes = between.mean_outage_minutes.clone();
+        self.service = between.service.clone();
+        if let (Some(mine), Some(theirs)) = (&mut self.failovers, &between.failovers) {
+            mine.per_year = theirs.per_year.clone();
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.data_loss, &between.data_loss) {
+            mine.events_per_year = theirs.events_per_year.clone();
+        }
+        if let (Some(mine), Some(theirs)) =
+            (&mut self.disaster_recovery, &between.disaster_recovery)
+        {
+            mine.restores_per_year = theirs.restores_per_year.clone();
+        }
+        self.downtime_causes = between.downtime_causes.clone();
+        self.components = between.components.clone();
+    }
+
     /// Whether the run was importance-sampled (its trials forced: none is a year of the
     /// scenario to replay).
     pub fn forced(&self) -> bool {

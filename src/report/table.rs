@@ -144,11 +144,14 @@ pub fn render(report: &RunReport) -> String {
     } else {
         let _ = writeln!(
             out,
-            "  worst trial       #{} with {} min/yr (replay: sim trace FILE --trial {})",
+            "  worst trial       #{} with {} min/yr (replay: sim trace FILE {})",
             report.worst_trial.trial,
             minutes(report.worst_trial.downtime_minutes_per_year),
-            report.worst_trial.trial
+            report.worst_trial.replay_options()
         );
+    }
+    if let Some(uncertainty) = &report.uncertainty {
+        out.push_str(&super::uncertainty::table(uncertainty, report));
     }
     let service = &report.service;
     if service.degraded_minutes_per_year.mean > 0.0 || service.fallback_fraction.mean > 0.0 {

@@ -3,19 +3,21 @@
 use crate::time::{Ticks, TICKS_PER_SECOND};
 
 /// The units a duration may use, with their length in seconds. `y` is 365 days.
-pub const UNITS: [(&str, f64); 7] = [
+pub const UNITS: [(&str, f64); 8] = [
     ("ms", 0.001),
     ("s", 1.0),
     ("m", 60.0),
     ("h", 3600.0),
     ("d", 86_400.0),
     ("w", 604_800.0),
+    // A month is a twelfth of the 365-day year (30.42 days), so "12mo" is "1y".
+    ("mo", 2_628_000.0),
     ("y", 31_536_000.0),
 ];
 
 /// What a valid duration looks like, for error messages.
 pub const DURATION_HELP: &str =
-    "a duration is a string: a number and a unit (ms, s, m, h, d, w, y), e.g. \"30s\", \"1.5h\"";
+    "a duration is a string: a number and a unit (ms, s, m, h, d, w, mo, y), e.g. \"30s\", \"1.5h\"";
 
 /// Parses a duration string to ticks. Returns a message saying what is wrong otherwise.
 /// Zero is accepted here; callers that need a positive length check it.

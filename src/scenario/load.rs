@@ -28,10 +28,25 @@ pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
     load_str(&text, &file)
 }
 
-/// Checks scenario text; `file` names it in error messages.
+/// Checks scenario text; `file` names it in error messages. A scenario with uncertain
+/// parameters (`{"between": [low, high]}`) is checked at both ends of every range and
+/// returned at their middles, with the ranges attached (`Scenario::uncertainty`).
 pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     // Editors on some systems save a byte-order mark; it is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Only a document that mentions the key is searched, so plain files load as before.
+    if text.contains("\"between\"") {
+        let document: Value =
+            serde_json::from_str(text).map_err(|error| json_error(file, String::new(), error))?;
+        if let Some(scenario) = super::uncertain::load(document, file)? {
+            return Ok(scenario);
+        }
+    }
+    load_plain(text, file)
+}
+
+/// Checks scenario text that has no ranges.
+pub(super) fn load_plain(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let raw = parse_raw(text, file)?;
     let mut checker = Checker {
         file,
@@ -263,6 +278,7 @@ impl Checker<'_> {
             entry,
             traffic: self.traffic(raw.traffic.as_ref())?,
             slo: self.slo(raw.slo.as_ref())?,
+            uncertainty: None,
         })
     }
 

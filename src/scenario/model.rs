@@ -27,6 +27,9 @@ pub struct Scenario {
     pub changes: Vec<Change>,
     /// Chaos experiments (`sim chaos`), in file order; other commands ignore them.
     pub experiments: Vec<Experiment>,
+    /// The uncertain parameters (`{"between": ...}`) when the file has any: this scenario
+    /// is then the one at the ranges' middles, and `crate::uncertainty` runs the others.
+    pub uncertainty: Option<std::sync::Arc<super::uncertain::UncertainInputs>>,
 }
 
 /// A failure process shared by several components (`shared_failures`): while an
