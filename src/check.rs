@@ -115,6 +115,19 @@ pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
             ),
         });
     }
+    if let Some(uncertainty) = &report.uncertainty {
+        if slo.probability.is_some() {
+            // The objectives are held across the parameter sets instead: the mean over
+            // everything is shown, not gated.
+            for result in &mut results {
+                result.passed = true;
+                result.message.push_str(
+                    " (the mean over all parameter sets: reported, not gated; slo.probability holds the share of sets)",
+                );
+            }
+        }
+        results.extend(across_uncertainty(slo, uncertainty));
+    }
     if let Some(limit) = slo.max_data_loss_events_per_year {
         let (mean, se) = report.data_loss.as_ref().map_or((0.0, 0.0), |d| {
             (d.events_per_year.mean, d.events_per_year.std_error)
@@ -145,6 +158,61 @@ pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
         });
     }
     results
+}
+
+/// The availability and downtime objectives across uncertain parameters: the share of
+/// parameter sets (after the noise correction) that meet each, held to `slo.probability`
+/// when the scenario states one, reported otherwise.
+fn across_uncertainty(
+    slo: &Slo,
+    uncertainty: &crate::uncertainty::UncertaintyReport,
+) -> Vec<CheckResult> {
+    let sets = &uncertainty.set_availability;
+    let share = |meets: &dyn Fn(f64) -> bool| {
+        sets.iter().filter(|a| meets(**a)).count() as f64 / sets.len().max(1) as f64
+    };
+    let mut objectives: Vec<(&str, String, f64)> = Vec::new();
+    if let Some(target) = slo.availability {
+        objectives.push((
+            "slo.availability.across_parameters",
+            format!("availability at least {}", percent(target)),
+            share(&|a| a >= target),
+        ));
+    }
+    if let Some(limit) = slo.max_downtime_minutes_per_year {
+        objectives.push((
+            "slo.max_downtime_minutes_per_year.across_parameters",
+            format!("downtime at most {limit} min/yr"),
+            share(&|a| (1.0 - a) * crate::time::MINUTES_PER_YEAR <= limit),
+        ));
+    }
+    objectives
+        .into_iter()
+        .map(|(name, objective, met)| {
+            let of = format!(
+                "{objective} in {:.1}% of {} parameter sets",
+                met * 100.0,
+                sets.len()
+            );
+            match slo.probability {
+                Some(required) => CheckResult {
+                    name: name.into(),
+                    passed: met >= required,
+                    message: format!(
+                        "{of}, against the required {:.1}%",
+                        required * 100.0
+                    ),
+                },
+                None => CheckResult {
+                    name: name.into(),
+                    passed: true,
+                    message: format!(
+                        "{of} (reported, not gated: slo.probability or --probability sets the share required)"
+                    ),
+                },
+            }
+        })
+        .collect()
 }
 
 fn margin_minutes(bound: f64, target: f64) -> String {

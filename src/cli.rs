@@ -240,7 +240,7 @@ impl SimOptions {
         let sets = progress::with_progress(self.progress(), total, |progress| {
             self.install(|| crate::uncertainty::run(&prepared, inner, progress))
         })?;
-        Ok(crate::uncertainty::summarise(scenario, prepared, sets))
+        Ok(crate::uncertainty::summarise(scenario, prepared.design, sets))
     }
 
     pub fn progress(&self) -> bool {

@@ -33,6 +33,10 @@ pub struct Difference {
     pub scenario: String,
     pub availability: PairedDifference,
     pub downtime_minutes_per_year: PairedDifference,
+    /// With uncertain parameters (written only then): the difference across parameter
+    /// sets, paired set by set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<crate::uncertainty::DifferenceUncertainty>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -226,6 +230,7 @@ pub fn finish(
                 scenario: other.scenario.clone(),
                 availability,
                 downtime_minutes_per_year: downtime,
+                uncertainty: None,
             }
         })
         .collect();
@@ -238,7 +243,7 @@ pub fn finish(
     }
 }
 
-fn paired(mean: f64, std_error: f64, unpaired: f64, low: f64, high: f64) -> PairedDifference {
+pub(crate) fn paired(mean: f64, std_error: f64, unpaired: f64, low: f64, high: f64) -> PairedDifference {
     PairedDifference {
         mean,
         std_error,

@@ -5,6 +5,7 @@
 //!
 //! Pure: the scenarios of the sets are built (and may fail) first, then the runs cannot.
 
+mod compare;
 mod design;
 mod summary;
 
@@ -15,6 +16,7 @@ use crate::montecarlo::{self, RunAccumulator};
 use crate::precision::StopRule;
 use crate::scenario::{Scenario, ScenarioError};
 
+pub use compare::{compare, DifferenceUncertainty};
 pub use design::{set_seed, Design};
 pub use summary::{corrected, Percentiles, UncertaintyReport};
 
@@ -33,10 +35,15 @@ pub enum Inner {
 }
 
 impl Inner {
-    /// `trials` split evenly over `samples` sets, at least `MIN_TRIALS_PER_SET` each.
+    /// `trials` split evenly over `samples` sets.
     pub fn split(trials: u64, samples: u64) -> Inner {
-        Inner::Trials(trials.div_ceil(samples.max(1)).max(MIN_TRIALS_PER_SET))
+        Inner::Trials(trials_per_set(trials, samples))
     }
+}
+
+/// `trials` split evenly over `samples` sets, at least `MIN_TRIALS_PER_SET` each.
+pub fn trials_per_set(trials: u64, samples: u64) -> u64 {
+    trials.div_ceil(samples.max(1)).max(MIN_TRIALS_PER_SET)
 }
 
 /// One parameter set and what its trials measured.
@@ -67,40 +74,11 @@ pub struct Prepared {
 /// Builds and checks the scenario of every parameter set (a sampled combination can still
 /// be invalid, e.g. a uniform's min above its max): the error names the set and values.
 pub fn prepare(scenario: &Scenario, samples: u64) -> Result<Prepared, ScenarioError> {
-    let inputs = scenario
-        .uncertainty
-        .as_ref()
-        .expect("prepare is only called on scenarios with ranges");
-    let design = Design::latin_hypercube(&inputs.ranges, scenario.simulation.seed, samples);
+    let design = design_of(scenario, samples);
     let mut plans = Vec::with_capacity(samples as usize);
     let mut all_values = Vec::with_capacity(samples as usize);
-    for set in 0..samples as usize {
-        let values = design.values(&inputs.ranges, set);
-        let mut one = inputs.scenario(&values).map_err(|error| {
-            let shown: Vec<String> = inputs
-                .ranges
-                .iter()
-                .zip(&values)
-                .map(|(r, v)| format!("{} = {}", r.path, r.show(*v)))
-                .collect();
-            match error {
-                ScenarioError::Invalid {
-                    file,
-                    location,
-                    message,
-                } => ScenarioError::Invalid {
-                    file,
-                    location,
-                    message: format!(
-                        "{message} (in parameter set {set}: {}); narrow the ranges so that every combination is valid",
-                        shown.join(", ")
-                    ),
-                },
-                other => other,
-            }
-        })?;
-        one.simulation = scenario.simulation.clone();
-        one.simulation.seed = set_seed(scenario.simulation.seed, set as u64);
+    for set in 0..samples {
+        let (one, values) = set_scenario(scenario, &design, set)?;
         plans.push(Plan::new(&one));
         all_values.push(values);
     }
@@ -109,6 +87,58 @@ pub fn prepare(scenario: &Scenario, samples: u64) -> Result<Prepared, ScenarioEr
         plans,
         values: all_values,
     })
+}
+
+fn inputs_of(scenario: &Scenario) -> &crate::scenario::uncertain::UncertainInputs {
+    scenario
+        .uncertainty
+        .as_ref()
+        .expect("only scenarios with ranges have parameter sets")
+}
+
+/// The Latin hypercube of a scenario with ranges.
+pub fn design_of(scenario: &Scenario, samples: u64) -> Design {
+    Design::latin_hypercube(
+        &inputs_of(scenario).ranges,
+        scenario.simulation.seed,
+        samples,
+    )
+}
+
+/// The checked scenario of parameter set `set` (with the set's seed) and its values.
+pub fn set_scenario(
+    scenario: &Scenario,
+    design: &Design,
+    set: u64,
+) -> Result<(Scenario, Vec<f64>), ScenarioError> {
+    let inputs = inputs_of(scenario);
+    let values = design.values(&inputs.ranges, set as usize);
+    let mut one = inputs.scenario(&values).map_err(|error| {
+        let shown: Vec<String> = inputs
+            .ranges
+            .iter()
+            .zip(&values)
+            .map(|(r, v)| format!("{} = {}", r.path, r.show(*v)))
+            .collect();
+        match error {
+            ScenarioError::Invalid {
+                file,
+                location,
+                message,
+            } => ScenarioError::Invalid {
+                file,
+                location,
+                message: format!(
+                    "{message} (in parameter set {set}: {}); narrow the ranges so that every combination is valid",
+                    shown.join(", ")
+                ),
+            },
+            other => other,
+        }
+    })?;
+    one.simulation = scenario.simulation.clone();
+    one.simulation.seed = set_seed(scenario.simulation.seed, set);
+    Ok((one, values))
 }
 
 /// Runs every set on the current rayon pool (sets in parallel, each one deterministic), in
@@ -173,17 +203,17 @@ pub struct UncertainRun {
 
 /// The report of a run over parameter sets: the estimate over everything (errors between
 /// sets), beside the `uncertainty` section.
-pub fn summarise(scenario: &Scenario, prepared: Prepared, sets: Vec<SetResult>) -> UncertainRun {
+pub fn summarise(scenario: &Scenario, design: Design, sets: Vec<SetResult>) -> UncertainRun {
     use crate::report::RunReport;
     let plan = Plan::new(scenario);
     let (merged, between) = pooled(&sets);
     let mut report = RunReport::new(scenario, &plan, &merged);
     report.adopt_errors(&RunReport::new(scenario, &plan, &between));
-    let inputs = scenario
+    // A scenario without ranges run beside one with (sim compare) has no spread to show.
+    report.uncertainty = scenario
         .uncertainty
         .as_ref()
-        .expect("summarise is only called on scenarios with ranges");
-    report.uncertainty = Some(UncertaintyReport::new(inputs, &prepared.design, &sets));
+        .map(|inputs| UncertaintyReport::new(inputs, &design, &sets));
     // The worst trial: the set and trial (`sim trace --set S --trial N` replays it).
     let worst = sets
         .iter()
@@ -208,6 +238,6 @@ pub fn summarise(scenario: &Scenario, prepared: Prepared, sets: Vec<SetResult>) 
         merged,
         report,
         sets,
-        design: prepared.design,
+        design,
     }
 }

@@ -37,6 +37,18 @@ pub struct CheckArgs {
     /// With --shard: where the partial result goes.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// With uncertain parameters: the share of parameter sets that must meet the SLO's
+    /// availability and downtime objectives (overrides slo.probability).
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub probability: Option<f64>,
+}
+
+/// `--probability`: a share in (0, 1].
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("expected a share in (0, 1] such as 0.9, got {text:?}")),
+    }
 }
 
 enum Against {
@@ -76,6 +88,20 @@ fn read_baseline(path: &PathBuf) -> Result<Against, CliError> {
 
 pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
     let mut scenario = args.options.load(&args.file)?;
+    if let (Some(p), Some(slo)) = (args.probability, scenario.slo.as_mut()) {
+        slo.probability = Some(p);
+    }
+    if args.probability.is_some() && scenario.uncertainty.is_none() {
+        return Err(CliError::Input(format!(
+            "--probability: {} has no uncertain parameters (\"between\"), so there is no share of parameter sets to hold",
+            args.file.display()
+        )));
+    }
+    if args.shard.is_some() && scenario.uncertainty.is_some() {
+        return Err(CliError::Input(
+            "--shard does not take scenarios with uncertain parameters (\"between\"): run the check whole (docs/uncertainty.md)".to_string(),
+        ));
+    }
     if !(args.tolerance >= 0.0 && args.tolerance < 1.0) {
         return Err(CliError::Input(format!(
             "--tolerance {}: expected an availability drop in [0, 1)",

@@ -52,6 +52,21 @@ pub fn load_paired(files: &[PathBuf], options: &SimOptions) -> Result<Vec<Scenar
 }
 
 pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Comparison, CliError> {
+    if scenarios.iter().any(|s| s.uncertainty.is_some()) {
+        if options.precision.is_some() {
+            return Err(CliError::Input(
+                "--precision with uncertain parameters (\"between\") applies to sim run; compare runs --trials split over the parameter sets (docs/uncertainty.md)".to_string(),
+            ));
+        }
+        let trials = scenarios[0].simulation.trials;
+        let per_set = crate::uncertainty::trials_per_set(trials, options.samples);
+        return with_progress(options.progress(), per_set * options.samples, |progress| {
+            options.install(|| {
+                crate::uncertainty::compare(scenarios, options.samples, per_set, progress)
+            })
+        })?
+        .map_err(CliError::from);
+    }
     if let Some(rule) = options.stop_rule() {
         let (comparison, _) = with_precision_progress(options.progress(), &rule, |progress| {
             options.install(|| compare_to_precision(scenarios, &rule, progress))
@@ -66,6 +81,11 @@ pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Compar
 
 pub fn execute(args: &CompareArgs) -> Result<(), CliError> {
     let scenarios = load_paired(&args.files, &args.options)?;
+    if args.shard.is_some() && scenarios.iter().any(|s| s.uncertainty.is_some()) {
+        return Err(CliError::Input(
+            "--shard does not take scenarios with uncertain parameters (\"between\"): run the comparison whole (docs/uncertainty.md)".to_string(),
+        ));
+    }
     if let Some(spec) = args.shard {
         if args.svg.is_some() {
             return Err(CliError::Input(
@@ -183,9 +203,33 @@ pub fn render(comparison: &Comparison) -> String {
             difference
         );
     }
+    for d in &comparison.differences {
+        if let Some(u) = &d.uncertainty {
+            let t = &u.downtime_difference;
+            let _ = writeln!(
+                out,
+                "{:<width$}  across the parameter ranges: better than the first in {:.0}% of parameter sets; difference p05 {:+.2}, p50 {:+.2}, p95 {:+.2} min/yr",
+                d.scenario,
+                u.better_share * 100.0,
+                t.p05,
+                t.p50,
+                t.p95
+            );
+        }
+    }
+    let sets = comparison
+        .reports
+        .iter()
+        .find_map(|r| r.uncertainty.as_ref())
+        .map_or(String::new(), |u| {
+            format!(
+                " over {} parameter sets (paired set by set; errors between sets)",
+                u.samples
+            )
+        });
     let _ = writeln!(
         out,
-        "\n{} trials each, seed {}, common random numbers.",
+        "\n{} trials each, seed {}, common random numbers{sets}.",
         comparison.trials, comparison.seed
     );
     out

@@ -25,6 +25,10 @@ pub struct TraceArgs {
     /// trial): the timeline shows the experiment's window.
     #[arg(long, value_name = "NAME")]
     pub experiment: Option<String>,
+    /// With uncertain parameters: replay a trial of this parameter set (reports name the
+    /// worst trial's set); without it the ranges stand at their middles.
+    #[arg(long, value_name = "S")]
+    pub set: Option<u64>,
 }
 
 pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
@@ -34,6 +38,26 @@ pub fn execute(args: &TraceArgs) -> Result<(), CliError> {
         ));
     }
     let scenario = args.options.load(&args.file)?;
+    let scenario = match (args.set, scenario.uncertainty.is_some()) {
+        (None, _) => scenario,
+        (Some(_), false) => {
+            return Err(CliError::Input(format!(
+                "--set: {} has no uncertain parameters (\"between\")",
+                args.file.display()
+            )))
+        }
+        (Some(set), true) if set >= args.options.samples => {
+            return Err(CliError::Input(format!(
+                "--set {set}: the run has parameter sets 0 to {} (--samples {})",
+                args.options.samples - 1,
+                args.options.samples
+            )))
+        }
+        (Some(set), true) => {
+            let design = crate::uncertainty::design_of(&scenario, args.options.samples);
+            crate::uncertainty::set_scenario(&scenario, &design, set)?.0
+        }
+    };
     if args.trial >= scenario.simulation.trials {
         return Err(CliError::Input(format!(
             "--trial {}: the scenario runs trials 0 to {}",

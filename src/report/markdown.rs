@@ -190,5 +190,19 @@ pub fn comparison_table(comparison: &Comparison) -> String {
         "\n{} trials each, seed {}, common random numbers: the same unit, zone and region draw the same numbers in every scenario.",
         comparison.trials, comparison.seed
     );
+    for d in &comparison.differences {
+        if let Some(u) = &d.uncertainty {
+            let t = &u.downtime_difference;
+            let _ = writeln!(
+                out,
+                "\nAcross the parameter ranges, **{}** is better than the first in {:.0}% of parameter sets (downtime difference 5th to 95th percentile {} to {} min/yr, median {}).",
+                d.scenario,
+                u.better_share * 100.0,
+                signed_minutes(t.p05),
+                signed_minutes(t.p95),
+                signed_minutes(t.p50)
+            );
+        }
+    }
     out
 }

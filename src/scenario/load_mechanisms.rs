@@ -349,6 +349,10 @@ impl Checker<'_> {
                 .max_rpo_p99_seconds
                 .map(|v| self.number_in("slo.max_rpo_p99_seconds", v, 0.0, 1e12, false))
                 .transpose()?,
+            probability: raw
+                .probability
+                .map(|v| self.number_in("slo.probability", v, 0.0, 1.0, true))
+                .transpose()?,
         };
         if slo.availability.is_none()
             && slo.max_downtime_minutes_per_year.is_none()

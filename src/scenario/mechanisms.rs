@@ -302,6 +302,9 @@ pub struct Slo {
     pub max_data_loss_events_per_year: Option<f64>,
     /// Met when the 99th percentile of the lost write window stays at or below it.
     pub max_rpo_p99_seconds: Option<f64>,
+    /// With uncertain parameters: the share of parameter sets that must meet the
+    /// availability and downtime objectives (`None`: the share is reported, not gated).
+    pub probability: Option<f64>,
 }
 
 /// Demand over the day, as a multiple of the peak rate for each hour.

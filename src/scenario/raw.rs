@@ -141,6 +141,7 @@ pub struct RawSlo {
     pub max_downtime_minutes_per_year: Option<f64>,
     pub max_data_loss_events_per_year: Option<f64>,
     pub max_rpo_p99_seconds: Option<f64>,
+    pub probability: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -93,7 +93,15 @@ pub struct UncertaintyReport {
 /// every value is positive: (corrected values, the noise description). `values` are
 /// estimates of lost service and `errors` their standard errors.
 pub fn corrected(values: &[f64], errors: &[f64]) -> (Vec<f64>, Noise) {
-    let log = values.iter().all(|v| *v > 0.0);
+    shrunk(values, errors, values.iter().all(|v| *v > 0.0))
+}
+
+/// `corrected` on the linear scale, for values that may be negative (differences).
+pub fn corrected_linear(values: &[f64], errors: &[f64]) -> (Vec<f64>, Noise) {
+    shrunk(values, errors, false)
+}
+
+fn shrunk(values: &[f64], errors: &[f64], log: bool) -> (Vec<f64>, Noise) {
     let (scaled, noise): (Vec<f64>, Vec<f64>) = values
         .iter()
         .zip(errors)
@@ -126,7 +134,7 @@ pub fn corrected(values: &[f64], errors: &[f64]) -> (Vec<f64>, Noise) {
             if log {
                 y.exp()
             } else {
-                y.max(0.0)
+                y
             }
         })
         .collect();
