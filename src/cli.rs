@@ -240,7 +240,11 @@ impl SimOptions {
         let sets = progress::with_progress(self.progress(), total, |progress| {
             self.install(|| crate::uncertainty::run(&prepared, inner, progress))
         })?;
-        Ok(crate::uncertainty::summarise(scenario, prepared.design, sets))
+        Ok(crate::uncertainty::summarise(
+            scenario,
+            prepared.design,
+            sets,
+        ))
     }
 
     pub fn progress(&self) -> bool {

@@ -243,7 +243,13 @@ pub fn finish(
     }
 }
 
-pub(crate) fn paired(mean: f64, std_error: f64, unpaired: f64, low: f64, high: f64) -> PairedDifference {
+pub(crate) fn paired(
+    mean: f64,
+    std_error: f64,
+    unpaired: f64,
+    low: f64,
+    high: f64,
+) -> PairedDifference {
     PairedDifference {
         mean,
         std_error,

@@ -47,7 +47,9 @@ pub struct CheckArgs {
 fn parse_probability(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
-        _ => Err(format!("expected a share in (0, 1] such as 0.9, got {text:?}")),
+        _ => Err(format!(
+            "expected a share in (0, 1] such as 0.9, got {text:?}"
+        )),
     }
 }
 

@@ -94,11 +94,23 @@ fn section(file: &Path, options: &SimOptions) -> Result<ScenarioSection, CliErro
         format!("{name}: where the downtime comes from (cause and mechanism), minutes per year"),
         charts::causes_chart(&format!("{name}: where the downtime comes from"), &causes),
     ));
+    if let Some(u) = &report.uncertainty {
+        charts_out.extend(uncertainty_charts(name, &report, u));
+    }
     let worst = report.worst_trial.trial;
+    // With ranges the worst trial belongs to a parameter set: replay it in that set.
+    let worst_plan = match report.worst_trial.parameter_set {
+        Some(set) => {
+            let design = crate::uncertainty::design_of(&scenario, options.samples);
+            crate::engine::Plan::new(&crate::uncertainty::set_scenario(&scenario, &design, set)?.0)
+        }
+        None => plan.clone(),
+    };
     let median = accumulator.downtime_histogram.quantile(0.5);
     let typical = typical_trial(&plan, median, scenario.simulation.trials);
     for (label, trial) in [("worst", worst), ("typical", typical)] {
-        let timeline = record(&plan, &names, trial);
+        let used = if label == "worst" { &worst_plan } else { &plan };
+        let timeline = record(used, &names, trial);
         charts_out.push(chart(
             &format!("timeline-{label}.svg"),
             format!(
@@ -140,6 +152,58 @@ fn section(file: &Path, options: &SimOptions) -> Result<ScenarioSection, CliErro
         chaos,
         chaos_charts,
     })
+}
+
+/// With uncertain parameters: both intervals against the SLA tiers, and the tornado of
+/// the uncertain inputs.
+fn uncertainty_charts(
+    name: &str,
+    report: &crate::report::RunReport,
+    u: &crate::uncertainty::UncertaintyReport,
+) -> Vec<Chart> {
+    let intervals = [
+        charts::AvailabilityPoint {
+            name: "Monte Carlo: 95% CI of the mean".to_string(),
+            mean: report.availability.mean,
+            ci95: report.availability.ci95,
+        },
+        charts::AvailabilityPoint {
+            name: format!("parameters: 5th-95th percentile of {} sets", u.samples),
+            mean: u.availability.p50,
+            ci95: [u.availability.p05, u.availability.p95],
+        },
+    ];
+    let rows: Vec<(String, f64, f64)> = u
+        .drivers
+        .iter()
+        .map(|d| {
+            (
+                d.parameter.clone(),
+                d.downtime_low_fifth,
+                d.downtime_high_fifth,
+            )
+        })
+        .collect();
+    vec![
+        chart(
+            "uncertainty.svg",
+            format!(
+                "{name}: the two intervals side by side: how precisely the mean availability is known (Monte Carlo) and where the availability lies given the uncertain inputs (parameters: the median and 5th to 95th percentile across parameter sets)"
+            ),
+            charts::availability_chart(&format!("{name}: availability, two intervals"), &intervals),
+        ),
+        chart(
+            "uncertain-inputs.svg",
+            format!(
+                "{name}: which uncertain inputs drive the spread: mean downtime with each input in the lowest and highest fifth of its range"
+            ),
+            charts::uncertainty_tornado_chart(
+                &format!("{name}: uncertain inputs"),
+                u.downtime_minutes_per_year.p50,
+                &rows,
+            ),
+        ),
+    ]
 }
 
 /// The scenario's chaos experiments (`sim chaos`) and the timelines of each one's typical

@@ -51,6 +51,19 @@ struct Point {
     /// Against the first variant, from paired trials.
     downtime_change: f64,
     downtime_change_ci95: [f64; 2],
+    /// With uncertain parameters (written only then): the downtime's percentiles across
+    /// parameter sets and the share of sets meeting each tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertainty: Option<SweepUncertainty>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SweepUncertainty {
+    downtime_minutes_per_year: crate::uncertainty::Percentiles,
+    tier_probability: indexmap::IndexMap<String, f64>,
+    /// Against the first variant: the share of parameter sets in which this one loses less.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    better_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,6 +128,14 @@ fn points(comparison: &Comparison, labels: &[String]) -> Vec<Point> {
                 downtime_ci95: report.downtime_minutes_per_year.ci95,
                 downtime_change: change.map_or(0.0, |c| c.mean),
                 downtime_change_ci95: change.map_or([0.0, 0.0], |c| c.ci95),
+                uncertainty: report.uncertainty.as_ref().map(|u| SweepUncertainty {
+                    downtime_minutes_per_year: u.downtime_minutes_per_year,
+                    tier_probability: u.tier_probability.clone(),
+                    better_share: i
+                        .checked_sub(1)
+                        .and_then(|j| comparison.differences[j].uncertainty.as_ref())
+                        .map(|d| d.better_share),
+                }),
             }
         })
         .collect()
@@ -189,8 +210,17 @@ pub fn execute(args: &SweepArgs) -> Result<(), CliError> {
                             percent(p.availability_ci95[1])
                         ),
                         format!(
-                            "{:.2} ({:.2} to {:.2})",
-                            p.downtime_minutes_per_year, p.downtime_ci95[0], p.downtime_ci95[1]
+                            "{:.2} ({:.2} to {:.2}){}",
+                            p.downtime_minutes_per_year,
+                            p.downtime_ci95[0],
+                            p.downtime_ci95[1],
+                            p.uncertainty.as_ref().map_or(String::new(), |u| {
+                                let d = &u.downtime_minutes_per_year;
+                                format!(
+                                    "; parameters p05 {:.2}, p50 {:.2}, p95 {:.2}",
+                                    d.p05, d.p50, d.p95
+                                )
+                            })
                         ),
                         format!(
                             "{:+.2} ({:+.2} to {:+.2})",

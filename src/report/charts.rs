@@ -49,4 +49,4 @@ pub use downtime::downtime_distribution_chart;
 pub use histogram::histogram_chart;
 pub use sweep::sweep_chart;
 pub use timeline::timeline_chart;
-pub use tornado::tornado_chart;
+pub use tornado::{tornado_chart, uncertainty_tornado_chart};
