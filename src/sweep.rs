@@ -161,7 +161,7 @@ pub fn numeric_parameters(document: &Value) -> Vec<(String, Value)> {
 fn collect(value: &Value, path: String, found: &mut Vec<(String, Value)>) {
     match value {
         // An uncertain parameter already has its range; `sim run` ranks those.
-        Value::Object(map) if map.contains_key("between") => {}
+        Value::Object(map) if crate::scenario::uncertain::is_range(map) => {}
         Value::Object(map) => {
             for (key, child) in map {
                 if path.is_empty()

@@ -22,5 +22,6 @@ mod resync;
 mod retries;
 mod shard;
 mod snapshots;
+mod uncertainty;
 mod validation;
 mod workflow;

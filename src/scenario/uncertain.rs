@@ -194,6 +194,12 @@ fn with_context(error: ScenarioError, context: &str) -> ScenarioError {
     }
 }
 
+/// Whether an object is a range: its "between" is a list (a component may be named
+/// "between").
+pub fn is_range(map: &serde_json::Map<String, Value>) -> bool {
+    map.get("between").is_some_and(Value::is_array)
+}
+
 /// The ranges of a document (for tests and tools that hold a document, not a file).
 pub fn find_ranges(document: &Value, file: &str) -> Result<Vec<Range>, ScenarioError> {
     let mut ranges = Vec::new();
@@ -230,7 +236,7 @@ fn find(
     ranges: &mut Vec<Range>,
 ) -> Result<(), ScenarioError> {
     match value {
-        Value::Object(map) if map.contains_key("between") => {
+        Value::Object(map) if is_range(map) => {
             ranges.push(range(map, steps, file)?);
         }
         Value::Object(map) => {

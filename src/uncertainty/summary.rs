@@ -127,10 +127,20 @@ fn shrunk(values: &[f64], errors: &[f64], log: bool) -> (Vec<f64>, Noise) {
         0.0
     };
     let shrink = (1.0 - share).sqrt();
+    // Each set by its own noise: a set whose estimate is noisier moves further toward
+    // the mean, so that every corrected value carries the parameter variance alone:
+    // k_i^2 (tau^2 + v_i) = tau^2.
+    let parameter_variance = (total - noise_variance).max(0.0);
     let corrected = scaled
         .iter()
-        .map(|y| {
-            let y = mean + shrink * (y - mean);
+        .zip(&noise)
+        .map(|(y, v)| {
+            let k = if total > 0.0 {
+                (parameter_variance / (parameter_variance + v)).sqrt()
+            } else {
+                1.0
+            };
+            let y = mean + k * (y - mean);
             if log {
                 y.exp()
             } else {
