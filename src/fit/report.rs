@@ -424,7 +424,7 @@ fn render_sample(out: &mut String, title: &str, sample: &SampleReport) {
     ));
     if !sample.fits.is_empty() {
         out.push_str(&format!(
-            "      {:<12} {:<52} {:>10} {:>10} {:>6}\n",
+            "      {:<12} {:<58} {:>10} {:>10} {:>6}\n",
             "family", "parameters (95% interval)", "ln L", "AIC", "KS"
         ));
     }
@@ -458,7 +458,7 @@ fn render_sample(out: &mut String, title: &str, sample: &SampleReport) {
             " "
         };
         out.push_str(&format!(
-            "    {marker} {:<12} {:<52} {:>10.2} {:>10.2} {:>6.3}\n",
+            "    {marker} {:<12} {:<58} {:>10.2} {:>10.2} {:>6.3}\n",
             fit.family.name(),
             parameters.join(", "),
             fit.log_likelihood,
