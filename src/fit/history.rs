@@ -476,6 +476,15 @@ fn window(
             }
             row.end.is_some()
         });
+        if !options.skip_bad_rows {
+            if let Some(first) = bad.first() {
+                return Err(FitError::Row {
+                    file: file.to_string(),
+                    line: first.line,
+                    message: first.reason.clone(),
+                });
+            }
+        }
     }
     if rows.is_empty() && (from.is_none() || to.is_none()) {
         return Err(FitError::File {

@@ -145,6 +145,8 @@ fn simplex_run(f: &impl Fn([f64; 2]) -> f64, start: [f64; 2], step: f64) -> ([f6
 /// The Hessian of `f` at `x` by central differences with step `h` (the functions here are
 /// negative log-likelihoods in log-parameters, of order n, so h = 1e-3 keeps both the
 /// truncation error, O(h^2), and the rounding error, O(n * 1e-16 / h^2), near 1e-6).
+// (i, j) index both halves of the symmetric matrix at once: an iterator cannot.
+#[allow(clippy::needless_range_loop)]
 pub fn hessian<const N: usize>(f: impl Fn([f64; N]) -> f64, x: [f64; N], h: f64) -> [[f64; N]; N] {
     let shifted = |moves: &[(usize, f64)]| {
         let mut point = x;
