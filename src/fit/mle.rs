@@ -131,8 +131,8 @@ fn ln_normal_survival(u: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parameter {
     pub name: &'static str,
-    /// True for a duration (in seconds), false for a plain number (a shape, a sigma).
-    #[serde(skip)]
+    /// True for a duration (estimate and bounds in seconds), false for a plain number (a
+    /// shape, a sigma).
     pub duration: bool,
     pub estimate: f64,
     /// None when the information matrix is singular (an estimate at a bound).
