@@ -13,6 +13,7 @@ use crate::scenario::{self, Scenario, ScenarioError};
 mod chaos;
 mod check;
 mod compare;
+mod fit;
 mod merge;
 mod plan;
 mod progress;
@@ -73,6 +74,9 @@ pub enum Command {
     /// Rehearse the scenario's chaos experiments against the model: the expected impact as
     /// a distribution, held to each experiment's expectations (exit 1 when one fails).
     Chaos(chaos::ChaosArgs),
+    /// Fit failure and repair distributions to an incident history (CSV) and print
+    /// paste-ready scenario JSON (docs/fit.md).
+    Fit(fit::FitArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -319,6 +323,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Chaos(args) => chaos::execute(&args),
         Command::Merge(args) => merge::execute(&args),
         Command::Plan(args) => plan::execute(&args),
+        Command::Fit(args) => fit::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;

@@ -18,6 +18,7 @@ pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod engine;
+pub mod fit;
 pub mod importance;
 pub mod montecarlo;
 pub mod output;

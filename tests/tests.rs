@@ -11,6 +11,7 @@ mod engine;
 mod errors;
 mod exact;
 mod fidelity;
+mod fit;
 mod fuzz;
 mod mechanisms;
 mod precision;

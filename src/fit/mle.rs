@@ -1,0 +1,540 @@
+//! Maximum-likelihood fits of a duration distribution to a right-censored sample: the
+//! exponential, Weibull, lognormal and gamma laws, with 95% intervals, ln L, AIC and a
+//! Kolmogorov–Smirnov distance to the Kaplan–Meier estimate.
+//!
+//! The log-likelihood is the sum of ln f(x) over the observed values plus the sum of
+//! ln S(x) over the censored ones (Lawless, *Statistical Models and Methods for Lifetime
+//! Data*, 2nd ed., 2003, §2.2). The exponential has a closed form and an exact interval
+//! (§3.1: 2T / chi-square quantiles, the time-censored form); the two-parameter laws are
+//! maximised in log-parameter space (the Weibull shape by a profile likelihood, lognormal
+//! and gamma by Nelder–Mead) and get Wald intervals on the log scale from the observed
+//! information, a numerical Hessian at the optimum (§5.1). Formulas: docs/fit.md.
+
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+use statrs::function::erf::erfc;
+use statrs::function::gamma::{checked_gamma_ur, ln_gamma};
+
+use super::optimize::{golden_section, hessian, inverse_diagonal, nelder_mead};
+
+/// One duration in seconds; `censored` means the true value is at least this long.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation {
+    pub value: f64,
+    pub censored: bool,
+}
+
+/// The standard normal quantile of 0.975: 95% two-sided intervals.
+pub const Z95: f64 = 1.959_963_984_540_054;
+/// Fewer observed (uncensored) values than this and only the exponential is fitted: two
+/// parameters from two points fit anything.
+pub const MIN_FAILURES_TWO_PARAMETERS: usize = 3;
+/// Shorter values are taken as this long (seconds): exports have one-second resolution, and
+/// a zero would make the Weibull and lognormal log-densities infinite.
+pub const MIN_VALUE: f64 = 1.0;
+/// The scenario format's bounds on a shape (docs/scenario-format.md); fits stay inside.
+pub const SHAPE_RANGE: (f64, f64) = (0.01, 100.0);
+
+/// A family of distributions the fit tries, in order of preference on equal AIC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Exponential,
+    Weibull,
+    Lognormal,
+    Gamma,
+}
+
+impl Family {
+    pub const ALL: [Family; 4] = [
+        Family::Exponential,
+        Family::Weibull,
+        Family::Lognormal,
+        Family::Gamma,
+    ];
+
+    /// The name used by the scenario format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Exponential => "exponential",
+            Family::Weibull => "weibull",
+            Family::Lognormal => "lognormal",
+            Family::Gamma => "gamma",
+        }
+    }
+
+    /// The scenario format's parameter names, in its order, and whether each is a duration.
+    pub fn parameters(self) -> &'static [(&'static str, bool)] {
+        match self {
+            Family::Exponential => &[("mean", true)],
+            Family::Weibull => &[("shape", false), ("scale", true)],
+            Family::Lognormal => &[("median", true), ("sigma", false)],
+            Family::Gamma => &[("shape", false), ("mean", true)],
+        }
+    }
+
+    /// (ln f(y), ln S(y)) for the natural parameters `p` in the order of `parameters`.
+    fn log_density_survival(self, p: &[f64], y: f64) -> (f64, f64) {
+        match self {
+            Family::Exponential => {
+                let mean = p[0];
+                (-mean.ln() - y / mean, -y / mean)
+            }
+            Family::Weibull => {
+                let (k, scale) = (p[0], p[1]);
+                let log_ratio = (y / scale).ln();
+                let z = (k * log_ratio).exp();
+                (k.ln() - scale.ln() + (k - 1.0) * log_ratio - z, -z)
+            }
+            Family::Lognormal => {
+                let (median, sigma) = (p[0], p[1]);
+                let u = (y.ln() - median.ln()) / sigma;
+                let log_density =
+                    -y.ln() - sigma.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln() - 0.5 * u * u;
+                (log_density, ln_normal_survival(u))
+            }
+            Family::Gamma => {
+                let (k, mean) = (p[0], p[1]);
+                let theta = mean / k;
+                let t = y / theta;
+                let log_density = -ln_gamma(k) - k * theta.ln() + (k - 1.0) * y.ln() - t;
+                let log_survival = match checked_gamma_ur(k, t) {
+                    Ok(q) if q > 0.0 && q.is_finite() => q.ln(),
+                    // Far in the tail Q underflows: Gamma(k, t) ~ t^(k-1) e^-t.
+                    _ => (k - 1.0) * t.ln() - t - ln_gamma(k),
+                };
+                (log_density, log_survival)
+            }
+        }
+    }
+
+    /// The cumulative distribution function at `y`.
+    fn cdf(self, p: &[f64], y: f64) -> f64 {
+        -self.log_density_survival(p, y).1.exp_m1()
+    }
+}
+
+/// ln P(Z > u) for a standard normal Z, accurate far into the upper tail.
+fn ln_normal_survival(u: f64) -> f64 {
+    if u < 30.0 {
+        let survival = 0.5 * erfc(u / std::f64::consts::SQRT_2);
+        if survival > 0.0 {
+            return survival.ln();
+        }
+    }
+    // Mills' ratio: P(Z > u) ~ phi(u)/u (1 - 1/u^2 + 3/u^4).
+    -0.5 * u * u - (u * (2.0 * std::f64::consts::PI).sqrt()).ln()
+        + (1.0 - 1.0 / (u * u) + 3.0 / u.powi(4)).ln()
+}
+
+/// A fitted parameter in natural units (seconds for durations) with its 95% interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    pub name: &'static str,
+    /// True for a duration (estimate and bounds in seconds), false for a plain number (a
+    /// shape, a sigma).
+    pub duration: bool,
+    pub estimate: f64,
+    /// None when the information matrix is singular (an estimate at a bound).
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// One family fitted to one sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    pub family: Family,
+    pub parameters: Vec<Parameter>,
+    /// With densities per second, so values from different samples are not comparable.
+    pub log_likelihood: f64,
+    pub aic: f64,
+    pub ks: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Everything fitted to one sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleFit {
+    /// Uncensored values.
+    pub failures: usize,
+    pub censored: usize,
+    /// The sum of every value, censored or not (the exposure, for times between failures).
+    pub exposure: f64,
+    /// In the order of `Family::ALL`; empty without an uncensored value.
+    pub fits: Vec<Fit>,
+    /// Index into `fits` of the lowest AIC.
+    pub best: Option<usize>,
+    /// Without an uncensored value: the one-sided 95% lower bound on the mean,
+    /// exposure / -ln(0.05).
+    pub mean_lower_bound: Option<f64>,
+    pub notes: Vec<String>,
+}
+
+/// Fits every family that the sample supports.
+pub fn fit_sample(observations: &[Observation]) -> SampleFit {
+    let mut notes = Vec::new();
+    let floored = observations.iter().filter(|o| o.value < MIN_VALUE).count();
+    if floored > 0 {
+        notes.push(format!(
+            "{floored} value(s) shorter than {MIN_VALUE} s taken as {MIN_VALUE} s"
+        ));
+    }
+    let mut data: Vec<Observation> = observations
+        .iter()
+        .map(|o| Observation {
+            value: o.value.max(MIN_VALUE),
+            censored: o.censored,
+        })
+        .collect();
+    // Ascending, observed before censored at a tie (the Kaplan–Meier convention).
+    data.sort_by(|a, b| {
+        a.value
+            .total_cmp(&b.value)
+            .then(a.censored.cmp(&b.censored))
+    });
+    let failures = data.iter().filter(|o| !o.censored).count();
+    let censored = data.len() - failures;
+    let exposure: f64 = data.iter().map(|o| o.value).sum();
+    let mut result = SampleFit {
+        failures,
+        censored,
+        exposure,
+        fits: Vec::new(),
+        best: None,
+        mean_lower_bound: None,
+        notes,
+    };
+    if failures == 0 {
+        if exposure > 0.0 {
+            result.mean_lower_bound = Some(exposure / -(0.05f64).ln());
+        }
+        return result;
+    }
+    // Work in units of the mean value so that every parameter is of order 1.
+    let scale = exposure / data.len() as f64;
+    let scaled: Vec<Observation> = data
+        .iter()
+        .map(|o| Observation {
+            value: o.value / scale,
+            censored: o.censored,
+        })
+        .collect();
+    result.fits.push(fit_exponential(&scaled, scale));
+    if failures >= MIN_FAILURES_TWO_PARAMETERS {
+        for family in [Family::Weibull, Family::Lognormal, Family::Gamma] {
+            result.fits.push(fit_two_parameters(family, &scaled, scale));
+        }
+    } else {
+        result.notes.push(format!(
+            "only {failures} observed value(s): exponential only (a two-parameter fit needs at \
+             least {MIN_FAILURES_TWO_PARAMETERS})"
+        ));
+    }
+    let mut best = 0;
+    for (i, fit) in result.fits.iter().enumerate() {
+        // Strictly lower by more than rounding noise: a tie keeps the simpler, earlier law.
+        if fit.aic < result.fits[best].aic - 1e-9 * (1.0 + fit.aic.abs()) {
+            best = i;
+        }
+    }
+    result.best = Some(best);
+    result
+}
+
+fn log_likelihood(family: Family, p: &[f64], data: &[Observation]) -> f64 {
+    data.iter()
+        .map(|o| {
+            let (log_density, log_survival) = family.log_density_survival(p, o.value);
+            if o.censored {
+                log_survival
+            } else {
+                log_density
+            }
+        })
+        .sum()
+}
+
+/// The exponential MLE mean = T / r, with the exact time-censored chi-square interval.
+fn fit_exponential(data: &[Observation], scale: f64) -> Fit {
+    let r = data.iter().filter(|o| !o.censored).count() as f64;
+    let total: f64 = data.iter().map(|o| o.value).sum();
+    let mean = total / r;
+    let chi = |dof: f64, p: f64| {
+        ChiSquared::new(dof)
+            .expect("positive degrees of freedom")
+            .inverse_cdf(p)
+    };
+    let low = 2.0 * total / chi(2.0 * r + 2.0, 0.975);
+    let high = 2.0 * total / chi(2.0 * r, 0.025);
+    let estimate = [mean];
+    finish(
+        Family::Exponential,
+        &estimate,
+        data,
+        scale,
+        Some(vec![(low, high)]),
+        None,
+    )
+}
+
+/// Weibull, lognormal or gamma, maximised over log-parameters `theta` (natural = exp(theta)).
+fn fit_two_parameters(family: Family, data: &[Observation], scale: f64) -> Fit {
+    let (shape_low, shape_high) = (SHAPE_RANGE.0.ln(), SHAPE_RANGE.1.ln());
+    let inside = |theta: [f64; 2]| match family {
+        Family::Weibull | Family::Gamma => {
+            (shape_low..=shape_high).contains(&theta[0]) && theta[1].abs() <= 40.0
+        }
+        // median, sigma: sigma from 1e-4 (all values equal) to 50 (absurdly wide).
+        _ => theta[0].abs() <= 40.0 && (-9.2..=3.9).contains(&theta[1]),
+    };
+    let objective = |theta: [f64; 2]| {
+        if !inside(theta) {
+            return f64::NAN;
+        }
+        -log_likelihood(family, &[theta[0].exp(), theta[1].exp()], data)
+    };
+    let observed: Vec<f64> = data
+        .iter()
+        .filter(|o| !o.censored)
+        .map(|o| o.value)
+        .collect();
+    let theta = match family {
+        Family::Weibull => {
+            // Profile likelihood: for a shape k the scale's MLE is (sum y^k / r)^(1/k).
+            let r = observed.len() as f64;
+            let profile_scale =
+                |k: f64| (data.iter().map(|o| o.value.powf(k)).sum::<f64>() / r).powf(1.0 / k);
+            let profile = |log_k: f64| {
+                let k = log_k.exp();
+                let value = objective([log_k, profile_scale(k).ln()]);
+                if value.is_finite() {
+                    value
+                } else {
+                    f64::INFINITY
+                }
+            };
+            // A coarse grid first, so the golden section starts in the right valley.
+            let steps = 60;
+            let grid: Vec<f64> = (0..=steps)
+                .map(|i| shape_low + (shape_high - shape_low) * i as f64 / steps as f64)
+                .collect();
+            let mut best = 0;
+            for i in 1..grid.len() {
+                if profile(grid[i]) < profile(grid[best]) {
+                    best = i;
+                }
+            }
+            let low = grid[best.saturating_sub(1)];
+            let high = grid[(best + 1).min(steps)];
+            let log_k = golden_section(profile, low, high, 1e-10);
+            [log_k, profile_scale(log_k.exp()).ln()]
+        }
+        Family::Lognormal => {
+            let logs: Vec<f64> = observed.iter().map(|y| y.ln()).collect();
+            let (mu, sd) = mean_sd(&logs);
+            nelder_mead(objective, [mu, sd.max(0.05).ln()], 0.3)
+        }
+        Family::Gamma => {
+            let (mean, sd) = mean_sd(&observed);
+            let shape = (mean * mean / (sd * sd).max(1e-12)).clamp(0.05, 50.0);
+            let r = observed.len() as f64;
+            let total: f64 = data.iter().map(|o| o.value).sum();
+            nelder_mead(objective, [shape.ln(), (total / r).ln()], 0.3)
+        }
+        Family::Exponential => unreachable!("the exponential has a closed form"),
+    };
+    let estimate = [theta[0].exp(), theta[1].exp()];
+    let variances = inverse_diagonal(hessian(objective, theta, 1e-3));
+    let intervals = variances.map(|v| {
+        (0..2)
+            .map(|i| {
+                let half = Z95 * v[i].sqrt();
+                ((theta[i] - half).exp(), (theta[i] + half).exp())
+            })
+            .collect()
+    });
+    let note = match family {
+        Family::Weibull | Family::Gamma
+            if theta[0] <= shape_low + 1e-6 || theta[0] >= shape_high - 1e-6 =>
+        {
+            Some("the shape is at the scenario format's limit [0.01, 100]: the values hardly vary or the law does not fit".to_string())
+        }
+        Family::Lognormal if theta[1] <= -9.2 + 1e-6 => {
+            Some("sigma is at its floor: the values hardly vary".to_string())
+        }
+        _ if variances.is_none() => Some(
+            "the information matrix is singular at the optimum: no interval".to_string(),
+        ),
+        _ => None,
+    };
+    finish(family, &estimate, data, scale, intervals, note)
+}
+
+/// Scales the parameters back to seconds and adds ln L, AIC and the KS distance.
+fn finish(
+    family: Family,
+    estimate: &[f64],
+    data: &[Observation],
+    scale: f64,
+    intervals: Option<Vec<(f64, f64)>>,
+    note: Option<String>,
+) -> Fit {
+    let failures = data.iter().filter(|o| !o.censored).count() as f64;
+    // A density per unit of `scale` is a density per second divided by `scale`.
+    let log_likelihood = log_likelihood(family, estimate, data) - failures * scale.ln();
+    let k = estimate.len() as f64;
+    let parameters = family
+        .parameters()
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, duration))| {
+            let unit = if duration { scale } else { 1.0 };
+            let interval = intervals.as_ref().map(|v| v[i]);
+            Parameter {
+                name,
+                duration,
+                estimate: estimate[i] * unit,
+                low: interval.map(|(low, _)| low * unit),
+                high: interval.map(|(_, high)| high * unit),
+            }
+        })
+        .collect();
+    Fit {
+        family,
+        parameters,
+        log_likelihood,
+        aic: 2.0 * k - 2.0 * log_likelihood,
+        ks: ks_distance(family, estimate, data),
+        note,
+    }
+}
+
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, variance.sqrt())
+}
+
+/// The largest distance between the fitted CDF and the Kaplan–Meier estimate (the empirical
+/// CDF when nothing is censored), on either side of each jump.
+fn ks_distance(family: Family, p: &[f64], data: &[Observation]) -> f64 {
+    let mut before = 0.0;
+    let mut distance: f64 = 0.0;
+    for (value, survival) in kaplan_meier(data) {
+        let model = family.cdf(p, value);
+        let after = 1.0 - survival;
+        distance = distance
+            .max((model - before).abs())
+            .max((model - after).abs());
+        before = after;
+    }
+    distance
+}
+
+/// The Kaplan–Meier survival estimate at each distinct observed value: (value, S(value)).
+pub fn kaplan_meier(observations: &[Observation]) -> Vec<(f64, f64)> {
+    let mut data = observations.to_vec();
+    data.sort_by(|a, b| {
+        a.value
+            .total_cmp(&b.value)
+            .then(a.censored.cmp(&b.censored))
+    });
+    let mut at_risk = data.len();
+    let mut survival = 1.0;
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let mut j = i;
+        let mut deaths = 0;
+        while j < data.len() && data[j].value == data[i].value {
+            deaths += usize::from(!data[j].censored);
+            j += 1;
+        }
+        if deaths > 0 {
+            survival *= 1.0 - deaths as f64 / at_risk as f64;
+            steps.push((data[i].value, survival));
+        }
+        at_risk -= j - i;
+        i = j;
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(values: &[f64]) -> Vec<Observation> {
+        values
+            .iter()
+            .map(|&value| Observation {
+                value,
+                censored: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exponential_is_total_time_over_failures() {
+        let mut data = observed(&[100.0, 200.0, 300.0]);
+        data.push(Observation {
+            value: 400.0,
+            censored: true,
+        });
+        let fit = fit_sample(&data);
+        assert_eq!((fit.failures, fit.censored), (3, 1));
+        let mean = &fit.fits[0].parameters[0];
+        assert!((mean.estimate - 1000.0 / 3.0).abs() < 1e-9);
+        // 2T / chi2(0.975; 8) and 2T / chi2(0.025; 6), from tables: 17.5345 and 1.2373.
+        assert!((mean.low.unwrap() - 2000.0 / 17.534_546).abs() < 1e-3);
+        assert!((mean.high.unwrap() - 2000.0 / 1.237_344).abs() < 1e-2);
+        // ln L = -r ln(mean) - r.
+        let expected = -3.0 * (1000.0f64 / 3.0).ln() - 3.0;
+        assert!((fit.fits[0].log_likelihood - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weibull_of_shape_one_matches_the_exponential() {
+        // For an exactly exponential-looking sample the Weibull ln L is at least the
+        // exponential's (it nests it) and its AIC pays one parameter more.
+        let data = observed(&[12.0, 55.0, 3.0, 140.0, 33.0, 70.0, 8.0, 21.0]);
+        let fit = fit_sample(&data);
+        let (exponential, weibull) = (&fit.fits[0], &fit.fits[1]);
+        assert!(weibull.log_likelihood >= exponential.log_likelihood - 1e-9);
+        assert_eq!(fit.fits.len(), 4);
+    }
+
+    #[test]
+    fn no_failure_gives_a_lower_bound() {
+        let data = vec![Observation {
+            value: 3000.0,
+            censored: true,
+        }];
+        let fit = fit_sample(&data);
+        assert!(fit.fits.is_empty() && fit.best.is_none());
+        assert!((fit.mean_lower_bound.unwrap() - 3000.0 / 2.995_732_273_553_991).abs() < 1e-9);
+    }
+
+    #[test]
+    fn kaplan_meier_handles_censoring() {
+        // 1, 2+, 3, 4: S(1) = 3/4, S(3) = 3/4 * (1 - 1/2) = 3/8, S(4) = 0.
+        let mut data = observed(&[1.0, 3.0, 4.0]);
+        data.push(Observation {
+            value: 2.0,
+            censored: true,
+        });
+        let steps = kaplan_meier(&data);
+        assert_eq!(steps, vec![(1.0, 0.75), (3.0, 0.375), (4.0, 0.0)]);
+    }
+
+    #[test]
+    fn lognormal_tail_survival_is_finite() {
+        assert!((ln_normal_survival(0.0) - 0.5f64.ln()).abs() < 1e-12);
+        let far = ln_normal_survival(40.0);
+        assert!(far.is_finite() && far < -800.0);
+        // Continuity across the switch at 30.
+        assert!((ln_normal_survival(29.999) - ln_normal_survival(30.0)).abs() < 0.1);
+    }
+}
