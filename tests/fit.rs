@@ -671,8 +671,10 @@ fn emitted_scenario_json_loads_and_ranges_contain_the_estimates() {
         &report["scenario_between"],
         &mut checked,
     );
-    // 4 groups: 13 parameters in all (the load balancer's ttf is exponential only).
-    assert_eq!(checked, 13);
+    // 4 groups, 12 parameters in all: bad-deploy lognormal ttf and ttr (4), process-crash
+    // exponential ttf and gamma ttr (3), the load balancer's exponentials (2), postgres's
+    // lognormal ttf and exponential ttr (3).
+    assert_eq!(checked, 12);
     for key in ["scenario", "scenario_between"] {
         let mut components = report[key]["components"].clone();
         midpoints(&mut components);
@@ -687,6 +689,12 @@ fn emitted_scenario_json_loads_and_ranges_contain_the_estimates() {
         sim::scenario::load_str(&scenario.to_string(), key)
             .unwrap_or_else(|e| panic!("{key}: {e}\n{scenario:#}"));
     }
+    // The ranges load as they are: every one becomes an uncertain parameter.
+    let components = report["scenario_between"]["components"].clone();
+    let scenario = serde_json::json!({ "components": components, "entry": "api" });
+    let loaded = sim::scenario::load_str(&scenario.to_string(), "ranges.json")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.uncertainty.unwrap().ranges.len(), 12);
     // The no-failure shapes load too.
     let text = "start,end,observed_from,observed_to\n\
                 2024-06-01T00:00:00Z,2024-06-01T01:00:00Z,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z\n";
@@ -730,4 +738,30 @@ fn json_output_is_deterministic_and_matches_the_output_file() {
             );
         }
     }
+}
+
+#[test]
+fn modes_of_one_component_race_as_the_scenario_format_runs_them() {
+    // Component c, window [0, 100h]: crash at 10h (1h), deploy at 30h (1h), crash at 50h
+    // (1h), deploy overlapping it at 50h30m (to 52h). Up times: [0,10h) censored, [11h,30h)
+    // ends in deploy, [31h,50h) ends in crash, [52h,100h) censored. For crash: 1 observed
+    // (19h), 3 censored; exposure 10 + 19 + 19 + 48 = 96h, so its exponential mean is 96h.
+    let text = "start,end,component,mode,observed_from,observed_to\n\
+        2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,c,crash,2024-01-01T00:00:00Z,2024-01-05T04:00:00Z\n\
+        2024-01-02T06:00:00Z,2024-01-02T07:00:00Z,c,deploy,,\n\
+        2024-01-03T02:00:00Z,2024-01-03T03:00:00Z,c,crash,,\n\
+        2024-01-03T02:30:00Z,2024-01-03T04:00:00Z,c,deploy,,\n";
+    let report = fit_json(text);
+    let groups = report["groups"].as_array().unwrap();
+    let crash = groups.iter().find(|g| g["mode"] == "crash").unwrap();
+    assert_eq!(crash["ttf"]["observed"], 1);
+    assert_eq!(crash["ttf"]["censored"], 3);
+    assert_eq!(crash["ttf"]["total_seconds"], 96.0 * 3600.0);
+    let mean = parameter(&crash["ttf"]["fits"][0], "mean")["estimate"]
+        .as_f64()
+        .unwrap();
+    assert!((mean - 96.0 * 3600.0).abs() < 1e-6, "{mean}");
+    let deploy = groups.iter().find(|g| g["mode"] == "deploy").unwrap();
+    assert_eq!(deploy["ttf"]["observed"], 1);
+    assert_eq!(deploy["ttf"]["censored"], 3);
 }

@@ -52,12 +52,23 @@ def stamp(moment):
 
 
 def incidents():
+    """Each component as the scenario format runs it: from each repair, every mode draws a
+    time to failure (from its own seeded generator), the earliest fails the component with
+    that mode, and that mode's repair follows (docs/scenario-format.md, "Competing failure
+    modes"). A component with one mode is a plain renewal process."""
     rows = []
-    for component, mode, seed, ttf, ttr in GROUPS:
-        r = random.Random(seed)
+    components = []
+    for group in GROUPS:
+        if group[0] not in components:
+            components.append(group[0])
+    for component in components:
+        modes = [(mode, random.Random(seed), ttf, ttr)
+                 for c, mode, seed, ttf, ttr in GROUPS if c == component]
         t = FROM - dt.timedelta(days=365)
         while True:
-            start = t + dt.timedelta(seconds=round(ttf(r)))
+            draws = [(ttf(r), mode, r, ttr) for mode, r, ttf, ttr in modes]
+            up, mode, r, ttr = min(draws, key=lambda d: d[0])
+            start = t + dt.timedelta(seconds=round(up))
             end = start + dt.timedelta(seconds=max(1, round(ttr(r))))
             if start >= TO:
                 break

@@ -26,6 +26,9 @@ pub struct Observation {
 
 /// The standard normal quantile of 0.975: 95% two-sided intervals.
 pub const Z95: f64 = 1.959_963_984_540_054;
+/// How much a two-parameter law must lower the AIC to be chosen over the exponential.
+pub const PARSIMONY_AIC: f64 = 2.0;
+
 /// Fewer observed (uncensored) values than this and only the exponential is fitted: two
 /// parameters from two points fit anything.
 pub const MIN_FAILURES_TWO_PARAMETERS: usize = 3;
@@ -237,6 +240,12 @@ pub fn fit_sample(observations: &[Observation]) -> SampleFit {
         if fit.aic < result.fits[best].aic - 1e-9 * (1.0 + fit.aic.abs()) {
             best = i;
         }
+    }
+    // Parsimony: the exponential stays the choice unless a two-parameter law improves the
+    // AIC by more than PARSIMONY_AIC (Burnham & Anderson 2002, §2.6: models within 2 of
+    // the best have substantial support, so the extra parameter is not shown to be needed).
+    if best != 0 && result.fits[0].aic - result.fits[best].aic <= PARSIMONY_AIC {
+        best = 0;
     }
     result.best = Some(best);
     result

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::history::{format_instant, Group, History, Skipped, Source};
+use super::history::{format_instant, Group, History, Incident, Skipped, Source};
 use super::mle::{fit_sample, Family, Fit, Observation, SampleFit, SHAPE_RANGE};
 
 /// How many skipped rows the report lists (it counts them all).
@@ -84,34 +84,58 @@ fn seconds(nanoseconds: i128) -> f64 {
     nanoseconds as f64 / 1e9
 }
 
-/// The times between failures of a group: the up time before its first incident and after
-/// its last are right-censored (the up period began before the window, or goes on after
-/// it); every gap between two incidents is complete. Without an incident, the whole window
-/// is one censored up time.
-pub fn between_failures(group: &Group, from: i128, to: i128) -> Vec<Observation> {
+/// The times between failures of one failure mode, read as the scenario format means
+/// them: a unit's modes race from each repair, and the first to fire fails the unit
+/// (docs/scenario-format.md, "Competing failure modes"; docs/fit.md). So the up times are
+/// those of the whole component, between consecutive incidents of any of its modes (merged
+/// where they overlap); one that ends in an incident of `mode` is a failure of `mode`, one
+/// that ends in another mode's is censored for `mode` (the other mode won the race). The
+/// up time before the component's first incident and after its last is right-censored
+/// (the up period began before the window, or goes on after it). Without an incident, the
+/// whole window is one censored up time.
+pub fn between_failures(
+    component: &[&Group],
+    mode: &str,
+    from: i128,
+    to: i128,
+) -> Vec<Observation> {
     let censored = |length: i128| Observation {
         value: seconds(length),
         censored: true,
     };
-    let Some(first) = group.incidents.first() else {
+    let mut incidents: Vec<(&Incident, &str)> = component
+        .iter()
+        .flat_map(|g| g.incidents.iter().map(move |i| (i, g.mode.as_str())))
+        .collect();
+    incidents.sort_by_key(|(i, m)| (i.start, i.line, *m));
+    // Down periods: overlapping incidents merge; each keeps the mode that began it.
+    let mut down: Vec<(i128, i128, &str)> = Vec::new();
+    for (incident, m) in incidents {
+        let end = incident.end.unwrap_or(to);
+        match down.last_mut() {
+            Some(last) if incident.start <= last.1 => last.1 = last.1.max(end),
+            _ => down.push((incident.start, end, m)),
+        }
+    }
+    let Some(first) = down.first() else {
         return vec![censored(to - from)];
     };
     let mut values = Vec::new();
-    if first.start > from {
-        values.push(censored(first.start - from));
+    if first.0 > from {
+        values.push(censored(first.0 - from));
     }
-    for pair in group.incidents.windows(2) {
-        let end = pair[0]
-            .end
-            .expect("only the last incident of a group can be open");
-        values.push(Observation {
-            value: seconds(pair[1].start - end),
-            censored: false,
-        });
+    for pair in down.windows(2) {
+        let length = pair[1].0 - pair[0].1;
+        if length > 0 {
+            values.push(Observation {
+                value: seconds(length),
+                censored: pair[1].2 != mode,
+            });
+        }
     }
-    if let Some(end) = group.incidents.last().and_then(|i| i.end) {
-        if to > end {
-            values.push(censored(to - end));
+    if let Some(last) = down.last() {
+        if to > last.1 {
+            values.push(censored(to - last.1));
         }
     }
     values
@@ -157,7 +181,17 @@ pub fn build(history: &History) -> FitReport {
     let mut point = Map::new();
     let mut ranges = Map::new();
     for group in &history.groups {
-        let ttf = fit_sample(&between_failures(group, window.from, window.to));
+        let component: Vec<&Group> = history
+            .groups
+            .iter()
+            .filter(|g| g.component == group.component)
+            .collect();
+        let ttf = fit_sample(&between_failures(
+            &component,
+            &group.mode,
+            window.from,
+            window.to,
+        ));
         let ttr = fit_sample(&repairs(group, window.to));
         let mut ttf_report = sample_report(&ttf);
         let mut ttr_report = sample_report(&ttr);
