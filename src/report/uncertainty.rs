@@ -25,9 +25,14 @@ fn tiers(u: &UncertaintyReport, separator: &str) -> String {
 }
 
 fn trials(u: &UncertaintyReport) -> String {
+    let forced = if u.forced_sets > 0 {
+        format!(", {} of them with rare-event forcing", u.forced_sets)
+    } else {
+        String::new()
+    };
     match u.trials_per_sample {
-        [low, high] if low == high => format!("{low}"),
-        [low, high] => format!("{low}-{high}"),
+        [low, high] if low == high => format!("{low}{forced}"),
+        [low, high] => format!("{low}-{high}{forced}"),
     }
 }
 

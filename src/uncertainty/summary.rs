@@ -74,6 +74,10 @@ pub struct UncertaintyReport {
     pub design: &'static str,
     /// The fewest and most trials one set ran.
     pub trials_per_sample: [u64; 2],
+    /// Under `--precision`: how many sets rare-event forcing ran (written only when some
+    /// did).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub forced_sets: u64,
     pub availability: Percentiles,
     pub downtime_minutes_per_year: Percentiles,
     /// Per tier: the share of parameter sets whose availability meets it.
@@ -87,6 +91,10 @@ pub struct UncertaintyReport {
     /// checks; not written).
     #[serde(skip)]
     pub set_availability: Vec<f64>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Each value pulled toward the mean by sqrt(1 - noise share), on the log scale when
@@ -250,6 +258,7 @@ impl UncertaintyReport {
             downtime_minutes_per_year: d,
             tier_probability,
             drivers,
+            forced_sets: sets.iter().filter(|s| s.forced).count() as u64,
             monte_carlo_noise: noise,
             warning,
             set_availability: availability,
