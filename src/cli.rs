@@ -154,6 +154,11 @@ pub struct SimOptions {
     #[arg(long, value_name = "K", default_value_t = crate::uncertainty::DEFAULT_SAMPLES,
           value_parser = clap::value_parser!(u64).range(2..=100_000))]
     pub samples: u64,
+    /// Refuse a run projected (from the distributions' means, then a 16-trial pilot) to
+    /// simulate more events than this (exit 2, naming the process that explodes); 0: no
+    /// limit (docs/scale.md, "Event budget").
+    #[arg(long, value_name = "N", default_value_t = crate::budget::DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
 }
 
 /// `--precision`: a relative half-width in (0, 1).
@@ -219,6 +224,73 @@ impl SimOptions {
             time_limit: self.time_limit,
             rare_events: self.rare_events,
         })
+    }
+
+    /// The event budget (`crate::budget`): refuses a run of `scenarios` (run together, as
+    /// in a comparison) projected beyond --max-events, and prints a time estimate on
+    /// standard error when the pilot projects more than ten seconds.
+    pub fn guard(&self, scenarios: &[Scenario]) -> Result<(), CliError> {
+        if self.max_events == 0 {
+            return Ok(());
+        }
+        let trials_of = |scenario: &Scenario| match (self.stop_rule(), &scenario.uncertainty) {
+            // Under --precision the first step must be affordable; --max-trials and
+            // --time-limit bound the rest.
+            (Some(_), None) => crate::precision::FIRST_STEP,
+            (Some(_), Some(_)) => crate::precision::FIRST_STEP * self.samples,
+            (None, None) => scenario.simulation.trials,
+            (None, Some(_)) => {
+                crate::uncertainty::trials_per_set(scenario.simulation.trials, self.samples)
+                    * self.samples
+            }
+        };
+        let budget = self.max_events as f64;
+        // From the means first: the pilot itself could take hours on such a model.
+        for scenario in scenarios {
+            let trials = trials_of(scenario);
+            let per_trial: f64 = crate::budget::expected_events(scenario)
+                .iter()
+                .map(|s| s.events_per_trial)
+                .sum();
+            if per_trial * trials as f64 > budget {
+                return Err(CliError::Input(crate::budget::refusal(
+                    scenario,
+                    per_trial * trials as f64,
+                    trials,
+                    self.max_events,
+                )));
+            }
+        }
+        let mut seconds = 0.0;
+        let mut events = 0.0;
+        for scenario in scenarios {
+            let trials = trials_of(scenario);
+            let pilot = crate::budget::pilot(&crate::engine::Plan::new(scenario), trials);
+            let projected = pilot.events_per_trial * trials as f64;
+            if projected > budget {
+                return Err(CliError::Input(crate::budget::refusal(
+                    scenario,
+                    projected,
+                    trials,
+                    self.max_events,
+                )));
+            }
+            events += projected;
+            seconds += pilot.seconds_per_trial * trials as f64;
+        }
+        let threads = self
+            .threads
+            .map_or_else(rayon::current_num_threads, |t| t as usize)
+            .max(1) as f64;
+        let seconds = seconds / threads;
+        if seconds > 10.0 && !self.quiet {
+            eprintln!(
+                "sim: about {events:.2e} events, estimated {} on {threads} thread(s) (from a {}-trial pilot)",
+                crate::sweep::readable_duration(seconds),
+                crate::budget::PILOT_TRIALS
+            );
+        }
+        Ok(())
     }
 
     /// How many trials each parameter set runs (scenarios with ranges).

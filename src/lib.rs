@@ -13,6 +13,7 @@
 //!   every input error is caught by `scenario` with its JSON path. `precision` reads the
 //!   clock only for `--time-limit`.
 
+pub mod budget;
 pub mod chaos;
 pub mod check;
 pub mod cli;

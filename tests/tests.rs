@@ -1,6 +1,7 @@
 //! One integration-test binary, a module per area. Statistical tests state their seed and
 //! tolerance; run them in release mode (`cargo test --release`).
 
+mod budget;
 mod chaos;
 mod common;
 mod correlated;

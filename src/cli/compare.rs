@@ -52,6 +52,7 @@ pub fn load_paired(files: &[PathBuf], options: &SimOptions) -> Result<Vec<Scenar
 }
 
 pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Comparison, CliError> {
+    options.guard(scenarios)?;
     if scenarios.iter().any(|s| s.uncertainty.is_some()) {
         if options.precision.is_some() {
             return Err(CliError::Input(

@@ -40,6 +40,7 @@ pub fn simulate_full(
     scenario: &Scenario,
     options: &SimOptions,
 ) -> Result<(Plan, RunAccumulator, RunReport), CliError> {
+    options.guard(std::slice::from_ref(scenario))?;
     if scenario.uncertainty.is_some() {
         let run = options.simulate_uncertain(scenario)?;
         return Ok((run.plan, run.merged, run.report));
