@@ -176,7 +176,11 @@ mod tests {
         )
         .unwrap();
         let sources = expected_events(&scenario);
-        assert!(sources[0].path.contains("failures[1]"), "{}", sources[0].path);
+        assert!(
+            sources[0].path.contains("failures[1]"),
+            "{}",
+            sources[0].path
+        );
         assert!(sources[0].path.contains("flap"), "{}", sources[0].path);
         // 2 x 31,536,000 s / 2 s x 3 replicas.
         assert!((sources[0].events_per_trial - 94_608_000.0).abs() < 1.0);

@@ -76,8 +76,11 @@ fn lost_bounds(report: &RunReport, z: f64) -> [f64; 2] {
     }
 }
 
-/// Holds `report` to `slo`; every stated objective gives one result.
-pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
+/// Holds `report` to `slo`: every stated objective gives one gated result, and the notes
+/// are what is reported without being gated (with uncertain parameters: the mean over
+/// everything when `slo.probability` holds the shares instead, or the shares when it does
+/// not).
+pub fn check_slo(slo: &Slo, report: &RunReport) -> (Vec<CheckResult>, Vec<String>) {
     let z = normal_quantile(slo.confidence);
     let confidence = format!("{:.0}%", slo.confidence * 100.0);
     let mut results = Vec::new();
@@ -115,18 +118,30 @@ pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
             ),
         });
     }
+    let mut notes = Vec::new();
     if let Some(uncertainty) = &report.uncertainty {
+        let across = across_uncertainty(slo, uncertainty);
         if slo.probability.is_some() {
             // The objectives are held across the parameter sets instead: the mean over
             // everything is shown, not gated.
-            for result in &mut results {
-                result.passed = true;
-                result.message.push_str(
-                    " (the mean over all parameter sets: reported, not gated; slo.probability holds the share of sets)",
-                );
-            }
+            notes.extend(results.drain(..).map(|r| {
+                format!(
+                    "{}: {} (the mean over all parameter sets; slo.probability holds the share of sets instead)",
+                    r.name, r.message
+                )
+            }));
+            results.extend(across);
+        } else {
+            notes.extend(across.into_iter().map(|r| {
+                format!(
+                    "{}: {} (not gated: slo.probability or --probability sets the share required)",
+                    r.name, r.message
+                )
+            }));
         }
-        results.extend(across_uncertainty(slo, uncertainty));
+        if let Some(warning) = &uncertainty.warning {
+            notes.push(warning.clone());
+        }
     }
     if let Some(limit) = slo.max_data_loss_events_per_year {
         let (mean, se) = report.data_loss.as_ref().map_or((0.0, 0.0), |d| {
@@ -157,7 +172,7 @@ pub fn check_slo(slo: &Slo, report: &RunReport) -> Vec<CheckResult> {
             ),
         });
     }
-    results
+    (results, notes)
 }
 
 /// The availability and downtime objectives across uncertain parameters: the share of
@@ -192,6 +207,7 @@ fn across_uncertainty(
     objectives
         .into_iter()
         .map(|(name, objective, met)| {
+            let uncertainty = &uncertainty;
             // The share is itself an estimate from the sets drawn: held by its one-sided
             // Wilson score bound at the SLO's confidence (conservative for a Latin
             // hypercube, whose shares vary less than independent draws').
@@ -202,19 +218,38 @@ fn across_uncertainty(
                 sets.len(),
                 bound * 100.0
             );
-            match slo.probability {
-                Some(required) => CheckResult {
+            let required = slo.probability.unwrap_or(0.0);
+            let noise = uncertainty.monte_carlo_noise.share;
+            // The most a share of n sets can show at this confidence: all n meet it.
+            let reachable = wilson_lower(1.0, n, z);
+            if noise > crate::uncertainty::NOISE_WARNING {
+                // Fail closed: the sets' shares are mostly Monte Carlo noise.
+                CheckResult {
+                    name: name.into(),
+                    passed: false,
+                    message: format!(
+                        "{of}: cannot be held, {:.0}% of the spread between parameter sets is Monte Carlo noise (at most {:.0}%): raise --trials or use --precision",
+                        noise * 100.0,
+                        crate::uncertainty::NOISE_WARNING * 100.0
+                    ),
+                }
+            } else if required > reachable {
+                CheckResult {
+                    name: name.into(),
+                    passed: false,
+                    message: format!(
+                        "{of}: the required {:.1}% cannot be shown with {} sets (even all of them give a bound of {:.1}%): raise --samples",
+                        required * 100.0,
+                        sets.len(),
+                        reachable * 100.0
+                    ),
+                }
+            } else {
+                CheckResult {
                     name: name.into(),
                     passed: bound >= required,
                     message: format!("{of}, against the required {:.1}%", required * 100.0),
-                },
-                None => CheckResult {
-                    name: name.into(),
-                    passed: true,
-                    message: format!(
-                        "{of} (reported, not gated: slo.probability or --probability sets the share required)"
-                    ),
-                },
+                }
             }
         })
         .collect()

@@ -299,6 +299,12 @@ impl RunAccumulator {
         }
     }
 
+    /// Multiplies the standard error of every per-trial mean by `factor`.
+    pub fn widen_errors(&mut self, factor: f64) {
+        self.visit_trial_moments(&mut |m: &mut Moments| m.widen(factor));
+        self.outage_minutes_and_incidents.widen(factor);
+    }
+
     /// The accumulator whose per-trial moments are those of the groups' means, one value
     /// per group: its means are the groups' average (each group weighs the same whatever
     /// its trial count) and its standard errors the spread of the group means over the

@@ -18,7 +18,7 @@ use crate::scenario::{Scenario, ScenarioError};
 
 pub use compare::{compare, DifferenceUncertainty};
 pub use design::{set_seed, Design};
-pub use summary::{corrected, Percentiles, UncertaintyReport};
+pub use summary::{corrected, Percentiles, UncertaintyReport, NOISE_WARNING};
 
 /// Parameter sets drawn when `--samples` does not say.
 pub const DEFAULT_SAMPLES: u64 = 200;
@@ -172,7 +172,10 @@ pub fn run(prepared: &Prepared, inner: Inner, progress: &(dyn Fn(u64) + Sync)) -
 }
 
 /// The estimate over everything: every set's trials together, with the errors of the
-/// means taken between sets (`RunAccumulator::between_groups`).
+/// means taken between the design's independent replicates (`design::blocks`): the
+/// spread of the replicate means over the square root of their number, widened by
+/// t(0.975, r - 1) / z(0.975) so that the reports' 95% intervals (mean +/- 1.96 s.e.) are
+/// Student's t intervals for r replicates.
 pub fn pooled(sets: &[SetResult]) -> (RunAccumulator, RunAccumulator) {
     let accumulators: Vec<RunAccumulator> = sets
         .iter()
@@ -187,7 +190,22 @@ pub fn pooled(sets: &[SetResult]) -> (RunAccumulator, RunAccumulator) {
     for a in &accumulators[1..] {
         merged.merge(a);
     }
-    (merged, RunAccumulator::between_groups(&accumulators))
+    let replicates: Vec<RunAccumulator> = design::blocks(sets.len() as u64)
+        .into_iter()
+        .map(|block| RunAccumulator::between_groups(&accumulators[block]))
+        .collect();
+    let mut between = RunAccumulator::between_groups(&replicates);
+    between.widen_errors(t_factor(replicates.len()));
+    (merged, between)
+}
+
+/// t(0.975, r - 1) / z(0.975): how much wider a 95% interval from r group means is than the
+/// normal one.
+pub fn t_factor(groups: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let degrees = groups.saturating_sub(1).max(1) as f64;
+    let t = StudentsT::new(0.0, 1.0, degrees).map_or(f64::INFINITY, |d| d.inverse_cdf(0.975));
+    t / 1.959_963_984_540_054
 }
 
 /// A run over parameter sets, ready for the edge: the nominal plan (the ranges' middles,

@@ -213,11 +213,14 @@ pub fn conclude(
     baseline_result: Option<crate::check::CheckResult>,
     junit_path: Option<&std::path::Path>,
 ) -> Result<(), CliError> {
-    let mut results = scenario
+    let (mut results, notes) = scenario
         .slo
         .as_ref()
-        .map_or_else(Vec::new, |slo| check_slo(slo, report));
+        .map_or_else(Default::default, |slo| check_slo(slo, report));
     results.extend(baseline_result);
+    for note in &notes {
+        emit(&format!("INFO {note}\n"));
+    }
     for result in &results {
         let verdict = if result.passed { "PASS" } else { "FAIL" };
         emit(&format!("{verdict} {}: {}\n", result.name, result.message));

@@ -79,8 +79,16 @@ impl Range {
     /// The value at quantile `u` in [0, 1] of the prior.
     pub fn value_at(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
+        // The ends exactly (they are what the file says and what is checked).
+        if u == 0.0 {
+            return self.low;
+        }
+        if u == 1.0 {
+            return self.high;
+        }
         let value = match self.prior {
-            Prior::LogUniform => (self.low.ln() + u * (self.high / self.low).ln()).exp(),
+            // ln(high) - ln(low), not ln(high / low): the ratio can overflow.
+            Prior::LogUniform => (self.low.ln() + u * (self.high.ln() - self.low.ln())).exp(),
             Prior::Uniform => self.low + u * (self.high - self.low),
         };
         // exp(ln) can step a hair outside the bounds.

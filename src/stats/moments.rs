@@ -57,6 +57,12 @@ impl Moments {
         }
     }
 
+    /// Multiplies the spread (and so the standard error) by `factor`, keeping the mean:
+    /// used to turn errors from few groups into t-based ones (`crate::uncertainty`).
+    pub fn widen(&mut self, factor: f64) {
+        self.squared_deviations *= factor * factor;
+    }
+
     /// Standard error of the mean.
     pub fn std_error(&self) -> f64 {
         if self.count == 0 {
@@ -97,6 +103,13 @@ impl PairMoments {
         }
         self.x.merge(&other.x);
         self.y.merge(&other.y);
+    }
+
+    /// `Moments::widen` for both quantities and their covariance.
+    pub fn widen(&mut self, factor: f64) {
+        self.x.widen(factor);
+        self.y.widen(factor);
+        self.co_deviations *= factor * factor;
     }
 
     pub fn covariance(&self) -> f64 {

@@ -112,10 +112,14 @@ fn difference(reports: &[crate::report::RunReport], chunks: &[Chunk], j: usize) 
             (d.mean(), d.std_error())
         })
         .unzip();
+    // Errors between the design's independent replicates, t-widened (see `pooled`).
+    let blocks = super::design::blocks(per_set.len() as u64);
     let mut between = Moments::default();
-    for d in &per_set {
-        between.add(*d);
+    for block in &blocks {
+        let values = &per_set[block.clone()];
+        between.add(values.iter().sum::<f64>() / values.len() as f64);
     }
+    between.widen(super::t_factor(blocks.len()));
     let unpaired = reports[0]
         .availability
         .std_error

@@ -20,6 +20,11 @@ pub struct Design {
 }
 
 impl Design {
+    /// `samples` sets in `replicates(samples)` independent Latin hypercubes (replicate b
+    /// holds the sets `blocks(samples)[b]`): each unknown takes one value from each of a
+    /// replicate's equally likely strata. Independent replicates give an honest error for
+    /// the mean over the sets (the spread of the replicate means), which a single hypercube,
+    /// whose stratification removes most of the between-set variance, does not.
     pub fn latin_hypercube(ranges: &[Range], seed: u64, samples: u64) -> Design {
         let mut keys: Vec<String> = Vec::new();
         for range in ranges {
@@ -27,19 +32,22 @@ impl Design {
                 keys.push(range.key().to_string());
             }
         }
-        let samples = samples as usize;
-        let mut quantiles = vec![vec![0.0; keys.len()]; samples];
+        let blocks = blocks(samples);
+        let mut quantiles = vec![vec![0.0; keys.len()]; samples as usize];
         for (column, key) in keys.iter().enumerate() {
-            let mut rng = stream(seed, 0, entity_key(&["uncertainty", key]));
-            let mut strata: Vec<usize> = (0..samples).collect();
-            // Fisher-Yates, drawn in a fixed order from the key's own stream.
-            for i in (1..samples).rev() {
-                let j = rng.random_range(0..=i);
-                strata.swap(i, j);
-            }
-            for (set, stratum) in strata.into_iter().enumerate() {
-                let jitter: f64 = rng.random();
-                quantiles[set][column] = (stratum as f64 + jitter) / samples as f64;
+            for (replicate, block) in blocks.iter().enumerate() {
+                let size = block.len();
+                let mut rng = stream(seed, replicate as u64, entity_key(&["uncertainty", key]));
+                let mut strata: Vec<usize> = (0..size).collect();
+                // Fisher-Yates, drawn in a fixed order from the key's own stream.
+                for i in (1..size).rev() {
+                    let j = rng.random_range(0..=i);
+                    strata.swap(i, j);
+                }
+                for (set, stratum) in block.clone().zip(strata) {
+                    let jitter: f64 = rng.random();
+                    quantiles[set][column] = (stratum as f64 + jitter) / size as f64;
+                }
             }
         }
         Design { keys, quantiles }
@@ -58,6 +66,21 @@ impl Design {
             .map(|r| r.value_at(self.quantile(r, set)))
             .collect()
     }
+}
+
+/// Independent Latin hypercubes the sets are split into: 10, or one per set below 10.
+pub const REPLICATES: u64 = 10;
+
+/// The sets of each replicate, in order: contiguous blocks whose sizes differ by at most one.
+pub fn blocks(samples: u64) -> Vec<std::ops::Range<usize>> {
+    let replicates = REPLICATES.min(samples).max(1);
+    (0..replicates)
+        .map(|b| {
+            let start = (b * samples / replicates) as usize;
+            let end = ((b + 1) * samples / replicates) as usize;
+            start..end
+        })
+        .collect()
 }
 
 /// The master seed of parameter set `set`: its trials are independent of every other
@@ -80,15 +103,20 @@ mod tests {
         let scenario_ranges = crate::scenario::uncertain::find_ranges(&document, "t.json").unwrap();
         let design = Design::latin_hypercube(&scenario_ranges, 7, 50);
         assert_eq!(design.keys, vec!["components.a.x", "shared"]);
-        for column in 0..2 {
-            let mut strata: Vec<usize> = design
-                .quantiles
-                .iter()
-                .map(|q| (q[column] * 50.0).floor() as usize)
-                .collect();
-            strata.sort_unstable();
-            assert_eq!(strata, (0..50).collect::<Vec<_>>());
+        // 10 replicates of 5 sets: each uses each of its 5 strata once per unknown.
+        assert_eq!(blocks(50).len(), 10);
+        for block in blocks(50) {
+            for column in 0..2 {
+                let mut strata: Vec<usize> = design.quantiles[block.clone()]
+                    .iter()
+                    .map(|q| (q[column] * 5.0).floor() as usize)
+                    .collect();
+                strata.sort_unstable();
+                assert_eq!(strata, (0..5).collect::<Vec<_>>());
+            }
         }
+        assert_eq!(blocks(7).len(), 7);
+        assert_eq!(blocks(23).iter().map(|b| b.len()).sum::<usize>(), 23);
         // Named ranges share their quantile.
         for set in 0..50 {
             assert_eq!(

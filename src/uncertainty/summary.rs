@@ -143,7 +143,8 @@ fn shrunk(values: &[f64], errors: &[f64], log: bool) -> (Vec<f64>, Noise) {
         .iter()
         .zip(&noise)
         .map(|(y, v)| {
-            let k = if total > 0.0 {
+            // Nothing to move by (no spread, or a value known exactly): stay.
+            let k = if total > 0.0 && parameter_variance + v > 0.0 {
                 (parameter_variance / (parameter_variance + v)).sqrt()
             } else {
                 1.0
@@ -216,7 +217,7 @@ pub fn rank_correlation(x: &[f64], y: &[f64]) -> f64 {
 
 impl UncertaintyReport {
     pub fn new(inputs: &UncertainInputs, design: &Design, sets: &[SetResult]) -> Self {
-        let (lost, errors): (Vec<f64>, Vec<f64>) = sets.iter().map(SetResult::lost).unzip();
+        let (lost, errors) = set_errors(sets);
         let (lost_corrected, noise) = corrected(&lost, &errors);
         let availability: Vec<f64> = lost_corrected.iter().map(|l| 1.0 - l).collect();
         let downtime: Vec<f64> = lost_corrected
@@ -264,6 +265,37 @@ impl UncertaintyReport {
             set_availability: availability,
         }
     }
+}
+
+/// Each set's lost service and its standard error. A set in which no trial lost anything
+/// has a sample error of 0, which would let the correction keep it as exact (and count it
+/// as meeting every tier): it gets the rule-of-three error instead. With at most 3/n of
+/// its trials losing service (95%), each losing L (the mean loss of a losing trial over all
+/// sets), the variance of its mean is at most (3/n) L^2 / n: s.e. = sqrt(3) L / n.
+pub fn set_errors(sets: &[SetResult]) -> (Vec<f64>, Vec<f64>) {
+    let (total, losing) = sets.iter().fold((0.0, 0u64), |(total, losing), s| {
+        let a = &s.accumulator;
+        (
+            total + a.downtime_fraction.mean() * a.trials() as f64,
+            losing + a.trials_with_downtime,
+        )
+    });
+    let loss_per_losing_trial = if losing > 0 {
+        total / losing as f64
+    } else {
+        0.0
+    };
+    sets.iter()
+        .map(|s| {
+            let (lost, error) = s.lost();
+            let trials = s.accumulator.trials().max(1) as f64;
+            if s.accumulator.trials_with_downtime == 0 {
+                (lost, 3f64.sqrt() * loss_per_losing_trial / trials)
+            } else {
+                (lost, error)
+            }
+        })
+        .unzip()
 }
 
 fn drivers(ranges: &[Range], design: &Design, downtime: &[f64]) -> Vec<Driver> {
