@@ -20,6 +20,7 @@ mod progress;
 mod report;
 mod run;
 mod shard;
+mod shell;
 mod sweep;
 mod trace;
 
@@ -77,6 +78,13 @@ pub enum Command {
     /// Fit failure and repair distributions to an incident history (CSV) and print
     /// paste-ready scenario JSON (docs/fit.md).
     Fit(fit::FitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: shell::Shell,
+    },
+    /// Print the man page (roff): `sim man > sim.1`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -396,6 +404,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Merge(args) => merge::execute(&args),
         Command::Plan(args) => plan::execute(&args),
         Command::Fit(args) => fit::execute(&args),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man => shell::man(),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;

@@ -399,3 +399,22 @@ fn check_against_a_scenario_catches_small_regressions() {
     assert!(String::from_utf8_lossy(&unchanged.stdout).contains("+0.000 min/yr"));
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_clap_definitions() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = crate::common::sim(&["completions", shell]);
+        assert!(output.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        // Every subcommand and a recent option are offered.
+        for word in ["run", "compare", "fit", "samples", "max-events"] {
+            assert!(text.contains(word), "{shell}: {word}");
+        }
+    }
+    let output = crate::common::sim(&["man"]);
+    assert!(output.status.success());
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(page.contains(".TH sim 1"), "{page}");
+    assert!(page.contains("completions"), "{page}");
+    assert_eq!(crate::common::sim(&["completions", "tcsh"]).status.code(), Some(2));
+}
