@@ -120,21 +120,10 @@ pub fn set_scenario(
             .zip(&values)
             .map(|(r, v)| format!("{} = {}", r.path, r.show(*v)))
             .collect();
-        match error {
-            ScenarioError::Invalid {
-                file,
-                location,
-                message,
-            } => ScenarioError::Invalid {
-                file,
-                location,
-                message: format!(
-                    "{message} (in parameter set {set}: {}); narrow the ranges so that every combination is valid",
-                    shown.join(", ")
-                ),
-            },
-            other => other,
-        }
+        error.with_context(&format!(
+            "in parameter set {set}: {}; narrow the ranges so that every combination is valid",
+            shown.join(", ")
+        ))
     })?;
     one.simulation = scenario.simulation;
     one.simulation.seed = set_seed(scenario.simulation.seed, set);

@@ -416,5 +416,8 @@ fn completions_and_the_man_page_come_from_the_clap_definitions() {
     let page = String::from_utf8_lossy(&output.stdout);
     assert!(page.contains(".TH sim 1"), "{page}");
     assert!(page.contains("completions"), "{page}");
-    assert_eq!(crate::common::sim(&["completions", "tcsh"]).status.code(), Some(2));
+    assert_eq!(
+        crate::common::sim(&["completions", "tcsh"]).status.code(),
+        Some(2)
+    );
 }

@@ -4,7 +4,7 @@
 
 use clap::CommandFactory;
 
-use super::{emit, CliError, Cli};
+use super::{emit, Cli, CliError};
 
 /// The shells `sim completions` writes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

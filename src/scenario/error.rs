@@ -50,6 +50,23 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
+    /// The same error with `context` appended to its message in parentheses (e.g. which
+    /// parameter set was checked).
+    pub fn with_context(self, context: &str) -> Self {
+        match self {
+            ScenarioError::Invalid {
+                file,
+                location,
+                message,
+            } => ScenarioError::Invalid {
+                file,
+                location,
+                message: format!("{message} ({context})"),
+            },
+            other => other,
+        }
+    }
+
     /// The JSON path at fault, if the error has one.
     pub fn json_path(&self) -> Option<&str> {
         match self {

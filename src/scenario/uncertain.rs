@@ -178,28 +178,13 @@ pub(super) fn load(document: Value, file: &str) -> Result<Option<Scenario>, Scen
         file: file.to_string(),
     };
     for (u, which) in [(0.0, "low"), (1.0, "high")] {
-        inputs.scenario(&inputs.values_at(u)).map_err(|error| {
-            with_context(error, &format!("with every range at its {which} end"))
-        })?;
+        inputs
+            .scenario(&inputs.values_at(u))
+            .map_err(|error| error.with_context(&format!("with every range at its {which} end")))?;
     }
     let mut scenario = inputs.scenario(&inputs.values_at(0.5))?;
     scenario.uncertainty = Some(std::sync::Arc::new(inputs));
     Ok(Some(scenario))
-}
-
-fn with_context(error: ScenarioError, context: &str) -> ScenarioError {
-    match error {
-        ScenarioError::Invalid {
-            file,
-            location,
-            message,
-        } => ScenarioError::Invalid {
-            file,
-            location,
-            message: format!("{message} ({context})"),
-        },
-        other => other,
-    }
 }
 
 /// Whether an object is a range: its "between" is a list (a component may be named
