@@ -8,9 +8,9 @@
 //! that end in a failure (`Kind::FirstFailure`): the unit was already up for an unknown
 //! time when the window opened, and the time from an arbitrary instant to the next failure
 //! of a stationary renewal process (the forward recurrence time) has density S(x)/μ, μ the
-//! law's mean (Cox, *Renewal Theory*, 1962, §5.2; delayed entry, Lawless 2003 §2.4). For
-//! the exponential that is ln f(x), so such a value is one more complete failure. The
-//! exponential has a closed form and an exact interval (§3.1: 2T / chi-square quantiles,
+//! law's mean (Cox, *Renewal Theory*, 1962, on recurrence times; left truncation or
+//! delayed entry, Lawless 2003, ch. 2). For the exponential that is ln f(x), so such a
+//! value is one more complete failure. The exponential has a closed form and an exact interval (§3.1: 2T / chi-square quantiles,
 //! the time-censored form); the two-parameter laws are maximised in log-parameter space
 //! (the Weibull shape by a profile likelihood, lognormal and gamma by Nelder–Mead) and get
 //! Wald intervals on the log scale from the observed information, a numerical Hessian at
