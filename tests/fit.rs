@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::common::{repository_file, scratch, sim};
-use sim::fit::mle::{fit_sample, Family, Observation};
+use sim::fit::mle::{fit_sample, Family, Kind, Observation};
 use sim::fit::{fit_bytes, ReadOptions};
 
 const DAY: f64 = 86_400.0;
@@ -27,13 +27,14 @@ fn stamp(seconds: f64) -> String {
 
 /// A renewal history over a window [0, length]: the process starts `warm_up` before the
 /// window (so the window opens mid-up-time), failures after `ttf`, repairs of `ttr`; an
-/// incident straddling the window's end is left open. Returns the CSV text.
+/// incident straddling the window's end is left open. Returns the CSV text, or None when no
+/// incident starts in the window (a file without incidents cannot carry its window).
 fn renewal_csv(
     rng: &mut ChaCha8Rng,
     ttf: &dyn Fn(&mut ChaCha8Rng) -> f64,
     ttr: &dyn Fn(&mut ChaCha8Rng) -> f64,
     length: f64,
-) -> String {
+) -> Option<String> {
     let mut text = String::from("start,end,observed_from,observed_to\n");
     let mut t = -length / 2.0;
     let mut first = true;
@@ -59,10 +60,7 @@ fn renewal_csv(
         }
         t = end;
     }
-    if first {
-        text.push_str(&format!(",,{},{}\n", stamp(0.0), stamp(length)));
-    }
-    text
+    (!first).then_some(text)
 }
 
 fn fit_json(text: &str) -> Value {
@@ -98,7 +96,11 @@ fn censored_sample(
             let limit = censor.sample(rng);
             Observation {
                 value: value.min(limit),
-                censored: limit < value,
+                kind: if limit < value {
+                    Kind::Censored
+                } else {
+                    Kind::Failure
+                },
             }
         })
         .collect()
@@ -119,7 +121,8 @@ fn exponential_mean_interval_covers_the_truth_through_the_csv() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let ttf = |r: &mut ChaCha8Rng| Exp::new(1.0 / mean).unwrap().sample(r);
         let ttr = |r: &mut ChaCha8Rng| Exp::new(1.0 / 3600.0).unwrap().sample(r);
-        let report = fit_json(&renewal_csv(&mut rng, &ttf, &ttr, 730.0 * DAY));
+        let text = renewal_csv(&mut rng, &ttf, &ttr, 730.0 * DAY).expect("~36 incidents");
+        let report = fit_json(&text);
         let ttf_fit = &report["groups"][0]["ttf"]["fits"][0];
         assert_eq!(ttf_fit["family"], "exponential");
         let p = parameter(ttf_fit, "mean");
@@ -296,20 +299,38 @@ start,end,component,mode,observed_from,observed_to
 ";
 
 #[test]
-fn censored_edges_enter_the_exponential_mle_as_total_time_over_failures() {
-    // Up times: 10d (censored, before the first), 20d - 2h and 30d - 1h (complete), and
-    // 40d - 3h (censored, after the last): T = 100d - 6h, r = 2, so mean = T / 2.
+fn window_edges_enter_the_exponential_mle_as_total_time_over_failures() {
+    // Up times: 10d from observed_from to the first incident (it ends in a failure: a first,
+    // left-truncated value, which for the exponential is one more failure), 20d - 2h and
+    // 30d - 1h (complete), and 40d - 3h (censored, after the last): T = 100d - 6h, r = 3,
+    // so mean = T / 3, and the exact interval is [2T / chi2(0.975; 8), 2T / chi2(0.025; 6)]
+    // (tables: 17.534546 and 1.237344).
     let report = fit_json(THREE_INCIDENTS);
     let ttf = &report["groups"][0]["ttf"];
     assert_eq!(
-        (ttf["observed"].as_u64(), ttf["censored"].as_u64()),
-        (Some(2), Some(2))
+        (
+            ttf["observed"].as_u64(),
+            ttf["first"].as_u64(),
+            ttf["censored"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1))
     );
-    let mean = parameter(&ttf["fits"][0], "mean")["estimate"]
-        .as_f64()
-        .unwrap();
-    let expected = (100.0 * DAY - 6.0 * 3600.0) / 2.0;
+    let total = 100.0 * DAY - 6.0 * 3600.0;
+    let p = parameter(&ttf["fits"][0], "mean");
+    let mean = p["estimate"].as_f64().unwrap();
+    let expected = total / 3.0;
     assert!((mean - expected).abs() < 1e-6, "{mean} vs {expected}");
+    let (low, high) = (p["low"].as_f64().unwrap(), p["high"].as_f64().unwrap());
+    assert!(
+        (low / (2.0 * total / 17.534_546) - 1.0).abs() < 1e-6,
+        "{low}"
+    );
+    assert!(
+        (high / (2.0 * total / 1.237_344) - 1.0).abs() < 1e-6,
+        "{high}"
+    );
+    // Three values end in a failure: the two-parameter laws are fitted too.
+    assert_eq!(ttf["fits"].as_array().unwrap().len(), 4);
     // Without the window nothing is censored: T = the two gaps only.
     let bare: String = THREE_INCIDENTS
         .lines()
@@ -318,8 +339,12 @@ fn censored_edges_enter_the_exponential_mle_as_total_time_over_failures() {
     let report = fit_json(&bare);
     let ttf = &report["groups"][0]["ttf"];
     assert_eq!(
-        (ttf["observed"].as_u64(), ttf["censored"].as_u64()),
-        (Some(2), Some(0))
+        (
+            ttf["observed"].as_u64(),
+            ttf["first"].as_u64(),
+            ttf["censored"].as_u64()
+        ),
+        (Some(2), Some(0), Some(0))
     );
     let mean = parameter(&ttf["fits"][0], "mean")["estimate"]
         .as_f64()
@@ -380,14 +405,15 @@ fn no_failure_gives_a_one_sided_bound_and_exit_0() {
     let range = &report["scenario_between"]["components"]["service"]["failures"][0]["ttf"];
     assert_eq!(range["exponential"]["mean"]["between"][1], "3660d");
 
-    // A single incident: no complete time between failures either, but a repair.
-    let one = "start,end,observed_from,observed_to\n\
-               2024-06-01T00:00:00Z,2024-06-01T01:00:00Z,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z\n";
+    // A single incident with the window's start taken from the data (it is that incident's
+    // start): no up time ends in a failure, only the censored one after it, and a repair.
+    let one = "start,end,observed_to\n\
+               2024-06-01T00:00:00Z,2024-06-01T01:00:00Z,2025-01-01T00:00:00Z\n";
     let report = fit_json(one);
     let ttf = &report["groups"][0]["ttf"];
     assert_eq!(
         (ttf["observed"].as_u64(), ttf["censored"].as_u64()),
-        (Some(0), Some(2))
+        (Some(0), Some(1))
     );
     assert!(ttf["mean_lower_bound_seconds"].as_f64().unwrap() > 0.0);
     assert_eq!(report["groups"][0]["ttr"]["best"], "exponential");
@@ -403,6 +429,103 @@ fn no_failure_gives_a_one_sided_bound_and_exit_0() {
     ]);
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("no failure observed"));
+}
+
+#[test]
+fn one_incident_in_a_known_window_is_one_failure_not_the_no_failure_bound() {
+    // Window 2024-01-01 to 2025-01-01 (366 days), one incident of 1h on 2024-06-01: the up
+    // time before it ends in a failure (a first value), the one after it is censored. So
+    // r = 1, T = 366d - 1h, mean = T, with the exact interval
+    // [2T / chi2(0.975; 4), 2T / chi2(0.025; 2)] = [2T / 11.143287, 2T / 0.0506356]
+    // (chi2(0.025; 2) = -2 ln 0.975): no "no failure observed" bound of T / 3.0.
+    let one = "start,end,observed_from,observed_to\n\
+               2024-06-01T00:00:00Z,2024-06-01T01:00:00Z,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z\n";
+    let report = fit_json(one);
+    let ttf = &report["groups"][0]["ttf"];
+    assert_eq!(
+        (
+            ttf["observed"].as_u64(),
+            ttf["first"].as_u64(),
+            ttf["censored"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert!(ttf.get("mean_lower_bound_seconds").is_none(), "{ttf}");
+    assert_eq!(ttf["best"], "exponential");
+    // One observed value: the exponential only.
+    assert_eq!(ttf["fits"].as_array().unwrap().len(), 1);
+    let total = 366.0 * DAY - 3600.0;
+    let p = parameter(&ttf["fits"][0], "mean");
+    assert!((p["estimate"].as_f64().unwrap() - total).abs() < 1e-6);
+    let chi2_low = -2.0 * 0.975f64.ln();
+    assert!((p["low"].as_f64().unwrap() / (2.0 * total / 11.143_287) - 1.0).abs() < 1e-6);
+    assert!((p["high"].as_f64().unwrap() / (2.0 * total / chi2_low) - 1.0).abs() < 1e-9);
+    let notes = ttf["notes"].to_string();
+    assert!(!notes.contains("no failure observed"), "{notes}");
+    // An incident starting exactly at observed_from is a first failure after a zero up time
+    // (floored to 1 s), not lost.
+    let at_start = "start,end,observed_from,observed_to\n\
+                    2024-01-01T00:00:00Z,2024-01-01T01:00:00Z,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z\n";
+    let ttf = &fit_json(at_start)["groups"][0]["ttf"];
+    assert_eq!(
+        (ttf["observed"].as_u64(), ttf["first"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[test]
+fn the_first_failure_is_not_lost_over_many_histories() {
+    // 400 one-year histories, MTBF 60 days (about 6 failures each), repairs of about an hour,
+    // each window opening mid-up-time (the process starts half a window earlier). Counting
+    // the up time from observed_from to the first incident as censored (the old reading)
+    // throws the first failure away: T / (N - 1) has a median of about 1.2 x the truth.
+    // With the first failure counted, T / N: the median of estimate / truth within
+    // [0.9, 1.1] (its sampling spread over 400 histories is about +-0.03), and the exact
+    // interval's coverage 88..=99% of 400 (P(X < 352 | p = 0.95) < 1e-4).
+    let mean = 60.0 * DAY;
+    let mut ratios = Vec::new();
+    let mut old_ratios = Vec::new();
+    let mut covered = 0;
+    for seed in 0..400 {
+        let mut rng = ChaCha8Rng::seed_from_u64(20_000 + seed);
+        let ttf = |r: &mut ChaCha8Rng| Exp::new(1.0 / mean).unwrap().sample(r);
+        let ttr = |r: &mut ChaCha8Rng| Exp::new(1.0 / 3600.0).unwrap().sample(r);
+        // No incident in the year (e^-6: about 1 in 400) is the no-failure case, tested
+        // apart; every history with one has a fit now.
+        let Some(text) = renewal_csv(&mut rng, &ttf, &ttr, 365.0 * DAY) else {
+            continue;
+        };
+        let report = fit_json(&text);
+        let sample = &report["groups"][0]["ttf"];
+        let fit = &sample["fits"][0];
+        assert!(!fit.is_null(), "seed {seed}: {sample}");
+        let p = parameter(fit, "mean");
+        ratios.push(p["estimate"].as_f64().unwrap() / mean);
+        covered += usize::from(covers(p, mean));
+        let complete = sample["observed"].as_u64().unwrap() - sample["first"].as_u64().unwrap();
+        if complete > 0 {
+            old_ratios.push(sample["total_seconds"].as_f64().unwrap() / complete as f64 / mean);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let fitted = ratios.len();
+    let average = ratios.iter().sum::<f64>() / fitted as f64;
+    let old_average = old_ratios.iter().sum::<f64>() / old_ratios.len() as f64;
+    let (median_ratio, old_median) = (median(&mut ratios), median(&mut old_ratios));
+    eprintln!(
+        "first failure counted: median estimate/truth {median_ratio:.3}, mean {average:.3}, \
+         coverage {covered}/{fitted}; first failure censored (old): median {old_median:.3}, \
+         mean {old_average:.3}"
+    );
+    assert!(fitted >= 395, "{fitted} histories with a failure");
+    assert!((0.9..=1.1).contains(&median_ratio), "median {median_ratio}");
+    assert!(
+        (88 * fitted..=99 * fitted).contains(&(100 * covered)),
+        "coverage {covered}/{fitted}"
+    );
 }
 
 /// Runs `sim fit` on `text` (written to a file) and returns (exit code, stderr).
@@ -695,9 +818,10 @@ fn emitted_scenario_json_loads_and_ranges_contain_the_estimates() {
     let loaded = sim::scenario::load_str(&scenario.to_string(), "ranges.json")
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded.uncertainty.unwrap().ranges.len(), 12);
-    // The no-failure shapes load too.
-    let text = "start,end,observed_from,observed_to\n\
-                2024-06-01T00:00:00Z,2024-06-01T01:00:00Z,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z\n";
+    // The no-failure shapes load too (one incident, the window's start taken from it: no
+    // up time ends in a failure).
+    let text = "start,end,observed_to\n\
+                2024-06-01T00:00:00Z,2024-06-01T01:00:00Z,2025-01-01T00:00:00Z\n";
     let report = fit_json(text);
     let mut components = report["scenario_between"]["components"].clone();
     midpoints(&mut components);
@@ -743,9 +867,12 @@ fn json_output_is_deterministic_and_matches_the_output_file() {
 #[test]
 fn modes_of_one_component_race_as_the_scenario_format_runs_them() {
     // Component c, window [0, 100h]: crash at 10h (1h), deploy at 30h (1h), crash at 50h
-    // (1h), deploy overlapping it at 50h30m (to 52h). Up times: [0,10h) censored, [11h,30h)
-    // ends in deploy, [31h,50h) ends in crash, [52h,100h) censored. For crash: 1 observed
-    // (19h), 3 censored; exposure 10 + 19 + 19 + 48 = 96h, so its exponential mean is 96h.
+    // (1h), deploy overlapping it at 50h30m (to 52h). Up times: [0,10h) from observed_from
+    // ends in crash, [11h,30h) ends in deploy, [31h,50h) ends in crash, [52h,100h) censored.
+    // For crash: [0,10h) is a first failure and [31h,50h) a complete one, 2 censored;
+    // exposure 10 + 19 + 19 + 48 = 96h, so its exponential mean is 96h / 2 = 48h. For deploy
+    // the first up time ends in ANOTHER mode's incident: censored for deploy, so 1 observed
+    // ([11h,30h)), no first, 3 censored, mean 96h.
     let text = "start,end,component,mode,observed_from,observed_to\n\
         2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,c,crash,2024-01-01T00:00:00Z,2024-01-05T04:00:00Z\n\
         2024-01-02T06:00:00Z,2024-01-02T07:00:00Z,c,deploy,,\n\
@@ -754,14 +881,21 @@ fn modes_of_one_component_race_as_the_scenario_format_runs_them() {
     let report = fit_json(text);
     let groups = report["groups"].as_array().unwrap();
     let crash = groups.iter().find(|g| g["mode"] == "crash").unwrap();
-    assert_eq!(crash["ttf"]["observed"], 1);
-    assert_eq!(crash["ttf"]["censored"], 3);
+    assert_eq!(crash["ttf"]["observed"], 2);
+    assert_eq!(crash["ttf"]["first"], 1);
+    assert_eq!(crash["ttf"]["censored"], 2);
     assert_eq!(crash["ttf"]["total_seconds"], 96.0 * 3600.0);
     let mean = parameter(&crash["ttf"]["fits"][0], "mean")["estimate"]
         .as_f64()
         .unwrap();
-    assert!((mean - 96.0 * 3600.0).abs() < 1e-6, "{mean}");
+    assert!((mean - 48.0 * 3600.0).abs() < 1e-6, "{mean}");
     let deploy = groups.iter().find(|g| g["mode"] == "deploy").unwrap();
     assert_eq!(deploy["ttf"]["observed"], 1);
+    assert_eq!(deploy["ttf"]["first"], 0);
     assert_eq!(deploy["ttf"]["censored"], 3);
+    assert_eq!(deploy["ttf"]["total_seconds"], 96.0 * 3600.0);
+    let mean = parameter(&deploy["ttf"]["fits"][0], "mean")["estimate"]
+        .as_f64()
+        .unwrap();
+    assert!((mean - 96.0 * 3600.0).abs() < 1e-6, "{mean}");
 }

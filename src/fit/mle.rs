@@ -1,14 +1,20 @@
-//! Maximum-likelihood fits of a duration distribution to a right-censored sample: the
-//! exponential, Weibull, lognormal and gamma laws, with 95% intervals, ln L, AIC and a
-//! Kolmogorov–Smirnov distance to the Kaplan–Meier estimate.
+//! Maximum-likelihood fits of a duration distribution to a right-censored, possibly
+//! left-truncated sample: the exponential, Weibull, lognormal and gamma laws, with 95%
+//! intervals, ln L, AIC and a Kolmogorov–Smirnov distance to the Kaplan–Meier estimate.
 //!
 //! The log-likelihood is the sum of ln f(x) over the observed values plus the sum of
 //! ln S(x) over the censored ones (Lawless, *Statistical Models and Methods for Lifetime
-//! Data*, 2nd ed., 2003, §2.2). The exponential has a closed form and an exact interval
-//! (§3.1: 2T / chi-square quantiles, the time-censored form); the two-parameter laws are
-//! maximised in log-parameter space (the Weibull shape by a profile likelihood, lognormal
-//! and gamma by Nelder–Mead) and get Wald intervals on the log scale from the observed
-//! information, a numerical Hessian at the optimum (§5.1). Formulas: docs/fit.md.
+//! Data*, 2nd ed., 2003, §2.2), plus ln S(x) − ln μ over the first up times of a window
+//! that end in a failure (`Kind::FirstFailure`): the unit was already up for an unknown
+//! time when the window opened, and the time from an arbitrary instant to the next failure
+//! of a stationary renewal process (the forward recurrence time) has density S(x)/μ, μ the
+//! law's mean (Cox, *Renewal Theory*, 1962, on recurrence times; left truncation or
+//! delayed entry, Lawless 2003, ch. 2). For the exponential that is ln f(x), so such a
+//! value is one more complete failure. The exponential has a closed form and an exact interval (§3.1: 2T / chi-square quantiles,
+//! the time-censored form); the two-parameter laws are maximised in log-parameter space
+//! (the Weibull shape by a profile likelihood, lognormal and gamma by Nelder–Mead) and get
+//! Wald intervals on the log scale from the observed information, a numerical Hessian at
+//! the optimum (§5.1). Formulas: docs/fit.md.
 
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -17,11 +23,52 @@ use statrs::function::gamma::{checked_gamma_ur, ln_gamma};
 
 use super::optimize::{golden_section, hessian, inverse_diagonal, nelder_mead};
 
-/// One duration in seconds; `censored` means the true value is at least this long.
+/// What one duration is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A complete value: it began at a renewal (a repair) and ended in a failure.
+    Failure,
+    /// Right-censored: the true value is at least this long.
+    Censored,
+    /// The up time from the start of the observation window to the first failure: it ended
+    /// in a failure, but began an unknown time before the window (left-truncated). It enters
+    /// the likelihood with the forward-recurrence density S(x)/μ.
+    FirstFailure,
+}
+
+/// One duration in seconds, and what it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Observation {
     pub value: f64,
-    pub censored: bool,
+    pub kind: Kind,
+}
+
+impl Observation {
+    pub fn failure(value: f64) -> Self {
+        Observation {
+            value,
+            kind: Kind::Failure,
+        }
+    }
+
+    pub fn censored(value: f64) -> Self {
+        Observation {
+            value,
+            kind: Kind::Censored,
+        }
+    }
+
+    pub fn first_failure(value: f64) -> Self {
+        Observation {
+            value,
+            kind: Kind::FirstFailure,
+        }
+    }
+
+    /// Ends in a failure: a complete value or a first one.
+    pub fn ends_in_failure(&self) -> bool {
+        self.kind != Kind::Censored
+    }
 }
 
 /// The standard normal quantile of 0.975: 95% two-sided intervals.
@@ -29,8 +76,8 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// How much a two-parameter law must lower the AIC to be chosen over the exponential.
 pub const PARSIMONY_AIC: f64 = 2.0;
 
-/// Fewer observed (uncensored) values than this and only the exponential is fitted: two
-/// parameters from two points fit anything.
+/// Fewer observed values (ending in a failure, first ones included) than this and only the
+/// exponential is fitted: two parameters from two points fit anything.
 pub const MIN_FAILURES_TWO_PARAMETERS: usize = 3;
 /// Shorter values are taken as this long (seconds): exports have one-second resolution, and
 /// a zero would make the Weibull and lognormal log-densities infinite.
@@ -111,6 +158,18 @@ impl Family {
         }
     }
 
+    /// ln μ, the law's mean, for the forward-recurrence density S(x)/μ of a first value.
+    fn log_mean(self, p: &[f64]) -> f64 {
+        match self {
+            Family::Exponential => p[0].ln(),
+            // scale · Γ(1 + 1/k)
+            Family::Weibull => p[1].ln() + ln_gamma(1.0 + 1.0 / p[0]),
+            // exp(ln M + s²/2)
+            Family::Lognormal => p[0].ln() + 0.5 * p[1] * p[1],
+            Family::Gamma => p[1].ln(),
+        }
+    }
+
     /// The cumulative distribution function at `y`.
     fn cdf(self, p: &[f64], y: f64) -> f64 {
         -self.log_density_survival(p, y).1.exp_m1()
@@ -159,17 +218,19 @@ pub struct Fit {
 /// Everything fitted to one sample.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleFit {
-    /// Uncensored values.
+    /// Values that end in a failure: complete ones and first ones (`Kind::FirstFailure`).
     pub failures: usize,
+    /// How many of `failures` are first ones (left-truncated: at most one per window).
+    pub first: usize,
     pub censored: usize,
     /// The sum of every value, censored or not (the exposure, for times between failures).
     pub exposure: f64,
-    /// In the order of `Family::ALL`; empty without an uncensored value.
+    /// In the order of `Family::ALL`; empty without a value that ends in a failure.
     pub fits: Vec<Fit>,
     /// Index into `fits` of the lowest AIC.
     pub best: Option<usize>,
-    /// Without an uncensored value: the one-sided 95% lower bound on the mean,
-    /// exposure / -ln(0.05).
+    /// Without a value that ends in a failure (every value censored): the one-sided 95%
+    /// lower bound on the mean, exposure / -ln(0.05).
     pub mean_lower_bound: Option<f64>,
     pub notes: Vec<String>,
 }
@@ -187,20 +248,18 @@ pub fn fit_sample(observations: &[Observation]) -> SampleFit {
         .iter()
         .map(|o| Observation {
             value: o.value.max(MIN_VALUE),
-            censored: o.censored,
+            kind: o.kind,
         })
         .collect();
     // Ascending, observed before censored at a tie (the Kaplan–Meier convention).
-    data.sort_by(|a, b| {
-        a.value
-            .total_cmp(&b.value)
-            .then(a.censored.cmp(&b.censored))
-    });
-    let failures = data.iter().filter(|o| !o.censored).count();
+    data.sort_by(|a, b| a.value.total_cmp(&b.value).then(a.kind.cmp(&b.kind)));
+    let failures = data.iter().filter(|o| o.ends_in_failure()).count();
+    let first = data.iter().filter(|o| o.kind == Kind::FirstFailure).count();
     let censored = data.len() - failures;
     let exposure: f64 = data.iter().map(|o| o.value).sum();
     let mut result = SampleFit {
         failures,
+        first,
         censored,
         exposure,
         fits: Vec::new(),
@@ -220,7 +279,7 @@ pub fn fit_sample(observations: &[Observation]) -> SampleFit {
         .iter()
         .map(|o| Observation {
             value: o.value / scale,
-            censored: o.censored,
+            kind: o.kind,
         })
         .collect();
     result.fits.push(fit_exponential(&scaled, scale));
@@ -251,22 +310,32 @@ pub fn fit_sample(observations: &[Observation]) -> SampleFit {
     result
 }
 
+/// ln L: ln f(x) for a complete value, ln S(x) for a censored one, and ln S(x) − ln μ for a
+/// first one (the forward-recurrence density; for the exponential it equals ln f(x)).
 fn log_likelihood(family: Family, p: &[f64], data: &[Observation]) -> f64 {
+    let log_mean = if data.iter().any(|o| o.kind == Kind::FirstFailure) {
+        family.log_mean(p)
+    } else {
+        0.0
+    };
     data.iter()
         .map(|o| {
             let (log_density, log_survival) = family.log_density_survival(p, o.value);
-            if o.censored {
-                log_survival
-            } else {
-                log_density
+            match o.kind {
+                Kind::Failure => log_density,
+                Kind::Censored => log_survival,
+                Kind::FirstFailure => log_survival - log_mean,
             }
         })
         .sum()
 }
 
-/// The exponential MLE mean = T / r, with the exact time-censored chi-square interval.
+/// The exponential MLE mean = T / r, with the exact time-censored chi-square interval. A
+/// first value counts as a failure: by memorylessness the time from the window's start to
+/// the first failure is exponential with the same mean, so the window is a Poisson process
+/// watched for T with r events, and both the estimate and the interval are exact.
 fn fit_exponential(data: &[Observation], scale: f64) -> Fit {
-    let r = data.iter().filter(|o| !o.censored).count() as f64;
+    let r = data.iter().filter(|o| o.ends_in_failure()).count() as f64;
     let total: f64 = data.iter().map(|o| o.value).sum();
     let mean = total / r;
     let chi = |dof: f64, p: f64| {
@@ -303,17 +372,23 @@ fn fit_two_parameters(family: Family, data: &[Observation], scale: f64) -> Fit {
         }
         -log_likelihood(family, &[theta[0].exp(), theta[1].exp()], data)
     };
+    // Starting points from the values that end in a failure, first ones included.
     let observed: Vec<f64> = data
         .iter()
-        .filter(|o| !o.censored)
+        .filter(|o| o.ends_in_failure())
         .map(|o| o.value)
         .collect();
     let theta = match family {
         Family::Weibull => {
-            // Profile likelihood: for a shape k the scale's MLE is (sum y^k / r)^(1/k).
-            let r = observed.len() as f64;
-            let profile_scale =
-                |k: f64| (data.iter().map(|o| o.value.powf(k)).sum::<f64>() / r).powf(1.0 / k);
+            // Profile likelihood. For a shape k, d ln L / d λ = 0 gives the scale's MLE in
+            // closed form: with r complete values and q first ones (each adds −ln λ through
+            // ln μ = ln λ + ln Γ(1 + 1/k)), k Σ_all y^k / λ^k = r k + q, so
+            // λ(k) = (Σ_all y^k / (r + q/k))^(1/k); with q = 0, the usual (Σ y^k / r)^(1/k).
+            let r = data.iter().filter(|o| o.kind == Kind::Failure).count() as f64;
+            let q = data.iter().filter(|o| o.kind == Kind::FirstFailure).count() as f64;
+            let profile_scale = |k: f64| {
+                (data.iter().map(|o| o.value.powf(k)).sum::<f64>() / (r + q / k)).powf(1.0 / k)
+            };
             let profile = |log_k: f64| {
                 let k = log_k.exp();
                 let value = objective([log_k, profile_scale(k).ln()]);
@@ -389,7 +464,8 @@ fn finish(
     intervals: Option<Vec<(f64, f64)>>,
     note: Option<String>,
 ) -> Fit {
-    let failures = data.iter().filter(|o| !o.censored).count() as f64;
+    // Complete and first values both carry a density (f, or S/μ).
+    let failures = data.iter().filter(|o| o.ends_in_failure()).count() as f64;
     // A density per unit of `scale` is a density per second divided by `scale`.
     let log_likelihood = log_likelihood(family, estimate, data) - failures * scale.ln();
     let k = estimate.len() as f64;
@@ -443,12 +519,19 @@ fn ks_distance(family: Family, p: &[f64], data: &[Observation]) -> f64 {
 }
 
 /// The Kaplan–Meier survival estimate at each distinct observed value: (value, S(value)).
+///
+/// A first value (`Kind::FirstFailure`) counts as censored here: it is a forward-recurrence
+/// time, not a draw from the law itself, and all it says about the whole up time is that it
+/// lasted at least that long. (The likelihood uses its exact density; Kaplan–Meier has no
+/// place for it, and the KS distance is only a descriptive measure.)
 pub fn kaplan_meier(observations: &[Observation]) -> Vec<(f64, f64)> {
     let mut data = observations.to_vec();
+    let complete = |o: &Observation| o.kind == Kind::Failure;
+    // Ascending; complete before censored at a tie.
     data.sort_by(|a, b| {
         a.value
             .total_cmp(&b.value)
-            .then(a.censored.cmp(&b.censored))
+            .then(complete(b).cmp(&complete(a)))
     });
     let mut at_risk = data.len();
     let mut survival = 1.0;
@@ -458,7 +541,7 @@ pub fn kaplan_meier(observations: &[Observation]) -> Vec<(f64, f64)> {
         let mut j = i;
         let mut deaths = 0;
         while j < data.len() && data[j].value == data[i].value {
-            deaths += usize::from(!data[j].censored);
+            deaths += usize::from(complete(&data[j]));
             j += 1;
         }
         if deaths > 0 {
@@ -478,20 +561,14 @@ mod tests {
     fn observed(values: &[f64]) -> Vec<Observation> {
         values
             .iter()
-            .map(|&value| Observation {
-                value,
-                censored: false,
-            })
+            .map(|&value| Observation::failure(value))
             .collect()
     }
 
     #[test]
     fn exponential_is_total_time_over_failures() {
         let mut data = observed(&[100.0, 200.0, 300.0]);
-        data.push(Observation {
-            value: 400.0,
-            censored: true,
-        });
+        data.push(Observation::censored(400.0));
         let fit = fit_sample(&data);
         assert_eq!((fit.failures, fit.censored), (3, 1));
         let mean = &fit.fits[0].parameters[0];
@@ -517,10 +594,7 @@ mod tests {
 
     #[test]
     fn no_failure_gives_a_lower_bound() {
-        let data = vec![Observation {
-            value: 3000.0,
-            censored: true,
-        }];
+        let data = vec![Observation::censored(3000.0)];
         let fit = fit_sample(&data);
         assert!(fit.fits.is_empty() && fit.best.is_none());
         assert!((fit.mean_lower_bound.unwrap() - 3000.0 / 2.995_732_273_553_991).abs() < 1e-9);
@@ -530,12 +604,84 @@ mod tests {
     fn kaplan_meier_handles_censoring() {
         // 1, 2+, 3, 4: S(1) = 3/4, S(3) = 3/4 * (1 - 1/2) = 3/8, S(4) = 0.
         let mut data = observed(&[1.0, 3.0, 4.0]);
-        data.push(Observation {
-            value: 2.0,
-            censored: true,
-        });
+        data.push(Observation::censored(2.0));
         let steps = kaplan_meier(&data);
         assert_eq!(steps, vec![(1.0, 0.75), (3.0, 0.375), (4.0, 0.0)]);
+    }
+
+    #[test]
+    fn a_first_failure_is_one_more_failure_for_the_exponential() {
+        // 50+ (the window's start to the first failure), 100, 200, 300 complete, 400 censored:
+        // T = 1050, r = 4 (the first counts), mean = T / 4, and ln L as if it were complete.
+        let mut data = observed(&[100.0, 200.0, 300.0]);
+        data.push(Observation::first_failure(50.0));
+        data.push(Observation::censored(400.0));
+        let fit = fit_sample(&data);
+        assert_eq!((fit.failures, fit.first, fit.censored), (4, 1, 1));
+        let mean = &fit.fits[0].parameters[0];
+        assert!((mean.estimate - 1050.0 / 4.0).abs() < 1e-9);
+        let expected = -4.0 * (1050.0f64 / 4.0).ln() - 4.0;
+        assert!((fit.fits[0].log_likelihood - expected).abs() < 1e-9);
+        // Four values end in a failure: the two-parameter laws are fitted.
+        assert_eq!(fit.fits.len(), 4);
+        // Only a first failure: an exponential fit, not the no-failure bound.
+        let fit = fit_sample(&[Observation::first_failure(3000.0)]);
+        assert!(fit.mean_lower_bound.is_none() && fit.best == Some(0));
+        assert!((fit.fits[0].parameters[0].estimate - 3000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_forward_recurrence_density_integrates_to_one() {
+        // S(x)/μ is a density for every law: check ln μ numerically (trapezoid in ln x).
+        let laws: [(Family, [f64; 2]); 4] = [
+            (Family::Exponential, [2.0, 0.0]),
+            (Family::Weibull, [0.7, 1.5]),
+            (Family::Lognormal, [0.8, 0.9]),
+            (Family::Gamma, [2.5, 1.2]),
+        ];
+        for (family, p) in laws {
+            let (steps, low, high) = (40_000, (1e-9f64).ln(), (1e4f64).ln());
+            let h = (high - low) / steps as f64;
+            let integral: f64 = (0..=steps)
+                .map(|i| {
+                    let u = low + h * i as f64;
+                    let x = u.exp();
+                    let value = (family.log_density_survival(&p, x).1 - family.log_mean(&p)).exp();
+                    let weight = if i == 0 || i == steps { 0.5 } else { 1.0 };
+                    weight * value * x * h
+                })
+                .sum();
+            assert!((integral - 1.0).abs() < 1e-4, "{family:?}: {integral}");
+        }
+    }
+
+    #[test]
+    fn the_weibull_profile_scale_maximises_with_a_first_failure() {
+        // λ(k) = (Σ y^k / (r + q/k))^(1/k): at fixed k no other scale does better.
+        let mut data = observed(&[0.3, 1.2, 0.8, 2.5, 0.1]);
+        data.push(Observation::first_failure(0.6));
+        data.push(Observation::censored(1.9));
+        for k in [0.5, 1.0, 2.3] {
+            let sum: f64 = data.iter().map(|o| o.value.powf(k)).sum();
+            let closed = (sum / (5.0 + 1.0 / k)).powf(1.0 / k);
+            let minus =
+                |log_scale: f64| -log_likelihood(Family::Weibull, &[k, log_scale.exp()], &data);
+            let numeric = golden_section(minus, -5.0, 5.0, 1e-12).exp();
+            assert!(
+                (closed / numeric - 1.0).abs() < 1e-6,
+                "k {k}: {closed} vs {numeric}"
+            );
+        }
+    }
+
+    #[test]
+    fn kaplan_meier_treats_a_first_failure_as_censored() {
+        let mut data = observed(&[1.0, 3.0, 4.0]);
+        data.push(Observation::first_failure(2.0));
+        assert_eq!(
+            kaplan_meier(&data),
+            vec![(1.0, 0.75), (3.0, 0.375), (4.0, 0.0)]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::history::{format_instant, Group, History, Incident, Skipped, Source};
-use super::mle::{fit_sample, Family, Fit, Observation, SampleFit, SHAPE_RANGE};
+use super::mle::{fit_sample, Family, Fit, Kind, Observation, SampleFit, SHAPE_RANGE};
 
 /// How many skipped rows the report lists (it counts them all).
 pub const SKIPPED_LISTED: usize = 20;
@@ -64,8 +64,12 @@ pub struct GroupReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SampleReport {
-    /// Complete (uncensored) values.
+    /// Values that end in a failure (for `ttf`: complete times between failures plus the
+    /// first up time from `observed_from` when it ends in this mode's failure).
     pub observed: usize,
+    /// How many of `observed` are that first, left-truncated up time (0 or 1; always 0 for
+    /// repairs). It enters the fit with the forward-recurrence density S(x)/μ.
+    pub first: usize,
     /// Right-censored values.
     pub censored: usize,
     /// The sum of every value, censored or not (seconds).
@@ -74,7 +78,9 @@ pub struct SampleReport {
     pub fits: Vec<Fit>,
     /// The lowest AIC, or null without an observed value.
     pub best: Option<Family>,
-    /// Without an observed value: the one-sided 95% lower bound on the mean (seconds).
+    /// Without an observed value (every value censored; for `ttf` with `observed_from`
+    /// given, typically no incident of the component in the window): the one-sided 95%
+    /// lower bound on the mean (seconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_lower_bound_seconds: Option<f64>,
     pub notes: Vec<String>,
@@ -89,20 +95,25 @@ fn seconds(nanoseconds: i128) -> f64 {
 /// (docs/scenario-format.md, "Competing failure modes"; docs/fit.md). So the up times are
 /// those of the whole component, between consecutive incidents of any of its modes (merged
 /// where they overlap); one that ends in an incident of `mode` is a failure of `mode`, one
-/// that ends in another mode's is censored for `mode` (the other mode won the race). The
-/// up time before the component's first incident and after its last is right-censored
-/// (the up period began before the window, or goes on after it). Without an incident, the
-/// whole window is one censored up time.
+/// that ends in another mode's is censored for `mode` (the other mode won the race).
+///
+/// The up time from `from` to the component's first incident ends in a failure but began
+/// an unknown time before the window: it is left-truncated, a `Kind::FirstFailure` of the
+/// mode that ended it (the forward-recurrence density S(x)/μ; for the exponential simply
+/// one more failure) and censored for the other modes. `from_known` says the window's start
+/// was given (`observed_from`); when it was taken from the data it is the first incident's
+/// start, and a first incident starting exactly there has no up time before it to count
+/// (with a given start, such an incident is a first failure after a zero up time). The up
+/// time after the last incident is right-censored (it goes on after the window). Without
+/// an incident, the whole window is one censored up time.
 pub fn between_failures(
     component: &[&Group],
     mode: &str,
     from: i128,
     to: i128,
+    from_known: bool,
 ) -> Vec<Observation> {
-    let censored = |length: i128| Observation {
-        value: seconds(length),
-        censored: true,
-    };
+    let censored = |length: i128| Observation::censored(seconds(length));
     let mut incidents: Vec<(&Incident, &str)> = component
         .iter()
         .flat_map(|g| g.incidents.iter().map(move |i| (i, g.mode.as_str())))
@@ -121,15 +132,27 @@ pub fn between_failures(
         return vec![censored(to - from)];
     };
     let mut values = Vec::new();
-    if first.0 > from {
-        values.push(censored(first.0 - from));
+    let ours = |m: &str| m == mode;
+    if first.0 > from || (from_known && ours(first.2)) {
+        values.push(Observation {
+            value: seconds(first.0 - from),
+            kind: if ours(first.2) {
+                Kind::FirstFailure
+            } else {
+                Kind::Censored
+            },
+        });
     }
     for pair in down.windows(2) {
         let length = pair[1].0 - pair[0].1;
         if length > 0 {
             values.push(Observation {
                 value: seconds(length),
-                censored: pair[1].2 != mode,
+                kind: if ours(pair[1].2) {
+                    Kind::Failure
+                } else {
+                    Kind::Censored
+                },
             });
         }
     }
@@ -146,9 +169,12 @@ pub fn repairs(group: &Group, to: i128) -> Vec<Observation> {
     group
         .incidents
         .iter()
-        .map(|incident| Observation {
-            value: seconds(incident.end.unwrap_or(to) - incident.start),
-            censored: incident.end.is_none(),
+        .map(|incident| {
+            let value = seconds(incident.end.unwrap_or(to) - incident.start);
+            match incident.end {
+                Some(_) => Observation::failure(value),
+                None => Observation::censored(value),
+            }
         })
         .collect()
 }
@@ -160,7 +186,7 @@ pub fn build(history: &History) -> FitReport {
     if window.from_source == Source::Incidents {
         notes.push(
             "no observed_from: the window starts at the first incident, so no up time before \
-             it is counted (give observed_from to censor it)"
+             it is counted (give observed_from to count it and the failure that ends it)"
                 .to_string(),
         );
     }
@@ -191,6 +217,7 @@ pub fn build(history: &History) -> FitReport {
             &group.mode,
             window.from,
             window.to,
+            window.from_source != Source::Incidents,
         ));
         let ttr = fit_sample(&repairs(group, window.to));
         let mut ttf_report = sample_report(&ttf);
@@ -280,6 +307,7 @@ pub fn build(history: &History) -> FitReport {
 fn sample_report(sample: &SampleFit) -> SampleReport {
     SampleReport {
         observed: sample.failures,
+        first: sample.first,
         censored: sample.censored,
         total_seconds: sample.exposure,
         fits: sample.fits.clone(),
@@ -450,8 +478,13 @@ pub fn render_table(report: &FitReport) -> String {
 }
 
 fn render_sample(out: &mut String, title: &str, sample: &SampleReport) {
+    let first = if sample.first > 0 {
+        format!(" ({} from the window's start)", sample.first)
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "  {title}: {} observed, {} censored, total {}\n",
+        "  {title}: {} observed{first}, {} censored, total {}\n",
         sample.observed,
         sample.censored,
         short_duration(sample.total_seconds)
