@@ -20,6 +20,7 @@ pub mod compare;
 pub mod engine;
 pub mod fit;
 pub mod importance;
+pub mod interrupt;
 pub mod montecarlo;
 pub mod output;
 pub mod precision;
