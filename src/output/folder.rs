@@ -22,22 +22,25 @@ use super::{commit, lock, parent_of, remove_any, sync_folder, write_new, WriteEr
 const STAGING: &str = "sim-new";
 const BACKUP: &str = "sim-old";
 
-/// Whether a top-level entry is something `sim report` writes: `index.html`, `summary.md`,
-/// SVG charts, and one folder of SVG charts per scenario. (A new kind of file in reports
-/// must be added here, or reports written by this version will be refused as foreign.)
-fn written_by_report(entry: &Path, name: &str, is_dir: bool) -> bool {
+/// The first thing under the top-level entry `entry` that `sim report` does not write:
+/// it writes `index.html`, `summary.md`, SVG charts, and one folder of SVG charts per
+/// scenario. (A new kind of file in reports must be added here, or reports written by
+/// this version will be refused as foreign.)
+fn foreign(entry: &Path, name: &str, is_dir: bool) -> Option<PathBuf> {
     if !is_dir {
-        return name == "index.html" || name == "summary.md" || name.ends_with(".svg");
+        let ours = name == "index.html" || name == "summary.md" || name.ends_with(".svg");
+        return (!ours).then(|| entry.to_path_buf());
     }
     // Staging folders of older versions, which staged inside the report.
     if name.starts_with(".sim-report-") {
-        return true;
+        return None;
     }
-    std::fs::read_dir(entry).is_ok_and(|entries| {
-        entries.flatten().all(|inner| {
-            inner.file_type().is_ok_and(|t| t.is_file())
-                && inner.file_name().to_string_lossy().ends_with(".svg")
-        })
+    let Ok(entries) = std::fs::read_dir(entry) else {
+        return Some(entry.to_path_buf());
+    };
+    entries.flatten().map(|inner| inner.path()).find(|inner| {
+        let is_file = std::fs::symlink_metadata(inner).is_ok_and(|m| m.is_file());
+        !is_file || inner.extension().is_none_or(|e| e != "svg")
     })
 }
 
@@ -82,10 +85,10 @@ pub fn check_folder(directory: &Path, inputs: &[PathBuf]) -> Result<(), String> 
         let entry = entry.map_err(|e| format!("{shown}: {e}"))?;
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         let entry_name = entry.file_name().to_string_lossy().into_owned();
-        if !written_by_report(&entry.path(), &entry_name, is_dir) {
+        if let Some(path) = foreign(&entry.path(), &entry_name, is_dir) {
             return Err(format!(
                 "{}: sim report replaces {shown} whole, and this was not written by sim report; move it away or choose another folder",
-                entry.path().display()
+                path.display()
             ));
         }
     }
@@ -267,4 +270,36 @@ pub fn replace_folder(directory: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<
         lock(&PENDING).retain(|p| p != &old);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A swap cut between its two renames (no exchange) left no target and the old report
+    /// under a backup name: the next report puts it back first. A dead process's staging
+    /// folder is removed; a running one's is left alone.
+    #[test]
+    fn recovers_a_backup_and_removes_dead_staging() {
+        let parent = std::env::temp_dir().join(format!("sim-folder-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        std::fs::create_dir_all(&parent).unwrap();
+        let directory = parent.join("report");
+        let dead = u32::try_from(libc::pid_t::MAX).unwrap();
+        let backup = parent.join(format!(".report.{BACKUP}-{dead}-0"));
+        std::fs::create_dir(&backup).unwrap();
+        std::fs::write(backup.join("index.html"), b"old").unwrap();
+        let staging = parent.join(format!(".report.{STAGING}-{dead}-1"));
+        std::fs::create_dir(&staging).unwrap();
+        let alive = parent.join(format!(".report.{STAGING}-1-2"));
+        std::fs::create_dir(&alive).unwrap();
+        recover(&directory, "report");
+        assert_eq!(std::fs::read(directory.join("index.html")).unwrap(), b"old");
+        assert!(!backup.exists() && !staging.exists() && alive.exists());
+        replace_folder(&directory, &[("index.html".into(), b"new".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(directory.join("index.html")).unwrap(), b"new");
+        let left: Vec<_> = std::fs::read_dir(&parent).unwrap().flatten().collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
 }
