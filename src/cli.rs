@@ -1,6 +1,9 @@
 //! The command line: what the user typed (clap), resolved into checked scenarios and
 //! options, and the glue that runs them and renders the results. The engine never sees
-//! clap; each subcommand lives in its own module under `cli/`.
+//! clap; each subcommand lives in its own module under `cli/`. Before a command runs,
+//! `guard` refuses output paths that may not be replaced (`crate::output`); `emit` checks
+//! every write to standard output; a signal turns into `CliError::Interrupted` (exit
+//! 128 + the signal, `crate::interrupt`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -38,7 +41,8 @@ availability with confidence intervals, downtime per year and its spread, the SL
 incidents, failovers, data loss and where the downtime comes from.\n\nThe same scenario, seed \
 and trial count give byte-identical output whatever the number of threads.\n\nExit status: 0 \
 success, 1 a check failed (sim check) or another failure, 2 bad input (the message names the \
-file and JSON path).",
+file and JSON path, or the output path that may not be replaced), 130 interrupted by Ctrl-C, \
+143 by SIGTERM.",
     after_help = "Examples:\n  sim run scenarios/active-passive.json\n  sim run scenarios/active-passive.json --format json --output baseline.json\n  sim compare scenarios/pitfall-single-lb.json scenarios/remedy-redundant-lb.json --format markdown\n  sim check scenarios/active-passive.json --baseline baseline.json --junit check.xml\n  sim sweep scenarios/active-passive.json --set components.api.replicas=2,3,4\n  sim report scenarios/*.json -o reports\n  sim trace scenarios/active-passive.json --trial 17 --svg trial-17.svg\n  sim chaos scenarios/active-passive.json --junit chaos.xml\n\nThe scenario format is documented in docs/scenario-format.md and docs/model.md."
 )]
 pub struct Cli {
@@ -96,7 +100,7 @@ pub struct OutputOptions {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write the results as JSON to this file (atomically: a temporary file, then
-    /// rename).
+    /// rename; a link, device or input file there is refused; `-` is standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 }

@@ -1,4 +1,5 @@
-//! `sim compare`: several scenarios on common random numbers, with paired intervals.
+//! `sim compare`: several scenarios on common random numbers, with paired intervals. The
+//! paired run (also sweep's and check's) asks `crate::interrupt` between batches.
 
 use std::fmt::Write;
 use std::path::PathBuf;

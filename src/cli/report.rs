@@ -19,7 +19,8 @@ pub struct ReportArgs {
     /// Scenario files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Directory to write the report into (created if missing).
+    /// Directory to write the report into (created if missing). It is replaced whole, all
+    /// or nothing, so it may hold only a report (docs/workflow.md).
     #[arg(long, short = 'o')]
     pub output: PathBuf,
     #[command(flatten)]

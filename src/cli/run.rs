@@ -1,4 +1,5 @@
-//! `sim run`: one scenario, a table or JSON, optionally saved as JSON.
+//! `sim run`: one scenario, a table or JSON, optionally saved as JSON. Ctrl-C and SIGTERM
+//! stop the trials between batches (the `stop` hook) and nothing is presented.
 
 use std::path::PathBuf;
 

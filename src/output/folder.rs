@@ -214,6 +214,8 @@ pub fn replace_folder(directory: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<
         .expect("checked: a folder by name")
         .to_string_lossy()
         .into_owned();
+    let parent = parent_of(directory);
+    std::fs::create_dir_all(parent).map_err(at(parent))?;
     recover(directory, &name);
     let staging = sibling(directory, &name, STAGING);
     {
