@@ -240,12 +240,14 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
     let existing = check_target(path).map_err(WriteError::Refused)?;
     let directory = parent_of(path);
     let base = base_name(path)?;
-    // The replaced file's permissions, else the umask's default (as a shell redirect).
-    let mode = existing.map_or(0o666, |meta| meta.permissions().mode() & 0o7777);
-    let (temporary, mut file) = create_temporary(directory, random_names(&base), mode)?;
+    // The replaced file's permissions (without set-id bits), else the umask's default (as
+    // a shell redirect would).
+    let keep = existing.map(|meta| meta.permissions().mode() & 0o777);
+    let (temporary, mut file) =
+        create_temporary(directory, random_names(&base), keep.unwrap_or(0o666))?;
     let written = (|| {
         file.write_all(contents)?;
-        if mode != 0o666 {
+        if let Some(mode) = keep {
             file.set_permissions(std::fs::Permissions::from_mode(mode))?;
         }
         file.sync_all()

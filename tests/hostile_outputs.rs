@@ -360,6 +360,48 @@ fn a_killed_report_is_the_whole_old_or_the_whole_new() {
     std::fs::remove_dir_all(&parent).unwrap();
 }
 
+/// SIGKILL at varied moments of `sim run --output`: the file is the old one or the whole
+/// new report, never cut. (A temporary file may remain after SIGKILL; its name says so.)
+#[test]
+fn a_killed_run_leaves_the_old_or_the_whole_new_output() {
+    let directory = scratch("run-kills");
+    let out = directory.join("out.json");
+    let path = out.to_str().unwrap();
+    let args = ["run", SCENARIO, "--trials", "3000", "-q", "--output", path];
+    let started = Instant::now();
+    assert!(sim(&args).status.success());
+    let duration = started.elapsed();
+    let new = std::fs::read(&out).unwrap();
+    let (mut old, mut replaced, mut temporaries) = (0, 0, 0);
+    let kills = 20;
+    for round in 0..kills {
+        std::fs::write(&out, b"old").unwrap();
+        let mut child = spawn(&args);
+        std::thread::sleep(duration.mul_f64(1.3 * f64::from(round) / f64::from(kills)));
+        signal(&child, libc::SIGKILL);
+        child.wait().unwrap();
+        let now = std::fs::read(&out).unwrap();
+        assert!(now == b"old" || now == new, "round {round}: a cut file");
+        if now == new {
+            replaced += 1;
+        } else {
+            old += 1;
+        }
+        for name in others(&directory, &["out.json"]) {
+            assert!(
+                name.starts_with(".out.json.") && name.ends_with(".sim-tmp"),
+                "{name}"
+            );
+            temporaries += 1;
+            std::fs::remove_file(directory.join(name)).unwrap();
+        }
+    }
+    eprintln!(
+        "{kills} kills of run --output: {old} old, {replaced} new, {temporaries} temporary files"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
 /// SIGINT and SIGTERM during run, sweep, check and report: exit 130 or 143 promptly, the
 /// existing output intact, no temporary file or staging folder.
 #[test]
