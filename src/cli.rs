@@ -1,13 +1,16 @@
 //! The command line: what the user typed (clap), resolved into checked scenarios and
 //! options, and the glue that runs them and renders the results. The engine never sees
-//! clap; each subcommand lives in its own module under `cli/`.
+//! clap; each subcommand lives in its own module under `cli/`. Before a command runs,
+//! `guard` refuses output paths that may not be replaced (`crate::output`); `emit` checks
+//! every write to standard output; a signal turns into `CliError::Interrupted` (exit
+//! 128 + the signal, `crate::interrupt`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::output::write_atomic;
+use crate::output::{self, write_atomic, WriteError};
 use crate::scenario::{self, Scenario, ScenarioError};
 
 mod chaos;
@@ -39,7 +42,8 @@ availability with confidence intervals, downtime per year and its spread, the SL
 incidents, failovers, data loss and where the downtime comes from.\n\nThe same scenario, seed \
 and trial count give byte-identical output whatever the number of threads.\n\nExit status: 0 \
 success, 1 a check failed (sim check) or another failure, 2 bad input (the message names the \
-file and JSON path).",
+file and JSON path, or the output path that may not be replaced), 130 interrupted by Ctrl-C, \
+143 by SIGTERM.",
     after_help = "Examples:\n  sim run scenarios/active-passive.json\n  sim run scenarios/active-passive.json --format json --output baseline.json\n  sim compare scenarios/pitfall-single-lb.json scenarios/remedy-redundant-lb.json --format markdown\n  sim check scenarios/active-passive.json --baseline baseline.json --junit check.xml\n  sim sweep scenarios/active-passive.json --set components.api.replicas=2,3,4\n  sim report scenarios/*.json -o reports\n  sim trace scenarios/active-passive.json --trial 17 --svg trial-17.svg\n  sim chaos scenarios/active-passive.json --junit chaos.xml\n\nThe scenario format is documented in docs/scenario-format.md and docs/model.md."
 )]
 pub struct Cli {
@@ -104,7 +108,7 @@ pub struct OutputOptions {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write the results as JSON to this file (atomically: a temporary file, then
-    /// rename).
+    /// rename; a link, device or input file there is refused; `-` is standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 }
@@ -353,7 +357,8 @@ impl SimOptions {
 pub enum CliError {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
-    /// Bad input that is not a scenario file (a baseline, a --set path, ...).
+    /// Bad input that is not a scenario file (a baseline, a --set path, an output path
+    /// that may not be replaced, ...).
     #[error("{0}")]
     Input(String),
     #[error("cannot write {path}: {source}")]
@@ -366,38 +371,164 @@ pub enum CliError {
     /// `sim check` found a missed objective or a regression (already printed).
     #[error("{0}")]
     CheckFailed(String),
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the command; nothing was written.
+    #[error("interrupted by signal {0}")]
+    Interrupted(i32),
 }
 
 impl CliError {
-    /// 2 for bad input, 1 for everything else.
+    /// 2 for bad input, 128 + the signal after an interrupt (130 SIGINT, 143 SIGTERM), 1 for
+    /// everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Scenario(_) | CliError::Input(_) => 2,
+            CliError::Interrupted(signal) => crate::interrupt::exit_status(*signal),
             CliError::Output { .. } | CliError::Threads(_) | CliError::CheckFailed(_) => 1,
         }
     }
 }
 
-/// Prints to standard output. A closed pipe (`sim trace ... | head`) ends the output
-/// quietly instead of panicking.
-pub fn emit(text: &str) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+/// `Err(Interrupted)` once a signal has arrived: asked after a run's stop hook may have
+/// cut it short, so a partial result is never presented.
+pub fn interruption() -> Result<(), CliError> {
+    match crate::interrupt::signal() {
+        Some(signal) => Err(CliError::Interrupted(signal)),
+        None => Ok(()),
+    }
 }
 
-/// Writes a file atomically, naming it in the error.
+/// The first failed write to standard output (other than a closed pipe).
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+/// Prints to standard output, checking the write. A closed pipe (`sim trace ... | head`)
+/// ends the output quietly, as with other Unix tools, and the command's own exit status
+/// stands. Any other failure (a full disk: `> /dev/full`) is remembered, later output is
+/// skipped, and `execute` exits 1 naming standard output once the command has finished.
+/// Nothing is printed once a signal has arrived (the result may be cut short).
+pub fn emit(text: &str) {
+    let _ = emit_bytes(text.as_bytes());
+}
+
+fn emit_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    interruption()?;
+    let mut failed = STDOUT_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    if failed.is_none() {
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => *failed = Some(e),
+        }
+    }
+    match failed.as_ref() {
+        Some(e) => Err(CliError::Output {
+            path: "standard output".to_string(),
+            source: std::io::Error::new(e.kind(), e.to_string()),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Prints a note to standard error; a failure to do so is ignored (a note is not a result,
+/// and `eprintln!` would panic on a closed pipe).
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Writes a file atomically and safely (`crate::output`), naming it in the error; `-` is
+/// standard output. A path that may not be replaced is bad input (exit 2).
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), CliError> {
-    write_atomic(path, contents).map_err(|source| CliError::Output {
-        path: path.display().to_string(),
-        source,
+    if output::is_stdout(path) {
+        return emit_bytes(contents);
+    }
+    write_atomic(path, contents).map_err(|error| match error {
+        WriteError::Refused(reason) => CliError::Input(reason),
+        WriteError::Io(source) => CliError::Output {
+            path: path.display().to_string(),
+            source,
+        },
+        WriteError::Interrupted => {
+            CliError::Interrupted(crate::interrupt::signal().unwrap_or(libc::SIGINT))
+        }
     })
 }
 
+/// The files a command reads, the files it writes and the folder it replaces.
+fn paths(command: &Command) -> (Vec<PathBuf>, Vec<&PathBuf>, Option<&PathBuf>) {
+    let one = |file: &PathBuf| vec![file.clone()];
+    match command {
+        Command::Run(a) => (one(&a.file), a.out.output.iter().collect(), None),
+        Command::Validate { files } => (files.clone(), vec![], None),
+        Command::Compare(a) => (
+            a.files.clone(),
+            a.out.output.iter().chain(&a.svg).collect(),
+            None,
+        ),
+        Command::Check(a) => (
+            one(&a.file).into_iter().chain(a.baseline.clone()).collect(),
+            a.junit.iter().chain(&a.output).collect(),
+            None,
+        ),
+        Command::Sweep(a) => (
+            one(&a.file),
+            a.out.output.iter().chain(&a.svg).collect(),
+            None,
+        ),
+        Command::Report(a) => (a.files.clone(), vec![], Some(&a.output)),
+        Command::Trace(a) => (one(&a.file), a.svg.iter().collect(), None),
+        Command::Merge(a) => (
+            a.parts.clone(),
+            a.out.output.iter().chain(&a.junit).collect(),
+            None,
+        ),
+        Command::Plan(a) => (one(&a.file), vec![], None),
+        Command::Chaos(a) => (
+            one(&a.file).into_iter().chain(a.observed.clone()).collect(),
+            a.out.output.iter().chain(&a.junit).collect(),
+            None,
+        ),
+        Command::Fit(a) => (one(&a.file), a.output.iter().collect(), None),
+    }
+}
+
+/// Refuses, before anything runs, an output that may not be replaced: a link, a device or
+/// folder, an input file, or a report folder with foreign files (exit 2, naming the path).
+fn guard(command: &Command) -> Result<(), CliError> {
+    let (inputs, outputs, folder) = paths(command);
+    output::protect_inputs(&inputs);
+    for path in outputs {
+        output::check_target(path).map_err(CliError::Input)?;
+    }
+    if let Some(folder) = folder {
+        output::check_folder(folder, &inputs).map_err(CliError::Input)?;
+    }
+    Ok(())
+}
+
 /// Executes a parsed command line, printing results to standard output.
+/// Outputs are checked first (`guard`); a failed write to standard output fails the
+/// command (exit 1) once it has finished, and a signal makes it `Interrupted`.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
+    guard(&cli.command)?;
+    let result = dispatch(cli);
+    interruption()?;
+    result?;
+    match STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        Some(source) => Err(CliError::Output {
+            path: "standard output".to_string(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::execute(&args),
         Command::Chaos(args) => chaos::execute(&args),

@@ -11,7 +11,10 @@
 //!   order, so the output is byte-identical for any number of threads.
 //! - **Purity**: `engine`, `montecarlo` and `stats` do no I/O, read no clock and cannot fail;
 //!   every input error is caught by `scenario` with its JSON path. `precision` reads the
-//!   clock only for `--time-limit`.
+//!   clock only for `--time-limit`. Signals are read by the command line through the
+//!   runs' `stop` hooks (`interrupt`), never by the engine.
+//! - **Outputs**: every file goes through `output`: atomic, only regular files that are not
+//!   inputs are replaced, report folders are swapped whole.
 
 pub mod budget;
 pub mod chaos;
@@ -21,6 +24,7 @@ pub mod compare;
 pub mod engine;
 pub mod fit;
 pub mod importance;
+pub mod interrupt;
 pub mod montecarlo;
 pub mod output;
 pub mod precision;

@@ -14,6 +14,7 @@ mod exact;
 mod fidelity;
 mod fit;
 mod fuzz;
+mod hostile_outputs;
 mod mechanisms;
 mod precision;
 mod rare_events;

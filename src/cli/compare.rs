@@ -1,4 +1,5 @@
-//! `sim compare`: several scenarios on common random numbers, with paired intervals.
+//! `sim compare`: several scenarios on common random numbers, with paired intervals. The
+//! paired run (also sweep's and check's) asks `crate::interrupt` between batches.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -6,7 +7,8 @@ use std::path::PathBuf;
 use super::emit;
 use super::progress::{with_precision_progress, with_progress};
 use super::{write_file, CliError, Format, OutputOptions, SimOptions};
-use crate::compare::{compare, compare_to_precision, Comparison};
+use crate::compare::{compare_to_precision, Comparison};
+use crate::engine::Plan;
 use crate::report::charts;
 use crate::report::{markdown, table::percent};
 use crate::scenario::Scenario;
@@ -75,9 +77,24 @@ pub fn run_paired(scenarios: &[Scenario], options: &SimOptions) -> Result<Compar
         return Ok(comparison);
     }
     let trials = scenarios[0].simulation.trials;
-    with_progress(options.progress(), trials, |progress| {
-        options.install(|| compare(scenarios, progress))
-    })
+    let comparison = with_progress(options.progress(), trials, |progress| {
+        options.install(|| {
+            // `compare::compare` with Ctrl-C and SIGTERM asked between batches.
+            let plans: Vec<Plan> = scenarios.iter().map(Plan::new).collect();
+            let mut total = crate::compare::Total::default();
+            let stop = crate::interrupt::interrupted;
+            crate::compare::extend(&plans, &mut total, 0, trials, progress, &stop);
+            (plans, total)
+        })
+    })?;
+    super::interruption()?;
+    let (plans, total) = comparison;
+    Ok(crate::compare::finish(
+        scenarios,
+        &plans,
+        total.root(),
+        trials,
+    ))
 }
 
 pub fn execute(args: &CompareArgs) -> Result<(), CliError> {

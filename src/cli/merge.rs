@@ -33,7 +33,7 @@ pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
     let plans: Vec<Plan> = merged.scenarios.iter().map(Plan::new).collect();
     let precision = crate::compare::least_precise(&merged.results);
     let trials = merged.scenarios[0].simulation.trials;
-    eprintln!(
+    super::note(&format!(
         "merged {} parts: {trials} trials; the unavailability's 95% interval is {}",
         parts.len(),
         if precision.is_finite() {
@@ -41,7 +41,7 @@ pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
         } else {
             "unknown (no downtime seen)".to_string()
         }
-    );
+    ));
     if merged.command == "check" {
         let check = merged.check.as_ref().expect("a check part holds its check");
         if merged.scenarios.len() == 2 {

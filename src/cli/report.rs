@@ -1,10 +1,12 @@
 //! `sim report`: runs each scenario and writes its charts (SVG), a self-contained
-//! `index.html` and `summary.md`. Same inputs and seed, same bytes.
+//! `index.html` and `summary.md`. Same inputs and seed, same bytes. The folder is
+//! replaced whole, all or nothing, even under SIGKILL (`crate::output::replace_folder`);
+//! a folder holding files a report does not write is refused before anything runs.
 
 use std::path::{Path, PathBuf};
 
 use super::run::simulate_full;
-use super::{write_file, CliError, SimOptions};
+use super::{CliError, SimOptions};
 use crate::montecarlo::TIERS;
 use crate::report::charts;
 use crate::report::html::{self, Chart, ScenarioSection};
@@ -17,7 +19,8 @@ pub struct ReportArgs {
     /// Scenario files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Directory to write the report into (created if missing).
+    /// Directory to write the report into (created if missing). It is replaced whole, all
+    /// or nothing, so it may hold only a report (docs/workflow.md).
     #[arg(long, short = 'o')]
     pub output: PathBuf,
     #[command(flatten)]
@@ -302,60 +305,26 @@ pub fn execute(args: &ReportArgs) -> Result<(), CliError> {
         html::index(&overview, &sections).into_bytes(),
     ));
     publish(directory, &files)?;
-    eprintln!(
+    super::note(&format!(
         "wrote {} with {} scenario(s): index.html, summary.md and charts",
         directory.display(),
         sections.len()
-    );
+    ));
     Ok(())
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
-    move |source| CliError::Output {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-/// Writes every file into a staging folder inside `directory` first and moves them into
-/// place only when all were written, so a failed write leaves the report as it was.
+/// Replaces the report folder with `files`, all or nothing, even under SIGKILL
+/// (`crate::output::replace_folder`: staged beside it, then swapped in one step).
 fn publish(directory: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(), CliError> {
-    std::fs::create_dir_all(directory).map_err(io_error(directory))?;
-    let staging = directory.join(format!(".sim-report-{}", std::process::id()));
-    let staged = (|| {
-        for (relative, bytes) in files {
-            let path = staging.join(relative);
-            let parent = path.parent().unwrap_or(&staging);
-            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-            write_file(&path, bytes)?;
+    use crate::output::WriteError;
+    crate::output::replace_folder(directory, files).map_err(|error| match error {
+        WriteError::Refused(reason) => CliError::Input(reason),
+        WriteError::Io(source) => CliError::Output {
+            path: directory.display().to_string(),
+            source,
+        },
+        WriteError::Interrupted => {
+            CliError::Interrupted(crate::interrupt::signal().unwrap_or(libc::SIGINT))
         }
-        Ok(())
-    })();
-    // A folder where a file should go would stop the moves half-way: refuse up front.
-    let blocked = files
-        .iter()
-        .map(|(relative, _)| directory.join(relative))
-        .find(|target| target.is_dir());
-    let staged = staged.and_then(|()| match blocked {
-        Some(target) => Err(CliError::Output {
-            path: target.display().to_string(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "a directory is in the way",
-            ),
-        }),
-        None => Ok(()),
-    });
-    if let Err(error) = staged {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(error);
-    }
-    for (relative, _) in files {
-        let target = directory.join(relative);
-        let parent = target.parent().unwrap_or(directory);
-        std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-        std::fs::rename(staging.join(relative), &target).map_err(io_error(&target))?;
-    }
-    let _ = std::fs::remove_dir_all(&staging);
-    Ok(())
+    })
 }

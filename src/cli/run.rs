@@ -1,11 +1,13 @@
-//! `sim run`: one scenario, a table or JSON, optionally saved as JSON.
+//! `sim run`: one scenario, a table or JSON, optionally saved as JSON. Ctrl-C and SIGTERM
+//! stop the trials between batches (the `stop` hook) and nothing is presented.
 
 use std::path::PathBuf;
 
 use super::emit;
 use super::progress::{with_precision_progress, with_progress};
-use super::{CliError, Format, OutputOptions, SimOptions};
+use super::{interruption, CliError, Format, OutputOptions, SimOptions};
 use crate::engine::Plan;
+use crate::interrupt::interrupted;
 use crate::montecarlo::{self, RunAccumulator};
 use crate::report::{self, RunReport};
 use crate::request_level;
@@ -61,8 +63,14 @@ pub fn simulate_full(
     }
     let trials = scenario.simulation.trials;
     let accumulator = with_progress(options.progress(), trials, |progress| {
-        options.install(|| montecarlo::run(&plan, trials, progress))
+        options.install(|| {
+            // Ctrl-C and SIGTERM end the run between batches of chunks (`crate::interrupt`).
+            let mut total = montecarlo::Total::default();
+            montecarlo::extend(&plan, &mut total, 0, trials, progress, &interrupted);
+            total.root().unwrap_or_else(|| RunAccumulator::new(&plan))
+        })
     })?;
+    interruption()?;
     let report = RunReport::new(scenario, &plan, &accumulator);
     Ok((plan, accumulator, report))
 }

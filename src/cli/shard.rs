@@ -69,11 +69,11 @@ pub fn write_part(
     })?;
     let json = serde_json::to_string(&part).expect("serializes") + "\n";
     write_file(output, json.as_bytes())?;
-    eprintln!(
+    super::note(&format!(
         "wrote shard {}/{} of sim {command} ({trials} trials) to {}",
         spec.index,
         spec.count,
         output.display()
-    );
+    ));
     Ok(())
 }

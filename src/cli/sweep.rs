@@ -309,7 +309,7 @@ fn tornado(args: &SweepArgs, file: &str, base: Scenario, document: &Value) -> Re
                 parameters.push((path, low, high));
             }
             // Scaling can leave the valid range (a fraction above 1): say so and go on.
-            (Err(e), _) | (_, Err(e)) => eprintln!("skipped {path}: {e}"),
+            (Err(e), _) | (_, Err(e)) => super::note(&format!("skipped {path}: {e}")),
         }
     }
     let scenarios = align(scenarios, &base);
