@@ -296,11 +296,11 @@ impl SimOptions {
             .max(1) as f64;
         let seconds = seconds / threads;
         if seconds > 10.0 && !self.quiet {
-            eprintln!(
+            note(&format!(
                 "sim: about {events:.2e} events, estimated {} on {threads} thread(s) (from a {}-trial pilot)",
                 crate::sweep::readable_duration(seconds),
                 crate::budget::PILOT_TRIALS
-            );
+            ));
         }
         Ok(())
     }
@@ -490,6 +490,7 @@ fn paths(command: &Command) -> (Vec<PathBuf>, Vec<&PathBuf>, Option<&PathBuf>) {
             None,
         ),
         Command::Fit(a) => (one(&a.file), a.output.iter().collect(), None),
+        Command::Completions { .. } | Command::Man => (vec![], vec![], None),
     }
 }
 
