@@ -296,7 +296,7 @@ fn range(
         if !matches!(key.as_str(), "between" | "prior" | "name") {
             return Err(error(
                 key,
-                format!("unknown key \"{key}\" in a range; expected between, and optionally prior (\"log-uniform\" or \"uniform\") and name"),
+                format!("unknown key {} in a range; expected between, and optionally prior (\"log-uniform\" or \"uniform\") and name", crate::text::shown(key)),
             ));
         }
     }
@@ -361,7 +361,10 @@ fn range(
         Some(other) => {
             return Err(error(
                 "prior",
-                format!("unknown prior {other}; expected \"log-uniform\" or \"uniform\""),
+                format!(
+                    "unknown prior {}; expected \"log-uniform\" or \"uniform\"",
+                    super::checker::kind_of(other)
+                ),
             ))
         }
     };
