@@ -19,7 +19,8 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 * MIB;
 pub const MAX_REPORT_BYTES: u64 = 16 * MIB;
 /// The largest part file (`--shard K/N`): a part holds its scenarios' text (up to
 /// `MAX_SCENARIO_BYTES` each) and a few dozen accumulators whose size grows with the
-/// number of components; parts of the shipped scenarios are 30 KB to 2 MB.
+/// number of components and scenarios (a block per aligned run of chunks, at most about
+/// 60); parts of the shipped scenarios are 100 to 300 KB.
 pub const MAX_PART_BYTES: u64 = 256 * MIB;
 /// The largest game-day observation file (`sim chaos --observed`).
 pub const MAX_OBSERVED_BYTES: u64 = 16 * MIB;
