@@ -475,9 +475,10 @@ mod tests {
         .unwrap();
         assert_eq!((b.availability, b.std_error), (0.999, 0.0001));
         assert_eq!((b.seed, b.trials), (None, None));
-        assert!(parse_baseline("{}")
+        assert!(parse_baseline("{}").unwrap_err().starts_with("scenario"));
+        assert!(parse_baseline(r#"{"scenario": "x"}"#)
             .unwrap_err()
-            .contains("availability.mean"));
+            .starts_with("availability.mean: missing"));
         assert!(parse_baseline("nope").is_err());
     }
 }

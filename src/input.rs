@@ -154,7 +154,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            message.contains("line 2, column 13 (byte 15)") && message.contains("0xfc"),
+            message.contains("line 2, column 13 (byte 14)") && message.contains("0xfc"),
             "{message}"
         );
         assert_eq!(text(b"\xef\xbb\xbf{}".to_vec()).unwrap(), "{}");

@@ -393,3 +393,35 @@ fn the_fingerprint_ignores_trials_seed_and_layout() {
     );
     assert_ne!(base, changed);
 }
+
+/// Values typed on the command line are echoed escaped too: clap's own messages, `--set`.
+#[test]
+fn command_line_values_are_escaped() {
+    let nasty = "a\rb\u{9b}c\u{202e}d\u{1b}[2J";
+    for args in [
+        &["run", "tests/reference/v1-single.json", "--format", nasty][..],
+        &["sweep", "tests/reference/v1-single.json", "--set", nasty],
+        &[
+            "sweep",
+            "tests/reference/v1-single.json",
+            "--set",
+            &format!("components.{nasty}=1,2"),
+        ],
+        &["validate", nasty],
+    ] {
+        let output = sim(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        let raw_control = stderr
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}');
+        assert!(
+            !raw_control,
+            "{args:?}: raw control character in {stderr:?}"
+        );
+        assert!(
+            stderr.contains("\\r") && stderr.contains("\\u{202e}"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
