@@ -64,7 +64,7 @@ enum Against {
     Scenario(Box<Scenario>),
 }
 
-fn read_baseline(path: &PathBuf) -> Result<Against, CliError> {
+fn read_baseline(path: &std::path::Path) -> Result<Against, CliError> {
     let file = path.display().to_string();
     let text = crate::input::read_text(path, crate::input::MAX_REPORT_BYTES, "a baseline")
         .map_err(|e| CliError::Input(format!("{file}: cannot read the baseline: {e}")))?;
@@ -119,7 +119,7 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             args.tolerance
         )));
     }
-    let against = args.baseline.as_ref().map(read_baseline).transpose()?;
+    let against = args.baseline.as_deref().map(read_baseline).transpose()?;
     if scenario.slo.is_none() && against.is_none() {
         return Err(CliError::Input(format!(
             "{}: nothing to check: add an \"slo\" section to the scenario or pass --baseline",

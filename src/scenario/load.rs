@@ -74,15 +74,16 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 /// A check may run with other trials or another seed than its baseline; that does not
 /// make the design another one.
 pub fn fingerprint(document: &Value) -> String {
-    let mut document = document.clone();
+    let mut document = canonical(document);
     if let Some(simulation) = document
         .get_mut("simulation")
         .and_then(Value::as_object_mut)
     {
-        simulation.remove("trials");
-        simulation.remove("seed");
+        // shift_remove keeps the sorted order (`remove` swaps the last key in).
+        simulation.shift_remove("trials");
+        simulation.shift_remove("seed");
     }
-    let canonical = canonical(&document).to_string();
+    let canonical = document.to_string();
     format!(
         "{:016x}",
         crate::rng::entity_key(&["sim-scenario/1", &canonical])
