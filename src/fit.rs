@@ -58,6 +58,16 @@ pub fn fit_file(path: &std::path::Path, options: &ReadOptions) -> Result<FitRepo
                     message: other.to_string(),
                 },
             })?;
+    // An export in UTF-16 is named as such, with the position of its first bad byte, rather
+    // than as a bad first row. Other bytes that are not UTF-8 stay a bad row, with its line
+    // (which --skip-bad-rows may skip).
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    if utf16 || bytes.contains(&0) {
+        crate::input::check_utf8(&bytes).map_err(|error| FitError::File {
+            file: file.clone(),
+            message: error.to_string(),
+        })?;
+    }
     fit_bytes(&bytes, &file, options)
 }
 

@@ -63,24 +63,27 @@ pub fn read_text(path: &Path, limit: u64, what: &'static str) -> Result<String, 
     text(read_bytes(path, limit, what)?)
 }
 
-/// Bytes as UTF-8 text, or where and why they are not. A zero byte is refused too: it is
+/// Bytes as UTF-8 text, or where and why they are not (`check_utf8`); a UTF-8 byte-order
+/// mark is dropped.
+pub fn text(bytes: Vec<u8>) -> Result<String, ReadError> {
+    check_utf8(&bytes)?;
+    let text = String::from_utf8(bytes).expect("checked");
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// Whether bytes are UTF-8 text, or where and why not. A zero byte is refused too: it is
 /// valid UTF-8 but never in a text file, and it is how UTF-16 without a byte-order mark
 /// shows.
-pub fn text(bytes: Vec<u8>) -> Result<String, ReadError> {
+pub fn check_utf8(bytes: &[u8]) -> Result<(), ReadError> {
     if let Some(offset) = bytes.iter().position(|b| *b == 0) {
-        return Err(encoding_error(&bytes, offset));
+        return Err(encoding_error(bytes, offset));
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        }),
-        Err(error) => {
-            let bytes = error.as_bytes();
-            let offset = error.utf8_error().valid_up_to();
-            Err(encoding_error(bytes, offset))
-        }
-    }
+    std::str::from_utf8(bytes)
+        .map(|_| ())
+        .map_err(|error| encoding_error(bytes, error.valid_up_to()))
 }
 
 /// Names the encoding the bytes look like, with the position of the first bad byte.

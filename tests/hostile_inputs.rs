@@ -388,6 +388,14 @@ fn the_fingerprint_ignores_trials_seed_and_layout() {
         r#"{{"entry":"api","components":{{"api":{VALID}}},"simulation":{{"seed":7,"trials":5000}}}}"#
     ));
     assert_eq!(base, rerun);
+    let rehearsed = load(&format!(
+        r#"{{ "components": {{ "api": {VALID} }}, "entry": "api", "experiments": {{ "kill": {{ "at": "1h", "inject": [ {{ "unit": "api#0", "for": "1m" }} ] }} }} }}"#
+    ));
+    assert_eq!(base, rehearsed);
+    let default_run = load(&format!(
+        r#"{{ "components": {{ "api": {VALID} }}, "entry": "api" }}"#
+    ));
+    assert_eq!(base, default_run);
     let changed = load(
         r#"{ "components": { "api": { "failures": [ { "name": "crash", "ttf": "31d", "ttr": "1h" } ] } }, "entry": "api" }"#,
     );

@@ -70,11 +70,15 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 }
 
 /// The scenario's fingerprint (`Scenario::fingerprint`): FNV-1a, the hash `crate::shard`
-/// fingerprints parts with, of the canonical document without the run's trials and seed.
-/// A check may run with other trials or another seed than its baseline; that does not
-/// make the design another one.
+/// fingerprints parts with, of the canonical document without the run's trials and seed
+/// and without `experiments`. A check may run with other trials or another seed than its
+/// baseline, and chaos experiments change no run: neither makes the design another one.
 pub fn fingerprint(document: &Value) -> String {
     let mut document = canonical(document);
+    // Chaos experiments rehearse the design; runs and checks ignore them.
+    if let Some(top) = document.as_object_mut() {
+        top.shift_remove("experiments");
+    }
     if let Some(simulation) = document
         .get_mut("simulation")
         .and_then(Value::as_object_mut)
@@ -82,6 +86,13 @@ pub fn fingerprint(document: &Value) -> String {
         // shift_remove keeps the sorted order (`remove` swaps the last key in).
         simulation.shift_remove("trials");
         simulation.shift_remove("seed");
+    }
+    // What is left of `simulation` (the horizon) counts; an empty one is no key at all.
+    let empty = |v: &Value| v.as_object().is_some_and(serde_json::Map::is_empty);
+    if let Some(top) = document.as_object_mut() {
+        if top.get("simulation").is_some_and(empty) {
+            top.shift_remove("simulation");
+        }
     }
     let canonical = document.to_string();
     format!(

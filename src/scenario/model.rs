@@ -31,8 +31,9 @@ pub struct Scenario {
     /// is then the one at the ranges' middles, and `crate::uncertainty` runs the others.
     pub uncertainty: Option<std::sync::Arc<super::uncertain::UncertainInputs>>,
     /// What the scenario is, as 16 hex digits: FNV-1a of its document in canonical form
-    /// (keys sorted, no whitespace) without `simulation.trials` and `simulation.seed`, which
-    /// say how it is run, not what it is (`load::fingerprint`). Reports carry it as
+    /// (keys sorted, no whitespace) without `simulation.trials`, `simulation.seed` and
+    /// `experiments`, which say how it is run or rehearsed, not what it is
+    /// (`load::fingerprint`). Reports carry it as
     /// `scenario_fingerprint`, so that `sim check` knows a baseline of the same design.
     pub fingerprint: String,
 }
