@@ -368,6 +368,20 @@ fn tampered_or_foreign_baselines_are_refused() {
     let renamed = tampered("renamed.json", &|v| v["scenario"] = "old name".into());
     let output = check(&["--baseline", renamed.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // An edited availability of the same design and run is noted (the check itself still
+    // runs: a new version of sim may change results).
+    let edited = tampered("edited.json", &|v| v["availability"]["mean"] = 0.5.into());
+    let output = check(&["--baseline", edited.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("it was edited"),
+        "{output:?}"
+    );
+    let output = check(&["--baseline", baseline.to_str().unwrap()]);
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("NOTE"),
+        "{output:?}"
+    );
     let earlier = tampered("earlier.json", &|v| {
         v["scenario_fingerprint"] = "fedcba9876543210".into()
     });

@@ -164,6 +164,7 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             }
             note_other_scenario(&baseline, &scenario);
             let report = simulate(&scenario, &args.options)?;
+            note_not_reproduced(&baseline, &scenario, &report, &source.file);
             let result = check_baseline(&baseline, &report, args.tolerance);
             (report, Some(result))
         }
@@ -209,6 +210,32 @@ pub fn note_other_scenario(baseline: &Baseline, scenario: &Scenario) {
             "NOTE the baseline is a report of scenario {}, this is {}\n",
             crate::text::shown(&baseline.scenario),
             crate::text::shown(&scenario.name)
+        ));
+    }
+}
+
+/// The same design (fingerprint) on the baseline's seed and trials reproduces the
+/// baseline's availability; when it does not, the report's numbers were edited or another
+/// version of sim wrote them. A note, not an error: an upgrade of sim may change results.
+fn note_not_reproduced(
+    baseline: &Baseline,
+    scenario: &Scenario,
+    report: &crate::report::RunReport,
+    file: &str,
+) {
+    let same_run = baseline.fingerprint.as_deref() == Some(scenario.fingerprint.as_str())
+        && baseline.seed == Some(report.seed)
+        && baseline.trials == Some(report.trials)
+        && report.uncertainty.is_none();
+    // JSON keeps a float to its last digit or so: a relative 1e-12 is the same number.
+    let differs = (report.availability.mean - baseline.availability).abs()
+        > 1e-12 * baseline.availability.abs().max(1e-300);
+    if same_run && differs {
+        emit(&format!(
+            "NOTE {}: the same design on the same seed and trials gives availability {}, the report says {}: it was edited, or written by another version of sim\n",
+            crate::text::tame(file),
+            report.availability.mean,
+            baseline.availability
         ));
     }
 }
