@@ -186,7 +186,10 @@ impl Checker<'_> {
                 let Some((component_name, index)) = name.rsplit_once('#') else {
                     return Err(self.error(
                         &item,
-                        format!("\"{name}\" is not \"COMPONENT#INDEX\" (0-based), e.g. \"api#0\""),
+                        format!(
+                            "{} is not \"COMPONENT#INDEX\" (0-based), e.g. \"api#0\"",
+                            crate::text::shown(&name)
+                        ),
                     ));
                 };
                 let c = component(&item, component_name)?;

@@ -233,7 +233,13 @@ impl Checker<'_> {
                 .into_iter()
                 .find(|r| r.name() == name)
                 .ok_or_else(|| {
-                    self.error(path, format!("unknown recovery \"{name}\"; expected \"repair\", \"restart\" or \"replace\""))
+                    self.error(
+                        path,
+                        format!(
+                            "unknown recovery {}; expected \"repair\", \"restart\" or \"replace\"",
+                            crate::text::shown(name)
+                        ),
+                    )
                 }),
         }
     }
@@ -451,7 +457,7 @@ impl Checker<'_> {
             Some(other) => {
                 return Err(self.error(
                     &format!("{path}.role"),
-                    format!("unknown role \"{other}\"; expected \"active_active\", \"active_passive\" or \"primary_replica\""),
+                    format!("unknown role {}; expected \"active_active\", \"active_passive\" or \"primary_replica\"", crate::text::shown(other)),
                 ))
             }
         };
@@ -532,7 +538,7 @@ impl Checker<'_> {
                 Some(other) => {
                     return Err(self.error(
                         &format!("{p}.prober"),
-                        format!("unknown prober \"{other}\"; expected \"load_balancer\" or \"readiness\" (a Kubernetes readiness probe)"),
+                        format!("unknown prober {}; expected \"load_balancer\" or \"readiness\" (a Kubernetes readiness probe)", crate::text::shown(other)),
                     ))
                 }
             };
@@ -861,7 +867,10 @@ impl Checker<'_> {
                 other => {
                     return Err(self.error(
                         &format!("{p}.mode"),
-                        format!("unknown mode \"{other}\"; expected \"sync\" or \"async\""),
+                        format!(
+                            "unknown mode {}; expected \"sync\" or \"async\"",
+                            crate::text::shown(other)
+                        ),
                     ))
                 }
             });

@@ -280,7 +280,7 @@ fn range(
         if FIXED_SECTIONS.contains(&section.as_str()) {
             return Err(error(
                 "",
-                format!("a range is not accepted in \"{section}\": ranges stand for uncertain model parameters (durations and numbers in distributions, mechanisms, changes and shared failures, and probabilities)"),
+                format!("a range is not accepted in {}: ranges stand for uncertain model parameters (durations and numbers in distributions, mechanisms, changes and shared failures, and probabilities)", crate::text::shown(section)),
             ));
         }
     }
@@ -288,7 +288,7 @@ fn range(
         if crate::sweep::COUNT_KEYS.contains(&key.as_str()) {
             return Err(error(
                 "",
-                format!("\"{key}\" takes a whole number, not a range: ranges stand for durations, rates and probabilities"),
+                format!("{} takes a whole number, not a range: ranges stand for durations, rates and probabilities", crate::text::shown(key)),
             ));
         }
     }
