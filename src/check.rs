@@ -22,6 +22,8 @@ pub struct CheckResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Baseline {
     pub scenario: String,
+    /// The report's `scenario_fingerprint`; reports written before it existed have none.
+    pub fingerprint: Option<String>,
     pub availability: f64,
     pub std_error: f64,
     /// The seed and trial count it was run with, so the check can run the same trials.
@@ -29,31 +31,105 @@ pub struct Baseline {
     pub trials: Option<u64>,
 }
 
-/// Reads the baseline from a `sim run --format json` / `--output` report.
+/// Reads the baseline from a `sim run --format json` / `--output` report, as strictly as
+/// a scenario: the check reruns its seed and trial count and holds the run to its numbers,
+/// so a report edited by hand (0 or 10^12 trials, an availability of 200%) is refused
+/// with the JSON path at fault.
 pub fn parse_baseline(text: &str) -> Result<Baseline, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not a sim JSON report: {e}"))?;
-    let number = |path: &[&str]| {
-        path.iter()
-            .try_fold(&value, |v, key| v.get(key))
-            .and_then(serde_json::Value::as_f64)
-            .ok_or_else(|| {
-                format!(
-                    "missing number at {}; expected a report written by `sim run --output`",
-                    path.join(".")
-                )
-            })
+    use serde_json::Value;
+    const FROM: &str = "expected a report written by `sim run --output`";
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "not a sim JSON report: {}",
+            crate::text::tame_quoted(&e.to_string())
+        )
+    })?;
+    if !value.is_object() {
+        return Err(format!("(top level): expected an object; {FROM}"));
+    }
+    let at = |path: &[&str]| path.iter().try_fold(&value, |v, key| v.get(key));
+    let missing = |path: &str| format!("{path}: missing; {FROM}");
+    let scenario = match value.get("scenario") {
+        Some(Value::String(name)) => name.clone(),
+        Some(_) => {
+            return Err(format!(
+                "scenario: expected the scenario's name as a string; {FROM}"
+            ))
+        }
+        None => return Err(missing("scenario")),
     };
+    let fingerprint = match value.get("scenario_fingerprint") {
+        None => None,
+        Some(Value::String(f)) if f.len() == 16 && f.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(f.clone())
+        }
+        Some(_) => {
+            return Err(format!(
+                "scenario_fingerprint: expected 16 hexadecimal digits; {FROM}"
+            ))
+        }
+    };
+    let seed = match value.get("seed") {
+        None => None,
+        Some(seed) => Some(
+            seed.as_u64()
+                .ok_or_else(|| format!("seed: expected a whole number in [0, 2^64); {FROM}"))?,
+        ),
+    };
+    let max = crate::scenario::MAX_TRIALS;
+    let trials = match value.get("trials") {
+        None => None,
+        Some(trials) => match trials.as_u64() {
+            Some(n) if (1..=max).contains(&n) => Some(n),
+            _ => {
+                return Err(format!(
+                    "trials: expected a whole number from 1 to {max}, got {}",
+                    crate::text::tame(&trials.to_string())
+                ))
+            }
+        },
+    };
+    // A share in [0, 1]: an availability, its standard error or an interval's end.
+    let share = |path: &[&str]| -> Result<f64, String> {
+        let name = path.join(".");
+        let found = at(path).ok_or_else(|| missing(&name))?;
+        match found.as_f64() {
+            Some(x) if x.is_finite() && (0.0..=1.0).contains(&x) => Ok(x),
+            _ => Err(format!(
+                "{name}: expected a number in [0, 1], got {}",
+                crate::text::tame(&found.to_string())
+            )),
+        }
+    };
+    let availability = share(&["availability", "mean"])?;
+    let std_error = share(&["availability", "std_error"])?;
+    if let Some(interval) = at(&["availability", "ci95"]) {
+        let ends = interval.as_array().filter(|ends| ends.len() == 2);
+        let Some(ends) = ends else {
+            return Err(format!(
+                "availability.ci95: expected two numbers [low, high]; {FROM}"
+            ));
+        };
+        let end = |i: usize| {
+            ends[i]
+                .as_f64()
+                .filter(|x| (0.0..=1.0).contains(x))
+                .ok_or_else(|| format!("availability.ci95[{i}]: expected a number in [0, 1]"))
+        };
+        let (low, high) = (end(0)?, end(1)?);
+        if low > high {
+            return Err(format!(
+                "availability.ci95: its low end {low} is above its high end {high}"
+            ));
+        }
+    }
     Ok(Baseline {
-        scenario: value
-            .get("scenario")
-            .and_then(|s| s.as_str())
-            .unwrap_or("")
-            .to_string(),
-        seed: value.get("seed").and_then(serde_json::Value::as_u64),
-        trials: value.get("trials").and_then(serde_json::Value::as_u64),
-        availability: number(&["availability", "mean"])?,
-        std_error: number(&["availability", "std_error"])?,
+        scenario,
+        fingerprint,
+        seed,
+        trials,
+        availability,
+        std_error,
     })
 }
 
@@ -307,7 +383,7 @@ pub fn check_baseline(baseline: &Baseline, report: &RunReport, tolerance: f64) -
             "availability {} against baseline {} ({}): change {:+.3} min/yr of downtime, z = {:.2} (fails above {:.3} with a drop above tolerance {})",
             percent(a.mean),
             percent(baseline.availability),
-            baseline.scenario,
+            crate::text::key(&baseline.scenario),
             drop * crate::time::MINUTES_PER_YEAR,
             z,
             critical,
@@ -400,6 +476,33 @@ mod tests {
     }
 
     #[test]
+    fn tampered_baselines_are_refused_with_the_path() {
+        let report = |trials: &str, mean: &str| {
+            format!(
+                r#"{{"scenario": "x", "seed": 1, "trials": {trials}, "availability": {{"mean": {mean}, "std_error": 0.0001, "ci95": [0.99, 0.9999]}}}}"#
+            )
+        };
+        assert!(parse_baseline(&report("100", "0.999")).is_ok());
+        for (trials, mean, path) in [
+            ("0", "0.999", "trials"),
+            ("1e12", "0.999", "trials"),
+            ("1000000000000", "0.999", "trials"),
+            ("-3", "0.999", "trials"),
+            ("100", "2.0", "availability.mean"),
+            ("100", "-0.1", "availability.mean"),
+            ("100", "\"0.9\"", "availability.mean"),
+        ] {
+            let message = parse_baseline(&report(trials, mean)).unwrap_err();
+            assert!(message.starts_with(path), "{trials} {mean}: {message}");
+        }
+        let reversed = r#"{"scenario": "x", "availability": {"mean": 0.9, "std_error": 0.01, "ci95": [0.95, 0.85]}}"#;
+        assert!(parse_baseline(reversed).unwrap_err().contains("ci95"));
+        let seed =
+            r#"{"scenario": "x", "seed": 1.5, "availability": {"mean": 0.9, "std_error": 0.01}}"#;
+        assert!(parse_baseline(seed).unwrap_err().starts_with("seed"));
+    }
+
+    #[test]
     fn baselines_parse_or_say_why() {
         let b = parse_baseline(
             r#"{"scenario": "x", "availability": {"mean": 0.999, "std_error": 0.0001}}"#,
@@ -407,9 +510,10 @@ mod tests {
         .unwrap();
         assert_eq!((b.availability, b.std_error), (0.999, 0.0001));
         assert_eq!((b.seed, b.trials), (None, None));
-        assert!(parse_baseline("{}")
+        assert!(parse_baseline("{}").unwrap_err().starts_with("scenario"));
+        assert!(parse_baseline(r#"{"scenario": "x"}"#)
             .unwrap_err()
-            .contains("availability.mean"));
+            .starts_with("availability.mean: missing"));
         assert!(parse_baseline("nope").is_err());
     }
 }

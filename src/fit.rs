@@ -46,10 +46,28 @@ pub enum FitError {
 /// Reads, checks and fits the incident history in `path`.
 pub fn fit_file(path: &std::path::Path, options: &ReadOptions) -> Result<FitReport, FitError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| FitError::Read {
-        file: file.clone(),
-        source,
-    })?;
+    let bytes =
+        crate::input::read_bytes(path, crate::input::MAX_HISTORY_BYTES, "an incident history")
+            .map_err(|error| match error {
+                crate::input::ReadError::Io(source) => FitError::Read {
+                    file: file.clone(),
+                    source,
+                },
+                other => FitError::File {
+                    file: file.clone(),
+                    message: other.to_string(),
+                },
+            })?;
+    // An export in UTF-16 is named as such, with the position of its first bad byte, rather
+    // than as a bad first row. Other bytes that are not UTF-8 stay a bad row, with its line
+    // (which --skip-bad-rows may skip).
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    if utf16 || bytes.contains(&0) {
+        crate::input::check_utf8(&bytes).map_err(|error| FitError::File {
+            file: file.clone(),
+            message: error.to_string(),
+        })?;
+    }
     fit_bytes(&bytes, &file, options)
 }
 
@@ -60,26 +78,5 @@ pub fn fit_bytes(bytes: &[u8], file: &str, options: &ReadOptions) -> Result<FitR
 }
 
 /// A value from the input as it may appear in a message: control characters escaped, cut
-/// to 80 characters, quoted.
-pub fn shown(value: &str) -> String {
-    const LIMIT: usize = 80;
-    let cut: String = value.chars().take(LIMIT).collect();
-    if value.chars().count() > LIMIT {
-        format!("{cut:?}...")
-    } else {
-        format!("{cut:?}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shown;
-
-    #[test]
-    fn shown_escapes_and_cuts() {
-        assert_eq!(shown("a\u{1b}[31mb"), "\"a\\u{1b}[31mb\"");
-        let long = "x".repeat(200);
-        let text = shown(&long);
-        assert!(text.len() < 90 && text.ends_with("..."), "{text}");
-    }
-}
+/// to 80 characters, quoted (the shared helper, `crate::text::shown`).
+pub use crate::text::shown;

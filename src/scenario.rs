@@ -18,7 +18,7 @@ pub mod uncertain;
 
 pub use distribution::Distribution;
 pub use error::ScenarioError;
-pub use load::{load_file, load_str, DEFAULT_TRIALS};
+pub use load::{fingerprint, load_file, load_str, read_scenario, DEFAULT_TRIALS, MAX_TRIALS};
 pub use mechanisms::*;
 pub use model::{
     Change, Component, Expectations, Experiment, FailureMode, Fault, FaultKind, Outage, Region,

@@ -190,7 +190,10 @@ fn checksum(blocks: &[Block]) -> String {
 /// Reads a part file's text; the error says why it is not one.
 pub fn parse(file: &str, text: &str) -> Result<Part, String> {
     let part: Part = serde_json::from_str(text).map_err(|e| {
-        format!("{file}: not a complete sim partial result (truncated or corrupt?): {e}")
+        format!(
+            "{file}: not a complete sim partial result (truncated or corrupt?): {}",
+            crate::text::tame_quoted(&e.to_string())
+        )
     })?;
     if part.shard == 0 || part.shard > part.shards || part.shards > 1_000_000 {
         return Err(format!(
@@ -200,14 +203,14 @@ pub fn parse(file: &str, text: &str) -> Result<Part, String> {
     }
     if part.format != FORMAT {
         return Err(format!(
-            "{file}: format {:?}; this sim reads {FORMAT}",
-            part.format
+            "{file}: format {}; this sim reads {FORMAT}",
+            crate::text::shown(&part.format)
         ));
     }
     if part.sim_version != env!("CARGO_PKG_VERSION") {
         return Err(format!(
             "{file}: written by sim {}, this is sim {}: merge with the same version",
-            part.sim_version,
+            crate::text::shown(&part.sim_version),
             env!("CARGO_PKG_VERSION")
         ));
     }

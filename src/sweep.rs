@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::scenario::duration::{parse_duration, UNITS};
+use crate::text::shown;
 use crate::time::TICKS_PER_SECOND;
 
 /// A parsed `PATH=V1,V2,...` argument.
@@ -20,10 +21,13 @@ pub struct SetArgument {
 /// booleans, objects), else a string (`60s`).
 pub fn parse_set(argument: &str) -> Result<SetArgument, String> {
     let (path, values) = argument.split_once('=').ok_or_else(|| {
-        format!("\"{argument}\": expected PATH=V1,V2,... e.g. components.api.replicas=2,3,4")
+        format!(
+            "{}: expected PATH=V1,V2,... e.g. components.api.replicas=2,3,4",
+            shown(argument)
+        )
     })?;
     if path.is_empty() || values.is_empty() {
-        return Err(format!("\"{argument}\": expected PATH=V1,V2,..."));
+        return Err(format!("{}: expected PATH=V1,V2,...", shown(argument)));
     }
     let labels: Vec<String> = split_values(values);
     let values = labels
@@ -77,15 +81,19 @@ fn steps(path: &str) -> Result<Vec<Step>, String> {
         while let Some(stripped) = rest.strip_prefix('[') {
             let end = stripped
                 .find(']')
-                .ok_or_else(|| format!("unclosed [ in \"{path}\""))?;
+                .ok_or_else(|| format!("unclosed [ in {}", shown(path)))?;
             let index = stripped[..end].parse().map_err(|_| {
-                format!("\"{}\" is not a list index in \"{path}\"", &stripped[..end])
+                format!(
+                    "{} is not a list index in {}",
+                    shown(&stripped[..end]),
+                    shown(path)
+                )
             })?;
             steps.push(Step::Index(index));
             rest = &stripped[end + 1..];
         }
         if !rest.is_empty() {
-            return Err(format!("unexpected \"{rest}\" in \"{path}\""));
+            return Err(format!("unexpected {} in {}", shown(rest), shown(path)));
         }
     }
     Ok(steps)
@@ -108,9 +116,14 @@ pub fn set(document: &mut Value, path: &str, value: Value) -> Result<(), String>
                 } else {
                     format!("{walked}.{key}")
                 };
-                target
-                    .get_mut(&key)
-                    .ok_or_else(|| format!("{here} has no key \"{key}\" (path {path})"))?
+                target.get_mut(&key).ok_or_else(|| {
+                    format!(
+                        "{} has no key {} (path {})",
+                        crate::text::path(&here),
+                        shown(&key),
+                        crate::text::path(path)
+                    )
+                })?
             }
             Step::Index(index) => {
                 let here = walked.clone();

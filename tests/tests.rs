@@ -15,6 +15,7 @@ mod fidelity;
 mod fit;
 mod fuzz;
 mod hostile_outputs;
+mod hostile_inputs;
 mod mechanisms;
 mod precision;
 mod rare_events;

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{ExperimentReport, TrialMeasure};
 use crate::scenario::{FaultKind, Scenario};
+use crate::text::shown;
 use crate::time::TICKS_PER_SECOND;
 
 /// One game-day measurement of one experiment.
@@ -114,7 +115,8 @@ fn parse_json(file: &str, text: &str) -> Result<Vec<Observation>, String> {
                 }
                 let Some((metric, _)) = Metric::ALL.iter().find(|(_, n)| n == key) else {
                     return Err(format!(
-                        "{source}: unknown key \"{key}\"; expected experiment, {}",
+                        "{source}: unknown key {}; expected experiment, {}",
+                        shown(key),
                         metric_names()
                     ));
                 };
@@ -184,12 +186,16 @@ fn parse_csv(file: &str, text: &str) -> Result<Vec<Observation>, String> {
         }
         let Some((metric, _)) = Metric::ALL.iter().find(|(_, n)| n == column) else {
             return Err(format!(
-                "{header_line}: unknown column \"{column}\"; expected experiment, {}",
+                "{header_line}: unknown column {}; expected experiment, {}",
+                shown(column),
                 metric_names()
             ));
         };
         if metrics.iter().any(|(_, m)| m == metric) {
-            return Err(format!("{header_line}: column \"{column}\" appears twice"));
+            return Err(format!(
+                "{header_line}: column {} appears twice",
+                shown(column)
+            ));
         }
         metrics.push((i, *metric));
     }
@@ -215,8 +221,9 @@ fn parse_csv(file: &str, text: &str) -> Result<Vec<Observation>, String> {
                     .filter(|v: &f64| v.is_finite() && *v >= 0.0)
                     .ok_or_else(|| {
                         format!(
-                            "{source}: {} \"{}\" is not a number >= 0 (seconds, or requests)",
-                            columns[*i], cells[*i]
+                            "{source}: {} {} is not a number >= 0 (seconds, or requests)",
+                            shown(columns[*i]),
+                            shown(cells[*i])
                         )
                     })?;
                 values.push((*metric, value));
@@ -275,9 +282,9 @@ pub fn analyse(
         else {
             let names: Vec<&str> = runs.iter().map(|(r, _)| r.name.as_str()).collect();
             return Err(format!(
-                "{}: unknown experiment \"{}\"; this run has {}",
+                "{}: unknown experiment {}; this run has {}",
                 observation.source,
-                observation.experiment,
+                shown(&observation.experiment),
                 names.join(", ")
             ));
         };

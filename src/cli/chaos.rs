@@ -87,8 +87,12 @@ pub fn execute(args: &ChaosArgs) -> Result<(), CliError> {
         .as_ref()
         .map(|path| {
             let file = path.display().to_string();
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))?;
+            let text = crate::input::read_text(
+                path,
+                crate::input::MAX_OBSERVED_BYTES,
+                "an observation file",
+            )
+            .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))?;
             observed::parse(&file, &text).map_err(CliError::Input)
         })
         .transpose()?;

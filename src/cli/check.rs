@@ -23,6 +23,11 @@ pub struct CheckArgs {
     /// more than --tolerance.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Accept a baseline report of another scenario: one whose scenario name and
+    /// fingerprint (its document without trials and seed) both differ from this one's.
+    /// Without it such a baseline is refused (exit 2): it is most likely the wrong file.
+    #[arg(long)]
+    pub allow_other_baseline: bool,
     /// Availability drop tolerated against the baseline (e.g. 0.00001).
     #[arg(long, default_value_t = 0.0)]
     pub tolerance: f64,
@@ -59,12 +64,16 @@ enum Against {
     Scenario(Box<Scenario>),
 }
 
-fn read_baseline(path: &PathBuf) -> Result<Against, CliError> {
+fn read_baseline(path: &std::path::Path) -> Result<Against, CliError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = crate::input::read_text(path, crate::input::MAX_REPORT_BYTES, "a baseline")
         .map_err(|e| CliError::Input(format!("{file}: cannot read the baseline: {e}")))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::Input(format!("{file}: not JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::Input(format!(
+            "{file}: not JSON: {}",
+            crate::text::tame_quoted(&e.to_string())
+        ))
+    })?;
     // A report has an availability estimate at the top; anything else is a scenario.
     if value
         .get("availability")
@@ -110,7 +119,7 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             args.tolerance
         )));
     }
-    let against = args.baseline.as_ref().map(read_baseline).transpose()?;
+    let against = args.baseline.as_deref().map(read_baseline).transpose()?;
     if scenario.slo.is_none() && against.is_none() {
         return Err(CliError::Input(format!(
             "{}: nothing to check: add an \"slo\" section to the scenario or pass --baseline",
@@ -132,6 +141,9 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             (simulate(&scenario, &args.options)?, None)
         }
         Some(Against::Report(baseline, source)) => {
+            if !args.allow_other_baseline {
+                same_scenario(&baseline, &scenario, &source.file)?;
+            }
             // The same trials as the baseline, unless told otherwise: an unchanged design
             // then reproduces the baseline exactly.
             if args.options.seed.is_none() {
@@ -152,6 +164,7 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
             }
             note_other_scenario(&baseline, &scenario);
             let report = simulate(&scenario, &args.options)?;
+            note_not_reproduced(&baseline, &scenario, &report, &source.file);
             let result = check_baseline(&baseline, &report, args.tolerance);
             (report, Some(result))
         }
@@ -171,12 +184,58 @@ pub fn execute(args: &CheckArgs) -> Result<(), CliError> {
     conclude(&scenario, &report, baseline_result, args.junit.as_deref())
 }
 
-/// The note a check against another scenario's report prints.
+/// A baseline report must be of this scenario: of the same name (an earlier version of the
+/// design, the regression check's purpose) or the same fingerprint (the same design under
+/// another name). Anything else is most likely the wrong file: exit 2, unless
+/// --allow-other-baseline.
+fn same_scenario(baseline: &Baseline, scenario: &Scenario, file: &str) -> Result<(), CliError> {
+    let same_design = baseline.fingerprint.as_deref() == Some(scenario.fingerprint.as_str());
+    if baseline.scenario == scenario.name || same_design {
+        return Ok(());
+    }
+    Err(CliError::Input(format!(
+        "{file}: scenario: the baseline is a report of scenario {} (fingerprint {}), this is {} (fingerprint {}): pass the report of this scenario, or --allow-other-baseline to compare anyway",
+        crate::text::shown(&baseline.scenario),
+        baseline.fingerprint.as_deref().unwrap_or("none"),
+        crate::text::shown(&scenario.name),
+        scenario.fingerprint
+    )))
+}
+
+/// The note a check against another scenario's report prints (allowed with
+/// --allow-other-baseline).
 pub fn note_other_scenario(baseline: &Baseline, scenario: &Scenario) {
     if !baseline.scenario.is_empty() && baseline.scenario != scenario.name {
         emit(&format!(
-            "NOTE the baseline is a report of scenario \"{}\", this is \"{}\"\n",
-            baseline.scenario, scenario.name
+            "NOTE the baseline is a report of scenario {}, this is {}\n",
+            crate::text::shown(&baseline.scenario),
+            crate::text::shown(&scenario.name)
+        ));
+    }
+}
+
+/// The same design (fingerprint) on the baseline's seed and trials reproduces the
+/// baseline's availability; when it does not, the report's numbers were edited or another
+/// version of sim wrote them. A note, not an error: an upgrade of sim may change results.
+fn note_not_reproduced(
+    baseline: &Baseline,
+    scenario: &Scenario,
+    report: &crate::report::RunReport,
+    file: &str,
+) {
+    let same_run = baseline.fingerprint.as_deref() == Some(scenario.fingerprint.as_str())
+        && baseline.seed == Some(report.seed)
+        && baseline.trials == Some(report.trials)
+        && report.uncertainty.is_none();
+    // JSON keeps a float to its last digit or so: a relative 1e-12 is the same number.
+    let differs = (report.availability.mean - baseline.availability).abs()
+        > 1e-12 * baseline.availability.abs().max(1e-300);
+    if same_run && differs {
+        emit(&format!(
+            "NOTE {}: the same design on the same seed and trials gives availability {}, the report says {}: it was edited, or written by another version of sim\n",
+            crate::text::tame(file),
+            report.availability.mean,
+            baseline.availability
         ));
     }
 }

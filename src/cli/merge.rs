@@ -24,7 +24,7 @@ pub fn execute(args: &MergeArgs) -> Result<(), CliError> {
     let mut parts = Vec::with_capacity(args.parts.len());
     for path in &args.parts {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let text = crate::input::read_text(path, crate::input::MAX_PART_BYTES, "a part file")
             .map_err(|e| CliError::Input(format!("{file}: cannot read the part: {e}")))?;
         let part = crate::shard::parse(&file, &text).map_err(CliError::Input)?;
         parts.push((file, part));

@@ -36,12 +36,12 @@ pub fn write_part(
         .iter()
         .map(|path| {
             let file = path.display().to_string();
-            std::fs::read_to_string(path)
+            crate::scenario::read_scenario(path)
                 .map(|text| Source {
                     file: file.clone(),
                     text,
                 })
-                .map_err(|e| CliError::Input(format!("{file}: cannot read: {e}")))
+                .map_err(CliError::from)
         })
         .collect::<Result<Vec<_>, _>>()?;
     // The merge loads the scenarios from this text: it must be what was simulated (a pipe

@@ -145,8 +145,7 @@ pub fn execute(args: &SweepArgs) -> Result<(), CliError> {
     let file = args.file.display().to_string();
     // Loading the file first gives its own errors (with JSON paths) before any variant's.
     let base = args.options.load(&args.file)?;
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| CliError::Input(format!("{file}: cannot read the file: {e}")))?;
+    let text = crate::scenario::read_scenario(&args.file)?;
     let document: Value =
         serde_json::from_str(&text).map_err(|e| CliError::Input(format!("{file}: {e}")))?;
     if args.tornado {

@@ -129,6 +129,9 @@ pub struct ComponentReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RunReport {
     pub scenario: String,
+    /// The scenario's fingerprint (`Scenario::fingerprint`: its document without the trials
+    /// and seed): `sim check` holds a baseline report to it.
+    pub scenario_fingerprint: String,
     pub description: String,
     pub seed: u64,
     pub trials: u64,
@@ -388,6 +391,7 @@ impl RunReport {
             .collect();
         RunReport {
             scenario: scenario.name.clone(),
+            scenario_fingerprint: scenario.fingerprint.clone(),
             description: scenario.description.clone(),
             seed: scenario.simulation.seed,
             trials,

@@ -136,8 +136,12 @@ impl Checker<'_> {
         })?;
         if let Some(unknown) = object.keys().find(|k| !keys.contains(&k.as_str())) {
             return Err(self.error(
-                &format!("{path}.{unknown}"),
-                format!("unknown key \"{unknown}\"; expected {}", keys.join(", ")),
+                &format!("{path}.{}", crate::text::key(unknown)),
+                format!(
+                    "unknown key {}; expected {}",
+                    crate::text::shown(unknown),
+                    keys.join(", ")
+                ),
             ));
         }
         keys.iter()
@@ -170,7 +174,7 @@ impl Checker<'_> {
             }
         };
         let (kind, parameters) = object.iter().next().expect("one key");
-        let path = format!("{path}.{kind}");
+        let path = format!("{path}.{}", crate::text::key(kind));
         let path = path.as_str();
         match kind.as_str() {
             "exponential" => {
@@ -290,12 +294,15 @@ impl Checker<'_> {
                             names(self.responses.keys())
                         )
                     };
-                    self.error(path, format!("unknown response \"{name}\"; {valid}"))
+                    self.error(path, format!("unknown response {}; {valid}", crate::text::shown(name)))
                 })
             }
             _ => Err(self.error(
                 path,
-                format!("unknown distribution \"{kind}\"; {DISTRIBUTION_HELP}"),
+                format!(
+                    "unknown distribution {}; {DISTRIBUTION_HELP}",
+                    crate::text::shown(kind)
+                ),
             )),
         }
     }
@@ -319,8 +326,12 @@ impl Checker<'_> {
         })?;
         if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(self.error(
-                &format!("{path}.{unknown}"),
-                format!("unknown key \"{unknown}\"; expected {}", KEYS.join(", ")),
+                &format!("{path}.{}", crate::text::key(unknown)),
+                format!(
+                    "unknown key {}; expected {}",
+                    crate::text::shown(unknown),
+                    KEYS.join(", ")
+                ),
             ));
         }
         let hold = match object.get("for") {
@@ -350,10 +361,16 @@ impl Checker<'_> {
     }
 }
 
-pub(super) fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
-    keys.map(|k| format!("\"{k}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The names a message lists as valid: each shown escaped and cut, at most 20 of them (a
+/// scenario may have thousands).
+pub(super) fn names<'a>(keys: impl ExactSizeIterator<Item = &'a String>) -> String {
+    const LISTED: usize = 20;
+    let total = keys.len();
+    let mut listed: Vec<String> = keys.take(LISTED).map(|k| crate::text::shown(k)).collect();
+    if total > LISTED {
+        listed.push(format!("and {} more", total - LISTED));
+    }
+    listed.join(", ")
 }
 
 pub(super) fn kind_of(value: &Value) -> &'static str {

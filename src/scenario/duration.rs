@@ -3,7 +3,10 @@
 use crate::time::{Ticks, TICKS_PER_SECOND};
 
 /// The units a duration may use, with their length in seconds. `y` is 365 days.
-pub const UNITS: [(&str, f64); 8] = [
+pub const UNITS: [(&str, f64); 10] = [
+    // Time resolves to one microsecond, so the microsecond is a unit too.
+    ("us", 0.000_001),
+    ("µs", 0.000_001),
     ("ms", 0.001),
     ("s", 1.0),
     ("m", 60.0),
@@ -17,38 +20,43 @@ pub const UNITS: [(&str, f64); 8] = [
 
 /// What a valid duration looks like, for error messages.
 pub const DURATION_HELP: &str =
-    "a duration is a string: a number and a unit (ms, s, m, h, d, w, mo, y), e.g. \"30s\", \"1.5h\"";
+    "a duration is a string: a number and a unit (us, ms, s, m, h, d, w, mo, y), e.g. \"30s\", \"1.5h\"";
 
 /// Parses a duration string to ticks. Returns a message saying what is wrong otherwise.
 /// Zero is accepted here; callers that need a positive length check it.
 pub fn parse_duration(text: &str) -> Result<Ticks, String> {
     let trimmed = text.trim();
+    // Messages echo the text escaped and cut (it may be anything from the input).
+    let shown = crate::text::shown(text);
     let split = trimmed
-        .find(|c: char| c.is_ascii_alphabetic())
-        .ok_or_else(|| format!("\"{text}\" has no unit; {DURATION_HELP}"))?;
+        .find(|c: char| c.is_ascii_alphabetic() || c == 'µ')
+        .ok_or_else(|| format!("{shown} has no unit; {DURATION_HELP}"))?;
     let (number, unit) = trimmed.split_at(split);
     let seconds_per_unit = UNITS
         .iter()
         .find(|(name, _)| *name == unit)
         .map(|(_, seconds)| *seconds)
-        .ok_or_else(|| format!("\"{text}\" has unknown unit \"{unit}\"; {DURATION_HELP}"))?;
+        .ok_or_else(|| {
+            format!(
+                "{shown} has unknown unit {}; {DURATION_HELP}",
+                crate::text::shown(unit)
+            )
+        })?;
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| format!("\"{text}\" does not start with a number; {DURATION_HELP}"))?;
+        .map_err(|_| format!("{shown} does not start with a number; {DURATION_HELP}"))?;
     if !value.is_finite() || value < 0.0 {
-        return Err(format!("\"{text}\" must be a finite, non-negative length"));
+        return Err(format!("{shown} must be a finite, non-negative length"));
     }
     let ticks = value * seconds_per_unit * TICKS_PER_SECOND;
     if ticks > 1e18 {
-        return Err(format!(
-            "\"{text}\" is too long (at most about 30,000 years)"
-        ));
+        return Err(format!("{shown} is too long (at most about 30,000 years)"));
     }
     let rounded = ticks.round();
     if value > 0.0 && rounded < 1.0 {
         return Err(format!(
-            "\"{text}\" is shorter than the simulator's time resolution of 1 microsecond"
+            "{shown} is shorter than the simulator's time resolution of 1 microsecond"
         ));
     }
     Ok(rounded as Ticks)
@@ -60,6 +68,9 @@ mod tests {
 
     #[test]
     fn parses_every_unit() {
+        assert_eq!(parse_duration("1us"), Ok(1));
+        assert_eq!(parse_duration("1µs"), Ok(1));
+        assert_eq!(parse_duration("2.5us"), Ok(3));
         assert_eq!(parse_duration("250ms"), Ok(250_000));
         assert_eq!(parse_duration("30s"), Ok(30_000_000));
         assert_eq!(parse_duration("1.5h"), Ok(5_400_000_000));
@@ -80,6 +91,7 @@ mod tests {
             "infh",
             "1e30y",
             "0.0000001s",
+            "0.1us",
             "",
         ] {
             let message = parse_duration(bad).unwrap_err();

@@ -9,6 +9,7 @@ use super::error::{Location, ScenarioError};
 use super::mechanisms::{Dependency, Role};
 use super::model::{Component, FailureMode, Outage, Region, Scenario, Simulation, Zone};
 use super::raw::{RawComponent, RawOutage, RawScenario};
+use crate::text::{key as key_text, shown};
 use crate::time::{MAX_HORIZON, TICKS_PER_YEAR};
 
 /// Default number of trials when the file does not say.
@@ -17,15 +18,30 @@ pub const DEFAULT_TRIALS: u64 = 10_000;
 pub const MAX_TRIALS: u64 = 1_000_000_000;
 /// The most units a scenario may have (keeps per-trial state small and bounded).
 pub const MAX_UNITS: u64 = 1_000_000;
+/// The most components (and zones, and regions) a scenario may have. Checking one costs
+/// about 4 KB while it loads: a 15 MB file of a million empty components took 3.7 GB
+/// before this limit, which refuses it from the parsed document, before the typed pass.
+pub const MAX_COMPONENTS: usize = 100_000;
 
-/// Reads and checks a scenario file.
+/// Reads and checks a scenario file (at most `input::MAX_SCENARIO_BYTES`, UTF-8).
 pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        file: file.clone(),
-        source,
-    })?;
+    let text = read_scenario(path)?;
     load_str(&text, &file)
+}
+
+/// A scenario file's text, bounded in size and checked to be UTF-8: the error names the
+/// file, and for bad bytes their line, column and offset and the encoding expected.
+pub fn read_scenario(path: &std::path::Path) -> Result<String, ScenarioError> {
+    use crate::input::{read_text, ReadError, MAX_SCENARIO_BYTES};
+    let file = path.display().to_string();
+    read_text(path, MAX_SCENARIO_BYTES, "a scenario file").map_err(|error| match error {
+        ReadError::Io(source) => ScenarioError::Read { file, source },
+        other => ScenarioError::Unreadable {
+            file,
+            message: other.to_string(),
+        },
+    })
 }
 
 /// Checks scenario text; `file` names it in error messages. A scenario with uncertain
@@ -35,14 +51,72 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     // Editors on some systems save a byte-order mark; it is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Only a document that mentions the key is searched, so plain files load as before.
-    if text.contains("\"between\"") {
+    let ranged = if text.contains("\"between\"") {
         let document: Value =
             serde_json::from_str(text).map_err(|error| json_error(file, String::new(), error))?;
-        if let Some(scenario) = super::uncertain::load(document, file)? {
-            return Ok(scenario);
+        super::uncertain::load(document, file)?
+    } else {
+        None
+    };
+    let mut scenario = match ranged {
+        Some(scenario) => scenario,
+        None => load_plain(text, file)?,
+    };
+    // The text loaded, so it is JSON: of the document as written (ranges included).
+    if let Ok(document) = serde_json::from_str::<Value>(text) {
+        scenario.fingerprint = fingerprint(&document);
+    }
+    Ok(scenario)
+}
+
+/// The scenario's fingerprint (`Scenario::fingerprint`): FNV-1a, the hash `crate::shard`
+/// fingerprints parts with, of the canonical document without the run's trials and seed
+/// and without `experiments`. A check may run with other trials or another seed than its
+/// baseline, and chaos experiments change no run: neither makes the design another one.
+pub fn fingerprint(document: &Value) -> String {
+    let mut document = canonical(document);
+    // Chaos experiments rehearse the design; runs and checks ignore them.
+    if let Some(top) = document.as_object_mut() {
+        top.shift_remove("experiments");
+    }
+    if let Some(simulation) = document
+        .get_mut("simulation")
+        .and_then(Value::as_object_mut)
+    {
+        // shift_remove keeps the sorted order (`remove` swaps the last key in).
+        simulation.shift_remove("trials");
+        simulation.shift_remove("seed");
+    }
+    // What is left of `simulation` (the horizon) counts; an empty one is no key at all.
+    let empty = |v: &Value| v.as_object().is_some_and(serde_json::Map::is_empty);
+    if let Some(top) = document.as_object_mut() {
+        if top.get("simulation").is_some_and(empty) {
+            top.shift_remove("simulation");
         }
     }
-    load_plain(text, file)
+    let canonical = document.to_string();
+    format!(
+        "{:016x}",
+        crate::rng::entity_key(&["sim-scenario/1", &canonical])
+    )
+}
+
+/// The document with every object's keys sorted, so that reordering keys changes nothing.
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(object) => {
+            let mut entries: Vec<(&String, &Value)> = object.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), canonical(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Checks scenario text that has no ranges.
@@ -72,11 +146,29 @@ fn parse_raw(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
             message: format!("expected an object {{ ... }}, found {found}"),
         });
     }
+    for section in ["components", "zones", "regions"] {
+        let count = document
+            .get(section)
+            .and_then(Value::as_object)
+            .map_or(0, |entries| entries.len());
+        if count > MAX_COMPONENTS {
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                location: Location {
+                    path: section.to_string(),
+                    line_column: None,
+                },
+                message: format!(
+                    "{count} entries; at most {MAX_COMPONENTS} are supported (docs/scenario-format.md, Limits)"
+                ),
+            });
+        }
+    }
     // Second pass: the typed structure, with JSON paths and positions for its errors.
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let raw: RawScenario =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let path = error.path().to_string();
+            let path = path_of(error.path());
             json_error(file, path, error.into_inner())
         })?;
     // Anything after the document is a syntax error too.
@@ -84,6 +176,30 @@ fn parse_raw(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
         .end()
         .map_err(|error| json_error(file, String::new(), error))?;
     Ok(raw)
+}
+
+/// serde_path_to_error's path, each key escaped and cut (`text::key`) so that a newline or
+/// escape sequence in a key cannot break the path or reach a terminal.
+pub(super) fn path_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&key_text(key));
+            }
+            Segment::Unknown => out.push_str(if out.is_empty() { "?" } else { ".?" }),
+        }
+    }
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out
+    }
 }
 
 /// The first place where the format expects an object but the document has a list.
@@ -111,7 +227,7 @@ fn misplaced_list(document: &Value) -> Option<(String, &'static str)> {
             continue;
         };
         for (name, entry) in entries {
-            let path = format!("{section}.{name}");
+            let path = format!("{section}.{}", key_text(name));
             if let Some(found) = list_at(entry, path.clone()) {
                 return Some(found);
             }
@@ -156,12 +272,14 @@ fn json_error(file: &str, path: String, error: serde_json::Error) -> ScenarioErr
     }
 }
 
-/// serde_json appends " at line L column C"; we print the position ourselves.
+/// serde_json appends " at line L column C"; we print the position ourselves. serde's
+/// messages echo keys and values from the input: they come out escaped and cut.
 pub(super) fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_string(),
-        None => message.to_string(),
-    }
+    let message = match message.rfind(" at line ") {
+        Some(index) => &message[..index],
+        None => message,
+    };
+    crate::text::tame_quoted(message)
 }
 
 /// Adds the fix to serde's messages where it does not say what would be valid.
@@ -201,7 +319,7 @@ impl Checker<'_> {
             .regions
             .iter()
             .map(|(name, region)| {
-                let path = format!("regions.{name}");
+                let path = format!("regions.{}", key_text(name));
                 self.name(&path, name)?;
                 Ok(Region {
                     name: name.clone(),
@@ -213,7 +331,7 @@ impl Checker<'_> {
             .zones
             .iter()
             .map(|(name, zone)| {
-                let path = format!("zones.{name}");
+                let path = format!("zones.{}", key_text(name));
                 self.name(&path, name)?;
                 let region = match &zone.region {
                     None => None,
@@ -279,6 +397,7 @@ impl Checker<'_> {
             traffic: self.traffic(raw.traffic.as_ref())?,
             slo: self.slo(raw.slo.as_ref())?,
             uncertainty: None,
+            fingerprint: String::new(),
         })
     }
 
@@ -320,7 +439,7 @@ impl Checker<'_> {
         raw: &RawComponent,
         scenario: &RawScenario,
     ) -> Result<Component, ScenarioError> {
-        let path = format!("components.{name}");
+        let path = format!("components.{}", key_text(name));
         self.name(&path, name)?;
         let replicas = raw.replicas.unwrap_or(1);
         if replicas == 0 {
@@ -353,6 +472,8 @@ impl Checker<'_> {
                 .collect::<Result<Vec<_>, _>>()?,
         };
         let mut failures: Vec<FailureMode> = Vec::with_capacity(raw.failures.len());
+        // Sets, not scans of what came before: a list of 200,000 entries stays linear.
+        let mut mode_names = std::collections::HashSet::with_capacity(raw.failures.len());
         for (i, failure) in raw.failures.iter().enumerate() {
             let failure_path = format!("{path}.failures[{i}]");
             self.name(&format!("{failure_path}.name"), &failure.name)?;
@@ -362,12 +483,12 @@ impl Checker<'_> {
                     "names starting with '#' are reserved for the simulator's own random streams",
                 ));
             }
-            if failures.iter().any(|f| f.name == failure.name) {
+            if !mode_names.insert(failure.name.as_str()) {
                 return Err(self.error(
                     &format!("{failure_path}.name"),
                     format!(
-                        "\"{}\" is used twice in this component; each failure mode needs its own name",
-                        failure.name
+                        "{} is used twice in this component; each failure mode needs its own name",
+                        shown(&failure.name)
                     ),
                 ));
             }
@@ -387,18 +508,18 @@ impl Checker<'_> {
             });
         }
         let mut depends_on: Vec<Dependency> = Vec::with_capacity(raw.depends_on.len());
+        let mut listed = std::collections::HashSet::with_capacity(raw.depends_on.len());
         for (i, value) in raw.depends_on.iter().enumerate() {
             let dependency_path = format!("{path}.depends_on[{i}]");
             let dependency = self.dependency(&dependency_path, value, scenario)?;
-            if depends_on
-                .iter()
-                .any(|d| d.component == dependency.component)
-            {
+            if !listed.insert(dependency.component) {
                 let name = scenario
                     .components
                     .get_index(dependency.component)
                     .map_or("", |(n, _)| n.as_str());
-                return Err(self.error(&dependency_path, format!("\"{name}\" is listed twice")));
+                return Err(
+                    self.error(&dependency_path, format!("{} is listed twice", shown(name)))
+                );
             }
             depends_on.push(dependency);
         }
@@ -449,7 +570,7 @@ impl Checker<'_> {
             } else {
                 format!("valid {kind}s: {}", names(map.keys()))
             };
-            self.error(path, format!("unknown {kind} \"{name}\"; {valid}"))
+            self.error(path, format!("unknown {kind} {}; {valid}", shown(name)))
         })
     }
 
@@ -462,6 +583,12 @@ impl Checker<'_> {
             Done,
         }
         let mut marks = vec![Mark::New; components.len()];
+        // Each component's dependencies as a list: `Iterator::nth` on the chained iterator
+        // would walk from the start at every step, quadratic in a long depends_on.
+        let edges: Vec<Vec<usize>> = components
+            .iter()
+            .map(|c| c.dependencies().collect())
+            .collect();
         for start in 0..components.len() {
             if marks[start] != Mark::New {
                 continue;
@@ -470,7 +597,7 @@ impl Checker<'_> {
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             marks[start] = Mark::OnStack;
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(dependency) = components[node].dependencies().nth(*next) {
+                if let Some(&dependency) = edges[node].get(*next) {
                     *next += 1;
                     match marks[dependency] {
                         Mark::New => {
@@ -479,13 +606,16 @@ impl Checker<'_> {
                         }
                         Mark::OnStack => {
                             let first = stack.iter().position(|(n, _)| *n == dependency);
-                            let mut cycle: Vec<&str> = stack[first.unwrap_or(0)..]
+                            let mut cycle: Vec<String> = stack[first.unwrap_or(0)..]
                                 .iter()
-                                .map(|(n, _)| components[*n].name.as_str())
+                                .map(|(n, _)| key_text(&components[*n].name))
                                 .collect();
-                            cycle.push(&components[dependency].name);
+                            cycle.push(key_text(&components[dependency].name));
                             return Err(self.error(
-                                &format!("components.{}.depends_on", components[node].name),
+                                &format!(
+                                    "components.{}.depends_on",
+                                    key_text(&components[node].name)
+                                ),
                                 format!(
                                     "dependency cycle {}; depends_on must form no cycles",
                                     cycle.join(" -> ")

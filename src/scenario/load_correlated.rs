@@ -19,7 +19,7 @@ impl Checker<'_> {
     /// The named responses, in file order; each may use those before it.
     pub(super) fn responses(&mut self, raw: &RawScenario) -> Result<(), ScenarioError> {
         for (name, value) in raw.responses.iter() {
-            let path = format!("responses.{name}");
+            let path = format!("responses.{}", crate::text::key(name));
             self.name(&path, name)?;
             let distribution = self.distribution(&path, value)?;
             self.responses.insert(name.clone(), distribution);
@@ -38,11 +38,16 @@ impl Checker<'_> {
             return Err(self.error(path, "must list at least one component"));
         }
         let mut indices: Vec<usize> = Vec::with_capacity(targets.len());
+        // A set, so that a long list is checked in linear time.
+        let mut listed = std::collections::HashSet::with_capacity(targets.len());
         for (i, name) in targets.iter().enumerate() {
             let item = format!("{path}[{i}]");
             let index = self.reference(&item, name, &raw.components, "component")?;
-            if indices.contains(&index) {
-                return Err(self.error(&item, format!("\"{name}\" is listed twice")));
+            if !listed.insert(index) {
+                return Err(self.error(
+                    &item,
+                    format!("{} is listed twice", crate::text::shown(name)),
+                ));
             }
             indices.push(index);
         }
@@ -67,7 +72,7 @@ impl Checker<'_> {
         raw.shared_failures
             .iter()
             .map(|(name, shared)| {
-                let path = format!("shared_failures.{name}");
+                let path = format!("shared_failures.{}", crate::text::key(name));
                 self.process_name(&path, name)?;
                 Ok(SharedFailure {
                     name: name.clone(),
@@ -88,7 +93,7 @@ impl Checker<'_> {
         raw.changes
             .iter()
             .map(|(name, change)| {
-                let path = format!("changes.{name}");
+                let path = format!("changes.{}", crate::text::key(name));
                 self.process_name(&path, name)?;
                 let rollout = change
                     .rollout

@@ -30,7 +30,7 @@ impl Checker<'_> {
         raw.experiments
             .iter()
             .map(|(name, experiment)| {
-                let path = format!("experiments.{name}");
+                let path = format!("experiments.{}", crate::text::key(name));
                 self.name(&path, name)?;
                 let at = self.duration(&format!("{path}.at"), &experiment.at)?;
                 if experiment.inject.is_empty() {
@@ -152,9 +152,10 @@ impl Checker<'_> {
         };
         if let Some(unknown) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(self.error(
-                &format!("{path}.{unknown}"),
+                &format!("{path}.{}", crate::text::key(unknown)),
                 format!(
-                    "unknown key \"{unknown}\" in a {kind} fault; expected {}",
+                    "unknown key {} in a {kind} fault; expected {}",
+                    crate::text::shown(unknown),
                     allowed.join(", ")
                 ),
             ));
@@ -185,7 +186,10 @@ impl Checker<'_> {
                 let Some((component_name, index)) = name.rsplit_once('#') else {
                     return Err(self.error(
                         &item,
-                        format!("\"{name}\" is not \"COMPONENT#INDEX\" (0-based), e.g. \"api#0\""),
+                        format!(
+                            "{} is not \"COMPONENT#INDEX\" (0-based), e.g. \"api#0\"",
+                            crate::text::shown(&name)
+                        ),
                     ));
                 };
                 let c = component(&item, component_name)?;

@@ -182,8 +182,12 @@ impl Checker<'_> {
         const KEYS: [&str; 3] = ["tries", "upstream_timeout", "non_idempotent"];
         if let Some(unknown) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(self.error(
-                &format!("{path}.{unknown}"),
-                format!("unknown key \"{unknown}\"; expected {}", KEYS.join(", ")),
+                &format!("{path}.{}", crate::text::key(unknown)),
+                format!(
+                    "unknown key {}; expected {}",
+                    crate::text::shown(unknown),
+                    KEYS.join(", ")
+                ),
             ));
         }
         let mut next = NextUpstream::NGINX;
@@ -229,7 +233,13 @@ impl Checker<'_> {
                 .into_iter()
                 .find(|r| r.name() == name)
                 .ok_or_else(|| {
-                    self.error(path, format!("unknown recovery \"{name}\"; expected \"repair\", \"restart\" or \"replace\""))
+                    self.error(
+                        path,
+                        format!(
+                            "unknown recovery {}; expected \"repair\", \"restart\" or \"replace\"",
+                            crate::text::shown(name)
+                        ),
+                    )
                 }),
         }
     }
@@ -251,7 +261,8 @@ impl Checker<'_> {
                 return Err(self.error(
                     path,
                     format!(
-                        "expected a component name or {{\"component\": NAME, ...}}, found {other}"
+                        "expected a component name or {{\"component\": NAME, ...}}, found {}",
+                        super::checker::kind_of(other)
                     ),
                 ))
             }
@@ -446,7 +457,7 @@ impl Checker<'_> {
             Some(other) => {
                 return Err(self.error(
                     &format!("{path}.role"),
-                    format!("unknown role \"{other}\"; expected \"active_active\", \"active_passive\" or \"primary_replica\""),
+                    format!("unknown role {}; expected \"active_active\", \"active_passive\" or \"primary_replica\"", crate::text::shown(other)),
                 ))
             }
         };
@@ -527,7 +538,7 @@ impl Checker<'_> {
                 Some(other) => {
                     return Err(self.error(
                         &format!("{p}.prober"),
-                        format!("unknown prober \"{other}\"; expected \"load_balancer\" or \"readiness\" (a Kubernetes readiness probe)"),
+                        format!("unknown prober {}; expected \"load_balancer\" or \"readiness\" (a Kubernetes readiness probe)", crate::text::shown(other)),
                     ))
                 }
             };
@@ -856,7 +867,10 @@ impl Checker<'_> {
                 other => {
                     return Err(self.error(
                         &format!("{p}.mode"),
-                        format!("unknown mode \"{other}\"; expected \"sync\" or \"async\""),
+                        format!(
+                            "unknown mode {}; expected \"sync\" or \"async\"",
+                            crate::text::shown(other)
+                        ),
                     ))
                 }
             });
@@ -909,15 +923,19 @@ impl Checker<'_> {
                 ));
             }
             let mut endpoints = Vec::with_capacity(dns.endpoints.len());
+            // A set, so that a long endpoint list is checked in linear time (depends_on is
+            // empty here, checked above).
+            let mut listed = std::collections::HashSet::with_capacity(dns.endpoints.len());
             for (i, name) in dns.endpoints.iter().enumerate() {
                 let ep = format!("{p}.endpoints[{i}]");
                 let index = self.reference(&ep, name, &scenario.components, "component")?;
-                if endpoints.contains(&index)
-                    || component.depends_on.iter().any(|d| d.component == index)
-                {
+                if !listed.insert(index) {
                     return Err(self.error(
                         &ep,
-                        format!("\"{name}\" is listed twice (as an endpoint or in depends_on)"),
+                        format!(
+                            "{} is listed twice (as an endpoint or in depends_on)",
+                            crate::text::shown(name)
+                        ),
                     ));
                 }
                 endpoints.push(index);

@@ -30,6 +30,12 @@ pub struct Scenario {
     /// The uncertain parameters (`{"between": ...}`) when the file has any: this scenario
     /// is then the one at the ranges' middles, and `crate::uncertainty` runs the others.
     pub uncertainty: Option<std::sync::Arc<super::uncertain::UncertainInputs>>,
+    /// What the scenario is, as 16 hex digits: FNV-1a of its document in canonical form
+    /// (keys sorted, no whitespace) without `simulation.trials`, `simulation.seed` and
+    /// `experiments`, which say how it is run or rehearsed, not what it is
+    /// (`load::fingerprint`). Reports carry it as
+    /// `scenario_fingerprint`, so that `sim check` knows a baseline of the same design.
+    pub fingerprint: String,
 }
 
 /// A failure process shared by several components (`shared_failures`): while an

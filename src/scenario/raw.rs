@@ -43,7 +43,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for UniqueMap<T> {
                 while let Some(key) = access.next_key::<String>()? {
                     if map.contains_key(&key) {
                         return Err(serde::de::Error::custom(format!(
-                            "\"{key}\" is defined twice; names must be unique"
+                            "{} is defined twice; names must be unique",
+                            crate::text::shown(&key)
                         )));
                     }
                     let value = access.next_value()?;

@@ -273,7 +273,7 @@ fn range(
         if FIXED_SECTIONS.contains(&section.as_str()) {
             return Err(error(
                 "",
-                format!("a range is not accepted in \"{section}\": ranges stand for uncertain model parameters (durations and numbers in distributions, mechanisms, changes and shared failures, and probabilities)"),
+                format!("a range is not accepted in {}: ranges stand for uncertain model parameters (durations and numbers in distributions, mechanisms, changes and shared failures, and probabilities)", crate::text::shown(section)),
             ));
         }
     }
@@ -281,7 +281,7 @@ fn range(
         if crate::sweep::COUNT_KEYS.contains(&key.as_str()) {
             return Err(error(
                 "",
-                format!("\"{key}\" takes a whole number, not a range: ranges stand for durations, rates and probabilities"),
+                format!("{} takes a whole number, not a range: ranges stand for durations, rates and probabilities", crate::text::shown(key)),
             ));
         }
     }
@@ -289,7 +289,7 @@ fn range(
         if !matches!(key.as_str(), "between" | "prior" | "name") {
             return Err(error(
                 key,
-                format!("unknown key \"{key}\" in a range; expected between, and optionally prior (\"log-uniform\" or \"uniform\") and name"),
+                format!("unknown key {} in a range; expected between, and optionally prior (\"log-uniform\" or \"uniform\") and name", crate::text::shown(key)),
             ));
         }
     }
@@ -354,7 +354,10 @@ fn range(
         Some(other) => {
             return Err(error(
                 "prior",
-                format!("unknown prior {other}; expected \"log-uniform\" or \"uniform\""),
+                format!(
+                    "unknown prior {}; expected \"log-uniform\" or \"uniform\"",
+                    super::checker::kind_of(other)
+                ),
             ))
         }
     };
