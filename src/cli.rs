@@ -19,6 +19,7 @@ mod plan;
 mod progress;
 mod report;
 mod run;
+mod schema;
 mod shard;
 mod shell;
 mod sweep;
@@ -85,6 +86,9 @@ pub enum Command {
     },
     /// Print the man page (roff): `sim man > sim.1`.
     Man,
+    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors:
+    /// `sim schema > scenario.schema.json` (README, "Editor setup").
+    Schema(schema::SchemaArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -406,6 +410,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Fit(args) => fit::execute(&args),
         Command::Completions { shell } => shell::completions(shell),
         Command::Man => shell::man(),
+        Command::Schema(args) => schema::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;
