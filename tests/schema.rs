@@ -89,7 +89,9 @@ fn with(pointer: &str, value: Option<Value>) -> Value {
 
 fn set(document: &mut Value, pointer: &str, value: Option<Value>) {
     let (parent, key) = pointer.rsplit_once('/').unwrap();
-    let parent = document.pointer_mut(parent).unwrap_or_else(|| panic!("{pointer}"));
+    let parent = document
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("{pointer}"));
     match (parent, value) {
         (Value::Object(map), Some(value)) => {
             map.insert(key.to_string(), value);
@@ -121,7 +123,10 @@ fn sim_schema_prints_the_file_byte_for_byte() {
     let second = sim(&["schema"]);
     assert!(first.status.success(), "{first:?}");
     assert_eq!(first.stdout, second.stdout, "stable output");
-    assert_eq!(first.stdout, file, "sim schema prints schema/scenario.schema.json");
+    assert_eq!(
+        first.stdout, file,
+        "sim schema prints schema/scenario.schema.json"
+    );
     assert_eq!(first.stdout.last(), Some(&b'\n'));
     let output = scratch("schema").join("scenario.schema.json");
     let written = sim(&["schema", "--output", output.to_str().unwrap()]);
@@ -136,7 +141,8 @@ fn every_shipped_scenario_validates() {
     let scenarios = shipped_scenarios();
     assert!(scenarios.len() >= 60, "{} scenarios", scenarios.len());
     for (path, document) in &scenarios {
-        loads(document).unwrap_or_else(|e| panic!("{}: the loader rejects it: {e}", path.display()));
+        loads(document)
+            .unwrap_or_else(|e| panic!("{}: the loader rejects it: {e}", path.display()));
         let errors = complaints(&validator, document);
         assert!(errors.is_empty(), "{}:\n{errors}", path.display());
     }
@@ -148,76 +154,204 @@ fn bad_inputs() -> Vec<(&'static str, Value)> {
     let ttf = "/components/app/failures/0/ttf";
     let ttr = "/components/app/failures/0/ttr";
     let mut missing_components = base();
-    missing_components.as_object_mut().unwrap().remove("components");
+    missing_components
+        .as_object_mut()
+        .unwrap()
+        .remove("components");
     vec![
         ("unknown top-level key", with("/compnents", Some(json!({})))),
-        ("unknown key in a component", with("/components/app/replica", Some(json!(2)))),
+        (
+            "unknown key in a component",
+            with("/components/app/replica", Some(json!(2))),
+        ),
         (
             "unknown key in a distribution",
             with(ttf, Some(json!({"weibull": {"shape": 2, "scal": "30d"}}))),
         ),
-        ("unknown key in a failure mode", with("/components/app/failures/0/mtbf", Some(json!("1d")))),
-        ("number where a duration is required", with(ttr, Some(json!(30)))),
+        (
+            "unknown key in a failure mode",
+            with("/components/app/failures/0/mtbf", Some(json!("1d"))),
+        ),
+        (
+            "number where a duration is required",
+            with(ttr, Some(json!(30))),
+        ),
         (
             "number where a mechanism's duration is required",
-            with("/components/app/health_check", Some(json!({"interval": 10}))),
+            with(
+                "/components/app/health_check",
+                Some(json!({"interval": 10})),
+            ),
         ),
-        ("string where a number is required (replicas)", with("/components/app/replicas", Some(json!("2")))),
+        (
+            "string where a number is required (replicas)",
+            with("/components/app/replicas", Some(json!("2"))),
+        ),
         (
             "string where a number is required (shape)",
-            with(ttf, Some(json!({"weibull": {"shape": "2", "scale": "30d"}}))),
+            with(
+                ttf,
+                Some(json!({"weibull": {"shape": "2", "scale": "30d"}})),
+            ),
         ),
         ("duration without a unit", with(ttr, Some(json!("30")))),
-        ("duration with an unknown unit", with(ttr, Some(json!("30x")))),
-        ("duration with a word for a unit", with("/simulation", Some(json!({"horizon": "1 year"})))),
-        ("duration with an upper-case unit", with(ttr, Some(json!("1Y")))),
-        ("duration in exponent notation", with(ttr, Some(json!("1e3h")))),
+        (
+            "duration with an unknown unit",
+            with(ttr, Some(json!("30x"))),
+        ),
+        (
+            "duration with a word for a unit",
+            with("/simulation", Some(json!({"horizon": "1 year"}))),
+        ),
+        (
+            "duration with an upper-case unit",
+            with(ttr, Some(json!("1Y"))),
+        ),
+        (
+            "duration in exponent notation",
+            with(ttr, Some(json!("1e3h"))),
+        ),
         ("negative duration", with(ttr, Some(json!("-1h")))),
-        ("zero where a positive duration is required", with(ttr, Some(json!("0s")))),
+        (
+            "zero where a positive duration is required",
+            with(ttr, Some(json!("0s"))),
+        ),
         ("missing components", missing_components),
         ("empty components", with("/components", Some(json!({})))),
         ("missing entry", with("/entry", None)),
         ("empty entry", with("/entry", Some(json!("")))),
-        ("failure without a name", with("/components/app/failures/0/name", None)),
+        (
+            "failure without a name",
+            with("/components/app/failures/0/name", None),
+        ),
         ("failure without ttf", with(ttf, None)),
         ("failure without ttr", with(ttr, None)),
-        ("negative replicas", with("/components/app/replicas", Some(json!(-1)))),
-        ("zero replicas", with("/components/app/replicas", Some(json!(0)))),
-        ("fractional replicas", with("/components/app/replicas", Some(json!(1.5)))),
-        ("unknown distribution", with(ttf, Some(json!({"normal": {"mean": "1d", "sd": "1h"}})))),
+        (
+            "negative replicas",
+            with("/components/app/replicas", Some(json!(-1))),
+        ),
+        (
+            "zero replicas",
+            with("/components/app/replicas", Some(json!(0))),
+        ),
+        (
+            "fractional replicas",
+            with("/components/app/replicas", Some(json!(1.5))),
+        ),
+        (
+            "unknown distribution",
+            with(ttf, Some(json!({"normal": {"mean": "1d", "sd": "1h"}}))),
+        ),
         (
             "distribution object with two keys",
-            with(ttf, Some(json!({"exponential": {"mean": "1d"}, "constant": "1d"}))),
+            with(
+                ttf,
+                Some(json!({"exponential": {"mean": "1d"}, "constant": "1d"})),
+            ),
         ),
         ("empty distribution object", with(ttf, Some(json!({})))),
-        ("distribution parameter missing", with(ttf, Some(json!({"uniform": {"max": "1d"}})))),
-        ("shape out of range", with(ttf, Some(json!({"gamma": {"shape": 1000, "mean": "1d"}})))),
-        ("range with one value", with(ttf, Some(json!({"between": ["10d"]})))),
-        ("range with three values", with(ttf, Some(json!({"between": ["1d", "2d", "3d"]})))),
-        ("range with mixed bounds", with(ttf, Some(json!({"between": ["1d", 2]})))),
-        ("range with an unknown key", with(ttf, Some(json!({"between": ["1d", "2d"], "mean": "1d"})))),
-        ("range with an unknown prior", with(ttf, Some(json!({"between": ["1d", "2d"], "prior": "normal"})))),
-        ("range of numbers for a duration", with(ttf, Some(json!({"between": [1, 2]})))),
-        ("range in simulation", with("/simulation", Some(json!({"horizon": {"between": ["1y", "2y"]}})))),
-        ("range for a count", with("/components/app/replicas", Some(json!({"between": [1, 3]})))),
-        ("probability above 1", with("/components/app/failures/0/common_cause", Some(json!(1.5)))),
-        ("unknown role", with("/components/app/role", Some(json!("leader")))),
-        ("unknown effect", with("/components/app/failures/0/effect", Some(json!("explode")))),
-        ("unknown recovery", with("/components/app/failures/0/recovery", Some(json!("reboot")))),
-        ("list where an object belongs", with("/components/app", Some(json!([])))),
+        (
+            "distribution parameter missing",
+            with(ttf, Some(json!({"uniform": {"max": "1d"}}))),
+        ),
+        (
+            "shape out of range",
+            with(ttf, Some(json!({"gamma": {"shape": 1000, "mean": "1d"}}))),
+        ),
+        (
+            "range with one value",
+            with(ttf, Some(json!({"between": ["10d"]}))),
+        ),
+        (
+            "range with three values",
+            with(ttf, Some(json!({"between": ["1d", "2d", "3d"]}))),
+        ),
+        (
+            "range with mixed bounds",
+            with(ttf, Some(json!({"between": ["1d", 2]}))),
+        ),
+        (
+            "range with an unknown key",
+            with(ttf, Some(json!({"between": ["1d", "2d"], "mean": "1d"}))),
+        ),
+        (
+            "range with an unknown prior",
+            with(
+                ttf,
+                Some(json!({"between": ["1d", "2d"], "prior": "normal"})),
+            ),
+        ),
+        (
+            "range of numbers for a duration",
+            with(ttf, Some(json!({"between": [1, 2]}))),
+        ),
+        (
+            "range in simulation",
+            with(
+                "/simulation",
+                Some(json!({"horizon": {"between": ["1y", "2y"]}})),
+            ),
+        ),
+        (
+            "range for a count",
+            with("/components/app/replicas", Some(json!({"between": [1, 3]}))),
+        ),
+        (
+            "probability above 1",
+            with("/components/app/failures/0/common_cause", Some(json!(1.5))),
+        ),
+        (
+            "unknown role",
+            with("/components/app/role", Some(json!("leader"))),
+        ),
+        (
+            "unknown effect",
+            with("/components/app/failures/0/effect", Some(json!("explode"))),
+        ),
+        (
+            "unknown recovery",
+            with("/components/app/failures/0/recovery", Some(json!("reboot"))),
+        ),
+        (
+            "list where an object belongs",
+            with("/components/app", Some(json!([]))),
+        ),
         ("null description", with("/description", Some(Value::Null))),
-        ("trials out of range", with("/simulation", Some(json!({"trials": 0})))),
-        ("slo without an objective", with("/slo", Some(json!({"confidence": 0.9})))),
+        (
+            "trials out of range",
+            with("/simulation", Some(json!({"trials": 0}))),
+        ),
+        (
+            "slo without an objective",
+            with("/slo", Some(json!({"confidence": 0.9}))),
+        ),
         (
             "fault with two kinds",
             with(
                 "/experiments",
-                Some(json!({"x": {"at": "1d", "inject": [{"for": "1h", "zone": "a", "region": "r"}]}})),
+                Some(
+                    json!({"x": {"at": "1d", "inject": [{"for": "1h", "zone": "a", "region": "r"}]}}),
+                ),
             ),
         ),
-        ("experiment without faults", with("/experiments", Some(json!({"x": {"at": "1d", "inject": []}})))),
-        ("shared failure name starting with #", with("/shared_failures", Some(json!({"#x": {"ttf": "1y", "ttr": "1h", "targets": ["app"]}})))),
-        ("$schema that is not a string", with("/$schema", Some(json!(1)))),
+        (
+            "experiment without faults",
+            with(
+                "/experiments",
+                Some(json!({"x": {"at": "1d", "inject": []}})),
+            ),
+        ),
+        (
+            "shared failure name starting with #",
+            with(
+                "/shared_failures",
+                Some(json!({"#x": {"ttf": "1y", "ttr": "1h", "targets": ["app"]}})),
+            ),
+        ),
+        (
+            "$schema that is not a string",
+            with("/$schema", Some(json!(1))),
+        ),
     ]
 }
 
@@ -454,9 +588,13 @@ fn valid_variations_pass_the_schema_and_the_loader() {
     let inputs = good_inputs();
     assert!(inputs.len() >= 20);
     for (label, document) in inputs {
-        loads(&document).unwrap_or_else(|e| panic!("{label}: the loader rejects it: {e}\n{document}"));
+        loads(&document)
+            .unwrap_or_else(|e| panic!("{label}: the loader rejects it: {e}\n{document}"));
         let errors = complaints(&validator, &document);
-        assert!(errors.is_empty(), "{label}: the schema rejects it:\n{errors}\n{document}");
+        assert!(
+            errors.is_empty(),
+            "{label}: the schema rejects it:\n{errors}\n{document}"
+        );
     }
 }
 
@@ -483,12 +621,19 @@ fn pointers(value: &Value, at: String, found: &mut Vec<String>) {
 
 /// Mutants of a shipped scenario: each value removed, set to null, and each duration or
 /// number turned into a range around itself. Whatever the loader accepts, the schema must
-/// accept too (the schema is never stricter than `sim validate`).
+/// accept too (the schema is never stricter than `sim validate`). Generated models (the
+/// 5,000-component copyset file) repeat one shape thousands of times and are left out.
 #[test]
 fn the_schema_accepts_whatever_the_loader_accepts_among_mutants() {
     let validator = validator();
     let (mut loaded, mut tried) = (0, 0);
     for (path, document) in shipped_scenarios() {
+        if document["components"]
+            .as_object()
+            .is_some_and(|c| c.len() > 100)
+        {
+            continue;
+        }
         let mut found = Vec::new();
         pointers(&document, String::new(), &mut found);
         for pointer in found {
@@ -504,7 +649,9 @@ fn the_schema_accepts_whatever_the_loader_accepts_among_mutants() {
                 let mut mutant = document.clone();
                 let (parent, key) = pointer.rsplit_once('/').unwrap();
                 let key = key.replace("~1", "/").replace("~0", "~");
-                let Some(target) = mutant.pointer_mut(parent) else { continue };
+                let Some(target) = mutant.pointer_mut(parent) else {
+                    continue;
+                };
                 match (target, replacement) {
                     (Value::Object(map), None) => {
                         map.shift_remove(&key);
@@ -512,7 +659,9 @@ fn the_schema_accepts_whatever_the_loader_accepts_among_mutants() {
                     (Value::Object(map), Some(value)) => {
                         map.insert(key, value);
                     }
-                    (Value::Array(list), Some(value)) => list[key.parse::<usize>().unwrap()] = value,
+                    (Value::Array(list), Some(value)) => {
+                        list[key.parse::<usize>().unwrap()] = value
+                    }
                     (Value::Array(list), None) => {
                         list.remove(key.parse::<usize>().unwrap());
                     }
