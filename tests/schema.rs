@@ -680,5 +680,6 @@ fn the_schema_accepts_whatever_the_loader_accepts_among_mutants() {
             }
         }
     }
+    eprintln!("{loaded} of {tried} mutants load; the schema accepts each of them");
     assert!(loaded > 1000, "{loaded} of {tried} mutants loaded");
 }
