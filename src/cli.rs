@@ -22,6 +22,7 @@ mod plan;
 mod progress;
 mod report;
 mod run;
+mod schema;
 mod shard;
 mod shell;
 mod sweep;
@@ -89,6 +90,9 @@ pub enum Command {
     },
     /// Print the man page (roff): `sim man > sim.1`.
     Man,
+    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors:
+    /// `sim schema > scenario.schema.json` (README, "Editor setup").
+    Schema(schema::SchemaArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -538,6 +542,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Fit(args) => fit::execute(&args),
         Command::Completions { shell } => shell::completions(shell),
         Command::Man => shell::man(),
+        Command::Schema(args) => schema::execute(&args),
         Command::Validate { files } => {
             for file in files {
                 let scenario = scenario::load_file(&file)?;

@@ -24,6 +24,7 @@ mod reports;
 mod request_level;
 mod resync;
 mod retries;
+mod schema;
 mod shard;
 mod snapshots;
 mod uncertainty;

@@ -60,6 +60,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for UniqueMap<T> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// The JSON Schema the file follows (`sim schema`), for editors; ignored.
+    #[serde(rename = "$schema")]
+    #[allow(dead_code)]
+    pub schema: Option<String>,
     pub name: Option<String>,
     #[serde(default)]
     pub description: String,
