@@ -494,6 +494,7 @@ fn paths(command: &Command) -> (Vec<PathBuf>, Vec<&PathBuf>, Option<&PathBuf>) {
             None,
         ),
         Command::Fit(a) => (one(&a.file), a.output.iter().collect(), None),
+        Command::Schema(a) => (vec![], a.output.iter().collect(), None),
         Command::Completions { .. } | Command::Man => (vec![], vec![], None),
     }
 }

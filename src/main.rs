@@ -23,7 +23,10 @@ fn main() {
         }
         // Messages echo input (names, values, file names): escaped and cut once more here,
         // whatever built them.
-        sim::cli::note(&format!("error: {}", sim::text::tame_lines(&error.to_string())));
+        sim::cli::note(&format!(
+            "error: {}",
+            sim::text::tame_lines(&error.to_string())
+        ));
         std::process::exit(error.exit_code());
     }
 }
