@@ -387,13 +387,13 @@ impl Checker<'_> {
             });
         }
         let mut depends_on: Vec<Dependency> = Vec::with_capacity(raw.depends_on.len());
+        // Components listed so far, so that a long list is checked in linear time (a set,
+        // not a flag per component, which would cost every component the whole scenario).
+        let mut listed = std::collections::HashSet::with_capacity(raw.depends_on.len());
         for (i, value) in raw.depends_on.iter().enumerate() {
             let dependency_path = format!("{path}.depends_on[{i}]");
             let dependency = self.dependency(&dependency_path, value, scenario)?;
-            if depends_on
-                .iter()
-                .any(|d| d.component == dependency.component)
-            {
+            if !listed.insert(dependency.component) {
                 let name = scenario
                     .components
                     .get_index(dependency.component)
@@ -470,7 +470,9 @@ impl Checker<'_> {
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             marks[start] = Mark::OnStack;
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(dependency) = components[node].dependencies().nth(*next) {
+                // By position, not `dependencies().nth()`, which would walk the list
+                // from its start at every step (quadratic in a long `depends_on`).
+                if let Some(dependency) = components[node].dependency_at(*next) {
                     *next += 1;
                     match marks[dependency] {
                         Mark::New => {
