@@ -13,6 +13,7 @@ mod exact;
 mod fidelity;
 mod fit;
 mod fuzz;
+mod large_models;
 mod mechanisms;
 mod precision;
 mod rare_events;

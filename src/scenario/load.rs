@@ -15,8 +15,6 @@ use crate::time::{MAX_HORIZON, TICKS_PER_YEAR};
 pub const DEFAULT_TRIALS: u64 = 10_000;
 /// The most trials one run may ask for.
 pub const MAX_TRIALS: u64 = 1_000_000_000;
-/// The most units a scenario may have (keeps per-trial state small and bounded).
-pub const MAX_UNITS: u64 = 1_000_000;
 
 /// Reads and checks a scenario file.
 pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
@@ -237,18 +235,13 @@ impl Checker<'_> {
                 "there must be at least one component (an object of name -> component)",
             ));
         }
+        self.component_count(raw.components.len())?;
         let components = raw
             .components
             .iter()
             .map(|(name, component)| self.component(name, component, &raw))
             .collect::<Result<Vec<_>, _>>()?;
-        let total_units: u64 = components.iter().map(|c| u64::from(c.replicas)).sum();
-        if total_units > MAX_UNITS {
-            return Err(self.error(
-                "components",
-                format!("the scenario has {total_units} units; at most {MAX_UNITS} are supported"),
-            ));
-        }
+        self.model_size(&components)?;
         self.no_cycles(&components)?;
         let entry = match raw.entry.as_deref() {
             None | Some("") => {
