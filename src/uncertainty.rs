@@ -136,7 +136,7 @@ pub fn set_scenario(
             other => other,
         }
     })?;
-    one.simulation = scenario.simulation.clone();
+    one.simulation = scenario.simulation;
     one.simulation.seed = set_seed(scenario.simulation.seed, set);
     Ok((one, values))
 }

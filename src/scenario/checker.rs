@@ -136,7 +136,8 @@ impl Checker<'_> {
         fix: &str,
     ) -> Result<(), ScenarioError> {
         let tail = distribution.inverse_survival(TAIL_PROBABILITY);
-        if tail.is_some_and(|tail| !(tail <= MAX_TAIL)) {
+        // NaN (no finite quantile) is past the bound too.
+        if tail.is_some_and(|tail| tail.is_nan() || tail > MAX_TAIL) {
             return Err(self.error(
                 &format!("{path}.{parameter}"),
                 format!(

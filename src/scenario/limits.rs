@@ -20,6 +20,9 @@ pub const MAX_UNIT_MODES: u64 = 1_000_000;
 /// about 40 MB at the limit.
 pub const MAX_EDGES: u64 = 200_000;
 
+/// What is counted, its limit, the count per component, and the key to name.
+type Check<'a> = (&'a str, u64, &'a dyn Fn(&Component) -> u64, &'a str);
+
 impl Checker<'_> {
     /// The number of components, checked before they are: the others need them built.
     pub(super) fn component_count(&self, count: usize) -> Result<(), ScenarioError> {
@@ -39,7 +42,7 @@ impl Checker<'_> {
         let units = |c: &Component| u64::from(c.replicas);
         let modes = |c: &Component| u64::from(c.replicas) * c.failures.len() as u64;
         let edges = |c: &Component| c.dependencies().count() as u64;
-        let checks: [(&str, u64, &dyn Fn(&Component) -> u64, &str); 3] = [
+        let checks: [Check; 3] = [
             ("units", MAX_UNITS, &units, "replicas"),
             (
                 "failure modes of units (replicas x failures)",
