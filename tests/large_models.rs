@@ -2,8 +2,8 @@
 //! validate and run without recursion, a 10,000-dependency fan-in runs the same events as
 //! the same components alone, the model size limits refuse with exit 2 and a JSON path,
 //! and heavy-tailed or near-limit parameters give the documented result (saturating time,
-//! never a wrapped one; the tests are built with overflow checks, so a wrap would panic) or
-//! are refused with their path.
+//! never a wrapped one; CI builds the tests with overflow checks, so a wrap would panic)
+//! or are refused with their path.
 
 use sim::engine::Plan;
 use sim::montecarlo::run_trials;
