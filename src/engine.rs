@@ -15,6 +15,7 @@ mod dns;
 mod edges;
 mod experiment;
 mod failover;
+mod impaired;
 mod levels;
 mod overlay;
 mod plan;

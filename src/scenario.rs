@@ -7,6 +7,7 @@ mod checker;
 pub mod distribution;
 pub mod duration;
 pub mod error;
+pub mod limits;
 mod load;
 mod load_correlated;
 mod load_experiments;

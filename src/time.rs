@@ -41,13 +41,20 @@ pub fn ticks_to_minutes(ticks: Ticks) -> f64 {
 }
 
 /// The first instant at or after `now` of the form `phase + k * period`: when a periodic
-/// check (active health checks, in both engines) next runs.
+/// check (active health checks, in both engines, and DNS checks) next runs. Saturates at
+/// the end of time.
 pub fn next_tick(now: Ticks, phase: Ticks, period: Ticks) -> Ticks {
     if now <= phase {
         phase
     } else {
-        phase + (now - phase).div_ceil(period) * period
+        phase.saturating_add((now - phase).div_ceil(period).saturating_mul(period))
     }
+}
+
+/// `start + k * step`, saturating: the k-th of a series of periodic instants (a check
+/// threshold, a drain step), which is simply "never" past the end of time.
+pub fn after_steps(start: Ticks, step: Ticks, k: u64) -> Ticks {
+    start.saturating_add(step.saturating_mul(k))
 }
 
 #[cfg(test)]
@@ -63,5 +70,13 @@ mod tests {
         assert_eq!(ticks_to_years(TICKS_PER_YEAR), 1.0);
         assert_eq!(ticks_to_minutes(60_000_000), 1.0);
         assert!(MAX_HORIZON.checked_mul(2).is_some());
+    }
+
+    #[test]
+    fn periodic_instants_saturate_at_the_end_of_time() {
+        assert_eq!(next_tick(Ticks::MAX, 1, Ticks::MAX / 2), Ticks::MAX);
+        assert_eq!(next_tick(25, 3, 10), 33);
+        assert_eq!(after_steps(5, 10, 3), 35);
+        assert_eq!(after_steps(5, Ticks::MAX / 2, 3), Ticks::MAX);
     }
 }

@@ -16,6 +16,7 @@ mod fit;
 mod fuzz;
 mod hostile_inputs;
 mod hostile_outputs;
+mod large_models;
 mod mechanisms;
 mod precision;
 mod rare_events;

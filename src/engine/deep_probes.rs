@@ -151,9 +151,11 @@ impl TrialRunner<'_> {
         let probing_from = self.units[unit as usize]
             .process_started
             .saturating_add(liveness.initial_delay);
-        let delay = probing_from.saturating_sub(now)
-            + phase
-            + liveness.period * Ticks::from(liveness.failure_threshold - 1);
+        let delay = crate::time::after_steps(
+            probing_from.saturating_sub(now).saturating_add(phase),
+            liveness.period,
+            Ticks::from(liveness.failure_threshold - 1),
+        );
         let generation = &mut self.deep.kill_generation[unit as usize];
         *generation = generation.wrapping_add(1);
         let generation = *generation;

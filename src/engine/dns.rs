@@ -4,7 +4,7 @@
 
 use super::trial::TrialRunner;
 use super::Event;
-use crate::time::Ticks;
+use crate::time::{after_steps, next_tick, Ticks};
 
 /// Steps of the linear drain over one TTL. The level of each step is the drain's value at
 /// the step's midpoint, so the time-average over the TTL is exact.
@@ -37,15 +37,20 @@ impl TrialRunner<'_> {
         }
         state.dns_pending = true;
         state.dns_generation = state.dns_generation.wrapping_add(1);
-        let phase = state.dns_phase;
-        let first = if now <= phase {
-            phase
-        } else {
-            phase + (now - phase).div_ceil(dns.check_interval) * dns.check_interval
-        };
-        let verdict = first + dns.check_interval * Ticks::from(dns.check_threshold - 1);
+        // Saturating throughout: an interval near the longest duration puts the verdict
+        // past the end of time, which is "never", not a wrapped early verdict.
+        let first = next_tick(now, state.dns_phase, dns.check_interval);
+        let verdict = after_steps(
+            first,
+            dns.check_interval,
+            Ticks::from(dns.check_threshold - 1),
+        );
         let generation = state.dns_generation;
-        self.schedule(now, verdict - now, Event::DnsCheck { edge, generation });
+        self.schedule(
+            now,
+            verdict.saturating_sub(now),
+            Event::DnsCheck { edge, generation },
+        );
     }
 
     pub(super) fn dns_check_event(&mut self, now: Ticks, edge: u32, generation: u32) {
@@ -81,7 +86,9 @@ impl TrialRunner<'_> {
         state.drain_start = now;
         // Stale resolvers keep the answer `extra` past their normal expiry, which is uniform
         // over the TTL: a step at the mean, TTL/2 + extra, has the same time-average.
-        state.stale_until = now + dns_spec.ttl / 2 + stale_extra;
+        state.stale_until = now
+            .saturating_add(dns_spec.ttl / 2)
+            .saturating_add(stale_extra);
         state.generation = state.generation.wrapping_add(1);
         self.dns_apply_drain(now, caller as u32);
     }
@@ -117,9 +124,14 @@ impl TrialRunner<'_> {
         state.weights[record] += 1.0 - remaining;
         let generation = state.generation;
         let next = if step + 1 < DRAIN_STEPS {
-            Some(state.drain_start + spec.ttl * Ticks::from(step + 1) / Ticks::from(DRAIN_STEPS))
+            // ttl x 8 fits: durations are at most 10^18 µs.
+            Some(
+                state
+                    .drain_start
+                    .saturating_add(spec.ttl * Ticks::from(step + 1) / Ticks::from(DRAIN_STEPS)),
+            )
         } else if step + 1 == DRAIN_STEPS {
-            Some(state.drain_start + spec.ttl)
+            Some(state.drain_start.saturating_add(spec.ttl))
         } else if now < state.stale_until {
             Some(state.stale_until)
         } else {

@@ -52,6 +52,7 @@ impl TrialRunner<'_> {
         }
         self.edges[edge as usize].view = self.served_for(edge as usize);
         self.dependency_cache.invalidate();
+        self.refresh_impaired(edge);
         self.breaker_reconsider(now, edge);
         self.enqueue(self.plan.edges[edge as usize].caller);
     }
@@ -150,6 +151,7 @@ impl TrialRunner<'_> {
                 }
             }
         }
+        self.refresh_impaired(edge);
         self.enqueue(edge_plan.caller);
         if plan.components[edge_plan.callee as usize].retry_load {
             // An open breaker sends no calls, so no retries either.
@@ -166,7 +168,9 @@ impl TrialRunner<'_> {
 /// rate r the window holds r W fires and, from `timeout` on, e r (t - timeout) failures, so
 /// it trips at timeout + W th / e (never when e equals th).
 pub(super) fn trip_delay(breaker: &crate::scenario::Breaker, errors: f64, timeout: Ticks) -> Ticks {
-    timeout + ticks_from_f64(breaker.window as f64 * breaker.error_threshold / errors)
+    timeout.saturating_add(ticks_from_f64(
+        breaker.window as f64 * breaker.error_threshold / errors,
+    ))
 }
 
 #[cfg(test)]

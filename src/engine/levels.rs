@@ -33,13 +33,13 @@ fn clean_share(level: &Level) -> f64 {
 
 /// What one dependency does to its caller's requests.
 #[derive(Debug, Clone, Copy)]
-struct Factor {
-    served: f64,
-    clean: f64,
+pub(super) struct Factor {
+    pub served: f64,
+    pub clean: f64,
     /// Workers of the caller's pool its hung calls hold (0 without `concurrency`).
-    held: f64,
+    pub held: f64,
     /// The share of the caller's requests that wait on a hung call through this edge.
-    waits: f64,
+    pub waits: f64,
 }
 
 /// What a component's dependencies let through (`TrialRunner::dependencies`).
@@ -151,6 +151,7 @@ impl TrialRunner<'_> {
         let plan = self.plan;
         for &edge in &plan.components[component as usize].dependents {
             self.callee_changed(now, edge);
+            self.refresh_impaired(edge);
             self.enqueue(plan.edges[edge as usize].caller);
         }
     }
@@ -180,12 +181,17 @@ impl TrialRunner<'_> {
             return false;
         }
         let spec = &component_plan.spec;
-        let edges = component_plan.edges_start..component_plan.edges_end;
-        if spec.concurrency.is_some()
-            && edges
-                .into_iter()
-                .any(|e| self.levels[plan.edges[e as usize].callee as usize].hanging > 0.0)
-        {
+        let hangs = |e: &u32| self.levels[plan.edges[*e as usize].callee as usize].hanging > 0.0;
+        // An edge whose callee hangs is always among the impaired ones (DNS endpoints have
+        // no factor and are all looked at).
+        let waits_on_hang = || {
+            if spec.dns.is_some() {
+                (component_plan.edges_start..component_plan.edges_end).any(|e| hangs(&e))
+            } else {
+                self.impaired.of(component).iter().any(hangs)
+            }
+        };
+        if spec.concurrency.is_some() && waits_on_hang() {
             return true;
         }
         if spec.passive_check.is_some()
@@ -282,10 +288,34 @@ impl TrialRunner<'_> {
     /// What a component's dependencies let through of `start` (its own level): a request
     /// makes its calls one after the other and stops at the first that fails without a
     /// fallback, so a later call comes only from the share that got that far. Out of line:
-    /// the cache answers most calls.
+    /// the cache answers most calls. Only the impaired edges are visited, in edge order:
+    /// every other factor is exactly 1 and would change no bit (`impaired.rs`).
     #[inline(never)]
     fn dependencies(&self, component: usize, start: f64) -> Through {
-        let component_plan = &self.plan.components[component];
+        let through = Self::fold_factors(
+            start,
+            self.impaired
+                .of(component)
+                .iter()
+                .map(|&edge| self.factor(edge as usize)),
+        );
+        #[cfg(debug_assertions)]
+        {
+            // Every edge, as before the impaired set: the same bits.
+            let component_plan = &self.plan.components[component];
+            let all = Self::fold_factors(
+                start,
+                (component_plan.edges_start..component_plan.edges_end)
+                    .map(|edge| self.factor(edge as usize)),
+            );
+            debug_assert!(through.same(&all), "impaired edge set missed a change");
+        }
+        through
+    }
+
+    /// The product of the factors, in order, applied to `start`.
+    #[inline(always)]
+    fn fold_factors(start: f64, factors: impl Iterator<Item = Factor>) -> Through {
         let mut through = Through {
             served: start,
             clean: start,
@@ -293,8 +323,7 @@ impl TrialRunner<'_> {
             waits: 0.0,
         };
         let mut reach = 1.0;
-        for edge in component_plan.edges_start..component_plan.edges_end {
-            let factor = self.factor(edge as usize);
+        for factor in factors {
             through.held += reach * factor.held;
             through.waits += reach * factor.waits;
             reach *= factor.served;
@@ -743,7 +772,7 @@ impl TrialRunner<'_> {
 
     /// What dependency edge `edge` does to its caller's requests.
     #[inline(always)]
-    fn factor(&self, edge: usize) -> Factor {
+    pub(super) fn factor(&self, edge: usize) -> Factor {
         let plan = self.plan;
         let edge_plan = &plan.edges[edge];
         let dependency = &edge_plan.dependency;
@@ -801,9 +830,22 @@ impl TrialRunner<'_> {
 
     /// Why `component` is below 1: follows the factor that costs the most down to a root
     /// cause and names the mechanism that made it cost service.
+    ///
+    /// A walk down one path of the acyclic graph, as a loop rather than by recursion, so
+    /// that a chain of any depth costs no stack: where the path passes a DNS answer, a
+    /// saturated pool or a timeout, that first mechanism names the result and the walk goes
+    /// on for the root cause (`named`).
     pub(super) fn explain(&self, component: u32) -> Attribution {
         let plan = self.plan;
         let mut component = component as usize;
+        // The mechanism the outermost such hop gave the attribution, if any.
+        let mut named: Option<Mechanism> = None;
+        let attribution =
+            |cause: u32, mechanism: Mechanism, named: Option<Mechanism>| Attribution {
+                cause,
+                mechanism: named.unwrap_or(mechanism),
+            };
+        // A path of the acyclic graph visits each component at most once.
         for _ in 0..=plan.components.len() {
             let own = self.own_level(component);
             let mut worst: Option<(f64, usize, (Factor, bool))> = None;
@@ -836,17 +878,18 @@ impl TrialRunner<'_> {
                             component = callee as usize;
                             continue;
                         }
-                        let root = self.explain(callee);
-                        return Attribution {
-                            cause: root.cause,
-                            mechanism: Mechanism::Dns,
-                        };
+                        named = named.or(Some(Mechanism::Dns));
+                        component = callee as usize;
+                        continue;
                     }
                 }
             } else {
-                let edges = component_plan.edges_start..component_plan.edges_end;
-                let factors: Vec<(usize, Factor)> = edges
-                    .map(|e| (e as usize, self.factor(e as usize)))
+                // Only impaired edges can cost anything or hold workers.
+                let factors: Vec<(usize, Factor)> = self
+                    .impaired
+                    .of(component)
+                    .iter()
+                    .map(|&e| (e as usize, self.factor(e as usize)))
                     .collect();
                 let mut reach = 1.0;
                 let held: f64 = factors
@@ -879,28 +922,21 @@ impl TrialRunner<'_> {
                     let state = &self.edges[edge];
                     let callee = plan.edges[edge].callee;
                     if cascade {
-                        let root = self.explain(callee);
-                        return Attribution {
-                            cause: root.cause,
-                            mechanism: Mechanism::Cascade,
-                        };
+                        named = named.or(Some(Mechanism::Cascade));
+                        component = callee as usize;
+                        continue;
                     }
                     if self.timed_out(edge) > 0.0 {
                         // Answers too slow for this caller's timeout: the callee is as good
                         // as down to it, whatever its breaker does meanwhile.
-                        let root = self.explain(callee);
-                        return Attribution {
-                            cause: root.cause,
-                            mechanism: Mechanism::Outage,
-                        };
+                        named = named.or(Some(Mechanism::Outage));
+                        component = callee as usize;
+                        continue;
                     }
                     if state.breaker == BreakerPhase::Open
                         && self.levels[callee as usize].served >= 1.0
                     {
-                        return Attribution {
-                            cause: state.breaker_cause,
-                            mechanism: Mechanism::Breaker,
-                        };
+                        return attribution(state.breaker_cause, Mechanism::Breaker, named);
                     }
                     component = callee as usize;
                 }
@@ -917,17 +953,11 @@ impl TrialRunner<'_> {
                         }
                         (_, None) => plan.demand_cause,
                     };
-                    return Attribution {
-                        cause,
-                        mechanism: own.mechanism,
-                    };
+                    return attribution(cause, own.mechanism, named);
                 }
             }
         }
-        Attribution {
-            cause: plan.demand_cause,
-            mechanism: Mechanism::Outage,
-        }
+        attribution(plan.demand_cause, Mechanism::Outage, named)
     }
 }
 

@@ -54,7 +54,7 @@ impl TrialRunner<'_> {
             // Reads count only for primary_replica: look at the level again when this
             // replica answers them again (promotions wake up through `caught_up_at`).
             if spec.role == Role::PrimaryReplica {
-                self.schedule(now, done - now, Event::Resynced { component });
+                self.schedule(now, done.saturating_sub(now), Event::Resynced { component });
             }
         }
     }

@@ -143,6 +143,8 @@ pub struct TrialRunner<'p> {
     pub(super) slowness: Vec<super::state::Slowness>,
     /// Per component: what its dependencies let through, while nothing they read changes.
     pub(super) dependency_cache: super::levels::DependencyCache,
+    /// Per component: the dependency edges whose factor is not exactly 1 now.
+    pub(super) impaired: super::impaired::ImpairedEdges,
     level_since: Vec<Ticks>,
     /// Per failover group (`Plan::failover_groups`).
     pub(super) failovers: Vec<FailoverState>,
@@ -211,6 +213,7 @@ impl<'p> TrialRunner<'p> {
             storm_cause: vec![plan.demand_cause; components],
             slowness: vec![super::state::Slowness::default(); components],
             dependency_cache: super::levels::DependencyCache::new(components),
+            impaired: super::impaired::ImpairedEdges::new(components, plan.edges.len()),
             level_since: vec![0; components],
             // Filled by `reset`, like the edges.
             failovers: Vec::with_capacity(plan.failover_groups.len()),
@@ -430,6 +433,7 @@ impl<'p> TrialRunner<'p> {
         self.storm_cause.fill(plan.demand_cause);
         self.slowness.fill(super::state::Slowness::default());
         self.dependency_cache.invalidate();
+        self.impaired.reset();
         self.level_since.fill(0);
         self.zone_down.fill(false);
         self.domain_holds.fill(0);

@@ -201,13 +201,17 @@ impl TrialRunner<'_> {
             (Effect::Crash, _) => 0,
             (_, Some(liveness)) => {
                 let phase = rng.random_range(0..liveness.period);
-                phase + liveness.period * Ticks::from(liveness.failure_threshold - 1)
+                phase.saturating_add(
+                    liveness
+                        .period
+                        .saturating_mul(Ticks::from(liveness.failure_threshold - 1)),
+                )
             }
             (_, None) => 0,
         };
         let kill_after = startup_kill_floor(component);
         let state = &mut self.units[unit as usize];
-        let restart_at = now + detection;
+        let restart_at = now.saturating_add(detection);
         // Time from `restart_at` to the start of the current attempt.
         let mut elapsed: Ticks = 0;
         loop {
@@ -251,7 +255,11 @@ impl TrialRunner<'_> {
                 }
                 _ => {
                     state.last_restart = started.saturating_add(duration);
-                    return detection + elapsed + backoff + duration;
+                    // Saturating: a draw past the end of time is "never back".
+                    return detection
+                        .saturating_add(elapsed)
+                        .saturating_add(backoff)
+                        .saturating_add(duration);
                 }
             }
         }
@@ -532,9 +540,14 @@ impl TrialRunner<'_> {
             };
             if fails_checks {
                 let first = next_tick(now, self.units[unit as usize].check_phase, check.interval);
-                let marked =
-                    first + check.interval * Ticks::from(check.unhealthy_threshold - 1) + waits;
-                best = Some(marked - now);
+                let marked = first
+                    .saturating_add(
+                        check
+                            .interval
+                            .saturating_mul(Ticks::from(check.unhealthy_threshold - 1)),
+                    )
+                    .saturating_add(waits);
+                best = Some(marked.saturating_sub(now));
             }
         }
         if let Some(passive) = &spec.passive_check {
@@ -612,9 +625,15 @@ impl TrialRunner<'_> {
         let state = &self.units[unit as usize];
         if let Some(check) = &spec.health_check {
             let first = next_tick(now, state.check_phase, check.interval);
-            first + check.interval * Ticks::from(check.healthy_threshold - 1) - now
+            first
+                .saturating_add(
+                    check
+                        .interval
+                        .saturating_mul(Ticks::from(check.healthy_threshold - 1)),
+                )
+                .saturating_sub(now)
         } else if let Some(passive) = &spec.passive_check {
-            next_tick(now, state.ejected_at, passive.fail_timeout) - now
+            next_tick(now, state.ejected_at, passive.fail_timeout).saturating_sub(now)
         } else {
             0
         }

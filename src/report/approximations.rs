@@ -10,16 +10,11 @@ pub fn notes(scenario: &Scenario) -> Vec<String> {
     let mut notes = Vec::new();
     // A pool can also wait on a dependency that hangs only because its own pool is
     // saturated by a hang further down.
-    let mut memo = vec![None; scenario.components.len()];
+    let hangs = waits_on_a_hang(scenario);
     let pools: Vec<&str> = closure
         .iter()
         .map(|&c| &scenario.components[c])
-        .filter(|c| {
-            c.concurrency.is_some()
-                && c.depends_on
-                    .iter()
-                    .any(|d| waits_on_a_hang(scenario, d.component, &mut memo))
-        })
+        .filter(|c| c.concurrency.is_some() && c.depends_on.iter().any(|d| hangs[d.component]))
         .map(|c| c.name.as_str())
         .collect();
     if !pools.is_empty() {
@@ -48,21 +43,18 @@ pub fn notes(scenario: &Scenario) -> Vec<String> {
     notes
 }
 
-/// Whether requests to component `c` can hang: its own units can, or it has a worker pool
-/// and a dependency whose requests can (a cascade), memoised over the acyclic graph.
-fn waits_on_a_hang(scenario: &Scenario, c: usize, memo: &mut Vec<Option<bool>>) -> bool {
-    if let Some(known) = memo[c] {
-        return known;
+/// Per component: whether requests to it can hang: its own units can, or it has a worker
+/// pool and a dependency whose requests can (a cascade). Computed bottom-up in dependency
+/// order rather than by recursion, so a chain of any depth costs no stack.
+fn waits_on_a_hang(scenario: &Scenario) -> Vec<bool> {
+    let mut hangs = vec![false; scenario.components.len()];
+    for c in scenario.dependency_order() {
+        let component = &scenario.components[c];
+        hangs[c] = can_hang(scenario, c)
+            || (component.concurrency.is_some()
+                && component.depends_on.iter().any(|d| hangs[d.component]));
     }
-    let component = &scenario.components[c];
-    let answer = can_hang(scenario, c)
-        || (component.concurrency.is_some()
-            && component
-                .depends_on
-                .iter()
-                .any(|d| waits_on_a_hang(scenario, d.component, memo)));
-    memo[c] = Some(answer);
-    answer
+    hangs
 }
 
 /// Whether requests to component `c` can hang or crawl: a failure mode, shared failure or

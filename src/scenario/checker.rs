@@ -13,6 +13,12 @@ const DISTRIBUTION_HELP: &str = "a distribution is a duration string (exponentia
 or an object with one key: exponential, constant, uniform, weibull, lognormal, gamma, empirical, \
 sum, alert or response";
 
+/// The tail probability whose quantile `Checker::tail_in_range` bounds: one draw in a million.
+const TAIL_PROBABILITY: f64 = 1e-6;
+/// The longest that quantile may be, in microseconds: a million times the longest duration
+/// (10^18 µs), so that draws the simulation cannot represent stay below one in a million.
+const MAX_TAIL: f64 = 1e24;
+
 /// Prometheus' default `evaluation_interval` (the global default of the rule manager).
 const DEFAULT_EVALUATION_INTERVAL: Ticks = 60_000_000;
 /// Alertmanager's default `group_wait` for a new alert group.
@@ -117,6 +123,31 @@ impl Checker<'_> {
         Ok(())
     }
 
+    /// Rejects a distribution whose one-in-a-million draw (its 1 - 10^-6 quantile) is
+    /// longer than `MAX_TAIL`: a million times the longest duration a file may state. Draws
+    /// past the end of time only mean "never" (they saturate), but a tail that reaches so
+    /// far puts the mean and the variance in draws the simulation cannot represent, so the
+    /// result would depend on where time saturates. `parameter` names the key to fix.
+    fn tail_in_range(
+        &self,
+        path: &str,
+        parameter: &str,
+        distribution: &Distribution,
+        fix: &str,
+    ) -> Result<(), ScenarioError> {
+        let tail = distribution.inverse_survival(TAIL_PROBABILITY);
+        // NaN (no finite quantile) is past the bound too.
+        if tail.is_some_and(|tail| tail.is_nan() || tail > MAX_TAIL) {
+            return Err(self.error(
+                &format!("{path}.{parameter}"),
+                format!(
+                    "one draw in a million would be longer than 10^24 microseconds (a million times the longest duration, about 31,700 years): a distribution this spread makes the simulation meaningless; {fix}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The fields of a parameter object, rejecting missing and unknown keys.
     pub fn fields<'v>(
         &self,
@@ -208,7 +239,16 @@ impl Checker<'_> {
                 let shape = self.positive_number(&format!("{path}.shape"), shape, false)?;
                 self.shape_in_range(&format!("{path}.shape"), shape)?;
                 let scale = self.positive_duration(&format!("{path}.scale"), scale)? as f64;
-                Ok(Distribution::Weibull { shape, scale })
+                let weibull = Distribution::Weibull { shape, scale };
+                // scale x (ln 10^6)^(1/shape) <= MAX_TAIL
+                let least = TAIL_PROBABILITY.ln().abs().ln() / (MAX_TAIL / scale).ln();
+                self.tail_in_range(
+                    path,
+                    "shape",
+                    &weibull,
+                    &format!("use a shape of at least {least:.3} with this scale"),
+                )?;
+                Ok(weibull)
             }
             "lognormal" => {
                 let [median, sigma] = self.fields(path, parameters, &["median", "sigma"])?[..]
@@ -217,7 +257,16 @@ impl Checker<'_> {
                 };
                 let median = self.positive_duration(&format!("{path}.median"), median)? as f64;
                 let sigma = self.positive_number(&format!("{path}.sigma"), sigma, true)?;
-                Ok(Distribution::Lognormal { median, sigma })
+                let lognormal = Distribution::Lognormal { median, sigma };
+                // median x exp(z sigma) <= MAX_TAIL, z the normal 1 - 10^-6 quantile.
+                let most = (MAX_TAIL / median).ln() / 4.753_424_308_822_899;
+                self.tail_in_range(
+                    path,
+                    "sigma",
+                    &lognormal,
+                    &format!("use a sigma of at most {most:.3} with this median"),
+                )?;
+                Ok(lognormal)
             }
             "gamma" => {
                 let [shape, mean] = self.fields(path, parameters, &["shape", "mean"])?[..] else {
@@ -228,6 +277,8 @@ impl Checker<'_> {
                 let mean = self.positive_duration(&format!("{path}.mean"), mean)? as f64;
                 let sampler = rand_distr::Gamma::new(shape, mean / shape)
                     .map_err(|e| self.error(path, format!("invalid gamma parameters: {e}")))?;
+                // No tail check: with shape >= 0.01 and mean <= 10^18 µs the one-in-a-
+                // million draw stays below 10^21 µs (scale <= 10^20, quantile about 7.3).
                 Ok(Distribution::Gamma {
                     shape,
                     mean,

@@ -16,12 +16,11 @@ use crate::time::{MAX_HORIZON, TICKS_PER_YEAR};
 pub const DEFAULT_TRIALS: u64 = 10_000;
 /// The most trials one run may ask for.
 pub const MAX_TRIALS: u64 = 1_000_000_000;
-/// The most units a scenario may have (keeps per-trial state small and bounded).
-pub const MAX_UNITS: u64 = 1_000_000;
-/// The most components (and zones, and regions) a scenario may have. Checking one costs
-/// about 4 KB while it loads: a 15 MB file of a million empty components took 3.7 GB
-/// before this limit, which refuses it from the parsed document, before the typed pass.
-pub const MAX_COMPONENTS: usize = 100_000;
+/// The most components (and zones, and regions) a scenario may have: the model size limit
+/// (`limits::MAX_COMPONENTS`), checked here already on the parsed document, before the
+/// typed pass, because checking one costs about 4 KB while it loads (a 15 MB file of a
+/// million empty components took 3.7 GB before this check).
+pub const MAX_COMPONENTS: usize = super::limits::MAX_COMPONENTS;
 
 /// Reads and checks a scenario file (at most `input::MAX_SCENARIO_BYTES`, UTF-8).
 pub fn load_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
@@ -355,18 +354,13 @@ impl Checker<'_> {
                 "there must be at least one component (an object of name -> component)",
             ));
         }
+        self.component_count(raw.components.len())?;
         let components = raw
             .components
             .iter()
             .map(|(name, component)| self.component(name, component, &raw))
             .collect::<Result<Vec<_>, _>>()?;
-        let total_units: u64 = components.iter().map(|c| u64::from(c.replicas)).sum();
-        if total_units > MAX_UNITS {
-            return Err(self.error(
-                "components",
-                format!("the scenario has {total_units} units; at most {MAX_UNITS} are supported"),
-            ));
-        }
+        self.model_size(&components)?;
         self.no_cycles(&components)?;
         let entry = match raw.entry.as_deref() {
             None | Some("") => {
@@ -508,6 +502,8 @@ impl Checker<'_> {
             });
         }
         let mut depends_on: Vec<Dependency> = Vec::with_capacity(raw.depends_on.len());
+        // Components listed so far, so that a long list is checked in linear time (a set,
+        // not a flag per component, which would cost every component the whole scenario).
         let mut listed = std::collections::HashSet::with_capacity(raw.depends_on.len());
         for (i, value) in raw.depends_on.iter().enumerate() {
             let dependency_path = format!("{path}.depends_on[{i}]");
