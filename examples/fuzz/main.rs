@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example fuzz -- --target scenario|cli|part|all --inputs N --seed S
-//!     [--from I] [--jobs J] [--timeout SECS] [--corpus DIR]... [--save DIR] [--replay FILE]
+//!     [--from I] [--jobs J] [--timeout SECS] [--memory MB] [--corpus DIR]... [--save DIR] [--replay FILE]
 //! ```
 //!
 //! A supervisor runs the inputs in worker processes (this same program with `--worker`),
@@ -32,17 +32,19 @@ struct Options {
     seed: u64,
     jobs: u64,
     timeout: u64,
+    memory: u64,
     corpus: Vec<PathBuf>,
     save: PathBuf,
     replay: Vec<PathBuf>,
     worker: bool,
 }
 
-const USAGE: &str = "usage: fuzz [--target scenario|cli|part|all] [--inputs N] [--seed S] [--from I] [--jobs J] [--timeout SECS] [--corpus DIR]... [--save DIR] [--replay FILE]...
+const USAGE: &str = "usage: fuzz [--target scenario|cli|part|all] [--inputs N] [--seed S] [--from I] [--jobs J] [--timeout SECS] [--memory MB] [--corpus DIR]... [--save DIR] [--replay FILE]...
   --inputs N   inputs per target; with --target all, N split 80/10/10 over scenario/cli/part
   --from I     first input number (ranges of one seed can run on several machines)
   --jobs J     worker processes (default 1)
   --timeout S  seconds one input may take before it is a \"slow\" finding (default 10)
+  --memory MB  address-space limit of a worker (default 4096); beyond it is a finding
   --save DIR   where findings go (default tests/fuzz-regressions)
   --replay F   run saved inputs (their target is their folder's name) and exit";
 
@@ -55,6 +57,7 @@ fn parse_options() -> Result<Options, String> {
         seed: 1,
         jobs: 1,
         timeout: 10,
+        memory: 4096,
         corpus: Vec::new(),
         save: root.join("tests/fuzz-regressions"),
         replay: Vec::new(),
@@ -85,6 +88,7 @@ fn parse_options() -> Result<Options, String> {
             "--seed" => options.seed = number(value()?)?,
             "--jobs" => options.jobs = number(value()?)?.max(1),
             "--timeout" => options.timeout = number(value()?)?.max(1),
+            "--memory" => options.memory = number(value()?)?.max(64),
             "--corpus" => options.corpus.push(PathBuf::from(value()?)),
             "--save" => options.save = PathBuf::from(value()?),
             "--replay" => options.replay.push(PathBuf::from(value()?)),
@@ -268,7 +272,12 @@ fn supervise_range(
     let mut tally = Tally::default();
     let mut next = from;
     while next < to {
-        let mut child = Command::new(std::env::current_exe().expect("this program"))
+        // Under a memory limit (ulimit -v): an input that allocates without bound is a
+        // finding, not a machine out of memory.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", options.memory * 1024))
+            .arg(std::env::current_exe().expect("this program"))
             .args(["--worker", "--target", target.name()])
             .args(["--seed", &options.seed.to_string()])
             .args([
@@ -286,9 +295,22 @@ fn supervise_range(
                     .flat_map(|c| [PathBuf::from("--corpus"), c.clone()]),
             )
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("a worker starts");
+        // The worker's last words (a panic while panicking, an allocation failure, a stack
+        // overflow) go into the finding's note.
+        let stderr = child.stderr.take().expect("piped");
+        let last_words = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let words = last_words.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("worker: {line}");
+                if let Ok(mut last) = words.lock() {
+                    *last = line;
+                }
+            }
+        });
         let (lines, receiver) = mpsc::channel::<String>();
         let stdout = child.stdout.take().expect("piped");
         std::thread::spawn(move || {
@@ -336,7 +358,9 @@ fn supervise_range(
                     break if status.success() {
                         None
                     } else {
-                        Some(format!("crash: the worker died ({status}); a stack overflow aborts the process"))
+                        std::thread::sleep(Duration::from_millis(100));
+                        let words = last_words.lock().map(|w| w.clone()).unwrap_or_default();
+                        Some(format!("crash: the worker died ({status}): {words}"))
                     };
                 }
             }
