@@ -176,29 +176,43 @@ pub fn extreme(rng: &mut ChaCha8Rng, dictionary: &Dictionary) -> Value {
     }
 }
 
-/// The JSON pointers of every node of `value`.
-fn pointers(value: &Value, prefix: &mut String, out: &mut Vec<String>) {
-    out.push(prefix.clone());
-    let len = prefix.len();
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                prefix.push('/');
-                prefix.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                pointers(child, prefix, out);
-                prefix.truncate(len);
-            }
+/// A node of `value` chosen uniformly (reservoir sampling), as a JSON pointer. The walk
+/// keeps the path as a stack of segments and writes a pointer only when it keeps a node:
+/// listing every node's pointer costs nodes x depth, gigabytes for a deeply nested list
+/// repeated a few hundred times.
+fn random_pointer(rng: &mut ChaCha8Rng, value: &Value) -> String {
+    fn walk(
+        rng: &mut ChaCha8Rng,
+        value: &Value,
+        path: &mut Vec<String>,
+        seen: &mut u64,
+        chosen: &mut Vec<String>,
+    ) {
+        *seen += 1;
+        if rng.random_range(0..*seen) == 0 {
+            chosen.clone_from(path);
         }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                prefix.push('/');
-                prefix.push_str(&i.to_string());
-                pointers(child, prefix, out);
-                prefix.truncate(len);
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    path.push(key.replace('~', "~0").replace('/', "~1"));
+                    walk(rng, child, path, seen, chosen);
+                    path.pop();
+                }
             }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(rng, child, path, seen, chosen);
+                    path.pop();
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
+    let (mut path, mut seen, mut chosen) = (Vec::new(), 0, Vec::new());
+    walk(rng, value, &mut path, &mut seen, &mut chosen);
+    chosen.iter().map(|segment| format!("/{segment}")).collect()
 }
 
 /// A placeholder key renamed to its twin after serialization: the only way to write a
@@ -212,9 +226,7 @@ pub fn json(
     dictionary: &Dictionary,
     duplicates: &mut Vec<String>,
 ) {
-    let mut all = Vec::new();
-    pointers(document, &mut String::new(), &mut all);
-    let pointer = pick(rng, &all).clone();
+    let pointer = random_pointer(rng, document);
     let copy = document.pointer(&pointer).cloned().unwrap_or(Value::Null);
     let node = document
         .pointer_mut(&pointer)
