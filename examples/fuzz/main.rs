@@ -278,6 +278,7 @@ fn supervise_range(
             .arg("-c")
             .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", options.memory * 1024))
             .arg(std::env::current_exe().expect("this program"))
+            .env("RUST_BACKTRACE", "0")
             .args(["--worker", "--target", target.name()])
             .args(["--seed", &options.seed.to_string()])
             .args([

@@ -408,6 +408,9 @@ pub fn json(
 
 /// Writes `document`, turning the placeholders of `json` into duplicate keys.
 pub fn write(document: &Value, duplicates: &[String], pretty: bool) -> Vec<u8> {
+    // Pretty printing indents each line by its depth: a deep nest printed that way takes
+    // depth squared bytes (gigabytes at a few thousand levels repeated).
+    let pretty = pretty && depth(document, 0) <= 100;
     let mut text = if pretty {
         serde_json::to_string_pretty(document)
     } else {
@@ -420,6 +423,18 @@ pub fn write(document: &Value, duplicates: &[String], pretty: bool) -> Vec<u8> {
         text = text.replace(&placeholder, &key);
     }
     text.into_bytes()
+}
+
+/// The nesting depth of `value` below `level`, counted up to 101.
+fn depth(value: &Value, level: usize) -> usize {
+    if level > 100 {
+        return level;
+    }
+    match value {
+        Value::Object(map) => map.values().map(|v| depth(v, level + 1)).max().unwrap_or(level),
+        Value::Array(items) => items.iter().map(|v| depth(v, level + 1)).max().unwrap_or(level),
+        _ => level,
+    }
 }
 
 /// One byte-level mutation of `data`; `other` is a second input for splices.
