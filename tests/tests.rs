@@ -14,6 +14,7 @@ mod exact;
 mod fidelity;
 mod fit;
 mod fuzz;
+mod fuzz_regressions;
 mod mechanisms;
 mod precision;
 mod rare_events;

@@ -385,7 +385,9 @@ fn part_runs(root: &Path) -> Vec<PartRun> {
         let accumulator = sim::montecarlo::run_trials(&plan, 0, 300);
         sim::report::to_json(&sim::report::RunReport::new(&scenario, &plan, &accumulator))
     };
-    let runs: Vec<(&str, Vec<&str>, u64, u64, Option<CheckSpec>)> = vec![
+    // (command, scenario files, trials, shards, what a check holds the run to)
+    type Run<'a> = (&'a str, Vec<&'a str>, u64, u64, Option<CheckSpec>);
+    let runs: Vec<Run> = vec![
         ("run", vec!["tests/reference/v1-single.json"], 600, 2, None),
         (
             "run",

@@ -276,7 +276,10 @@ fn supervise_range(
         // finding, not a machine out of memory.
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", options.memory * 1024))
+            .arg(format!(
+                "ulimit -v {}; exec \"$0\" \"$@\"",
+                options.memory * 1024
+            ))
             .arg(std::env::current_exe().expect("this program"))
             .env("RUST_BACKTRACE", "0")
             .args(["--worker", "--target", target.name()])
@@ -305,7 +308,10 @@ fn supervise_range(
         let last_words = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let words = last_words.clone();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 eprintln!("worker: {line}");
                 if let Ok(mut last) = words.lock() {
                     *last = line;

@@ -138,7 +138,10 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 /// A hostile value: extreme numbers, strings, huge strings and the like.
 pub fn extreme(rng: &mut ChaCha8Rng, dictionary: &Dictionary) -> Value {
     match rng.random_range(0..12) {
-        0..=3 => serde_json::from_str(*pick(rng, NUMBERS)).expect("a JSON number"),
+        0..=3 => {
+            let number: &&str = pick(rng, NUMBERS);
+            serde_json::from_str(number).expect("a JSON number")
+        }
         4..=6 => Value::from(*pick(rng, STRINGS)),
         7 => Value::from(rng.random::<u64>()),
         8 => {
@@ -431,8 +434,16 @@ fn depth(value: &Value, level: usize) -> usize {
         return level;
     }
     match value {
-        Value::Object(map) => map.values().map(|v| depth(v, level + 1)).max().unwrap_or(level),
-        Value::Array(items) => items.iter().map(|v| depth(v, level + 1)).max().unwrap_or(level),
+        Value::Object(map) => map
+            .values()
+            .map(|v| depth(v, level + 1))
+            .max()
+            .unwrap_or(level),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| depth(v, level + 1))
+            .max()
+            .unwrap_or(level),
         _ => level,
     }
 }

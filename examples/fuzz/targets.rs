@@ -120,7 +120,7 @@ pub fn simulate(scenario: &sim::scenario::Scenario) -> Outcome {
         .iter()
         .map(|c| u64::from(c.replicas))
         .sum();
-    if !(expected <= EVENT_BUDGET) || units > UNIT_LIMIT {
+    if expected.is_nan() || expected > EVENT_BUDGET || units > UNIT_LIMIT {
         // The budget's message must name something: render it as the CLI would.
         return match guarded("budget::refusal", || {
             sim::budget::refusal(scenario, expected * 1000.0, 1000, 1)
