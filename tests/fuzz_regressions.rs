@@ -93,7 +93,7 @@ fn short_run(target: Target, count: u64) {
 
 #[test]
 fn fuzz_short_run_scenario() {
-    short_run(Target::Scenario, 1500);
+    short_run(Target::Scenario, 5000);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn fuzz_short_run_cli() {
 
 #[test]
 fn fuzz_short_run_part() {
-    short_run(Target::Part, 1500);
+    short_run(Target::Part, 5000);
 }
 
 /// The fuzzer builds its argument vectors from the clap definition; clap's own consistency
