@@ -17,6 +17,7 @@ mod fuzz;
 mod hostile_inputs;
 mod hostile_outputs;
 mod large_models;
+mod fuzz_regressions;
 mod mechanisms;
 mod precision;
 mod rare_events;
