@@ -66,7 +66,7 @@ impl ImportanceStats {
         }
         self.x_squared.merge(&other.x_squared);
         self.max_y = self.max_y.max(other.max_y);
-        self.hits += other.hits;
+        self.hits = self.hits.saturating_add(other.hits);
         for (mine, theirs) in self.tier_miss.iter_mut().zip(&other.tier_miss) {
             mine.merge(theirs);
         }

@@ -242,9 +242,11 @@ impl RunAccumulator {
             .iter_mut()
             .zip(other.trials_meeting_tier)
         {
-            *mine += theirs;
+            *mine = mine.saturating_add(theirs);
         }
-        self.trials_with_downtime += other.trials_with_downtime;
+        self.trials_with_downtime = self
+            .trials_with_downtime
+            .saturating_add(other.trials_with_downtime);
         self.full_outage_minutes.merge(&other.full_outage_minutes);
         self.degraded_minutes.merge(&other.degraded_minutes);
         self.fallback_fraction.merge(&other.fallback_fraction);
@@ -268,7 +270,7 @@ impl RunAccumulator {
         for (mine, theirs) in self.recoveries.iter_mut().zip(&other.recoveries) {
             *mine += theirs;
         }
-        self.events += other.events;
+        self.events = self.events.saturating_add(other.events);
         if let (Some(mine), Some(theirs)) = (&mut self.importance, &other.importance) {
             mine.merge(theirs);
         }

@@ -13,6 +13,10 @@ use crate::time::Ticks;
 
 const SECOND: Ticks = 1_000_000;
 
+/// The shortest breaker `reset_timeout`: an open breaker probes this often while its
+/// dependency is down, so microseconds would be millions of events per outage.
+const MIN_RESET_TIMEOUT: crate::time::Ticks = 10_000;
+
 impl Checker<'_> {
     /// `shards` and `require_full_coverage`: the units split into equal replica groups, each
     /// needing `require` of its own units.
@@ -288,13 +292,23 @@ impl Checker<'_> {
                 let threshold = b.error_threshold.map_or(Ok(50.0), |v| {
                     self.number_in(&format!("{p}.error_threshold"), v, 0.0, 100.0, true)
                 })?;
+                let reset_timeout = self.optional_duration(
+                    &format!("{p}.reset_timeout"),
+                    b.reset_timeout.as_ref(),
+                    30 * SECOND,
+                )?;
+                // An open breaker probes every reset_timeout while its dependency is down:
+                // microseconds would be millions of events per outage (a fuzzing finding)
+                // and no breaker library probes that often (opossum's default is 30 s).
+                if reset_timeout < MIN_RESET_TIMEOUT {
+                    return Err(self.error(
+                        &format!("{p}.reset_timeout"),
+                        "must be at least \"10ms\": an open breaker probes every reset_timeout while its dependency is down",
+                    ));
+                }
                 Some(Breaker {
                     error_threshold: threshold / 100.0,
-                    reset_timeout: self.optional_duration(
-                        &format!("{p}.reset_timeout"),
-                        b.reset_timeout.as_ref(),
-                        30 * SECOND,
-                    )?,
+                    reset_timeout,
                     window: self.optional_duration(
                         &format!("{p}.window"),
                         b.window.as_ref(),

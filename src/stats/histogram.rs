@@ -157,10 +157,11 @@ impl LogHistogram {
 
     /// Adds another histogram with the same range.
     pub fn merge(&mut self, other: &LogHistogram) {
+        // Saturating: counts read from a part file must not wrap (see Moments::merge).
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
-            *mine += theirs;
+            *mine = mine.saturating_add(*theirs);
         }
-        self.total += other.total;
+        self.total = self.total.saturating_add(other.total);
         if !other.weights.is_empty() {
             if self.weights.is_empty() {
                 self.weights = vec![0.0; self.counts.len()];

@@ -31,7 +31,9 @@ impl Moments {
             *self = *other;
             return;
         }
-        let count = self.count + other.count;
+        // Saturating: a merged part file is checked, but a count must not wrap whatever it
+        // holds (a fuzzing finding under overflow checks).
+        let count = self.count.saturating_add(other.count);
         let delta = other.mean - self.mean;
         let weight = other.count as f64 / count as f64;
         self.mean += delta * weight;
