@@ -58,6 +58,25 @@ pub fn expected_events(scenario: &Scenario) -> Vec<Source> {
                     component.replicas
                 ),
             });
+            if mode.common_cause > 0.0 {
+                // The common-cause process strikes every unit at once, at rate beta / E[ttf],
+                // whatever state the units are in (docs/model.md section 11): a strike and
+                // its end per occurrence.
+                let interval = (seconds(&mode.time_to_failure) / mode.common_cause).max(1e-6);
+                sources.push(Source {
+                    path: format!(
+                        "components.{}.failures[{i}].common_cause ({})",
+                        crate::fit::shown(&component.name),
+                        crate::fit::shown(&mode.name)
+                    ),
+                    events_per_trial: 2.0 * horizon / interval * f64::from(component.replicas),
+                    why: format!(
+                        "a strike every {} on average (mean ttf / common_cause), x {} replicas",
+                        show(interval),
+                        component.replicas
+                    ),
+                });
+            }
         }
     }
     let mut outage = |path: String, o: &Option<crate::scenario::Outage>| {
