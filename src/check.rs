@@ -443,7 +443,9 @@ pub fn junit(suite: &str, results: &[CheckResult]) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    // Control characters from names are forbidden in XML: made visible first.
+    crate::text::document(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -408,9 +408,11 @@ static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex
 /// ends the output quietly, as with other Unix tools, and the command's own exit status
 /// stands. Any other failure (a full disk: `> /dev/full`) is remembered, later output is
 /// skipped, and `execute` exits 1 naming standard output once the command has finished.
-/// Nothing is printed once a signal has arrived (the result may be cut short).
+/// Nothing is printed once a signal has arrived (the result may be cut short). Control
+/// characters from names in the input are made visible (`text::document`): tables and
+/// markdown go to terminals and CI logs.
 pub fn emit(text: &str) {
-    let _ = emit_bytes(text.as_bytes());
+    let _ = emit_bytes(crate::text::document(text).as_bytes());
 }
 
 fn emit_bytes(bytes: &[u8]) -> Result<(), CliError> {

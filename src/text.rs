@@ -68,6 +68,33 @@ fn escape_prefix(text: &str, limit: usize, quoted: bool) -> (String, usize) {
     (out, 0)
 }
 
+/// A whole document written for people or tools (a table or markdown on standard output, an
+/// SVG chart, JUnit XML, HTML) with the characters `needs_escape` names made visible,
+/// except the line breaks and tabs of its own layout: a name from the input cannot move a
+/// terminal's cursor or rewrite a CI log, and XML 1.0 forbids the C0 controls. Nothing is
+/// cut: the values in it were already limited by the input limits.
+pub fn document(text: &str) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| needs_escape(c) && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A markdown document made safe like `document`, with every `<` written `&lt;`, so that a
+/// name from the input (`<script>`) cannot open raw HTML where the markdown is rendered.
+pub fn markdown(text: &str) -> String {
+    document(text).replace('<', "&lt;")
+}
+
 /// Says how much was cut off, if anything.
 fn more(cut: usize) -> String {
     if cut == 0 {
@@ -162,6 +189,16 @@ pub fn tame_quoted(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_keep_their_layout_and_lose_controls() {
+        assert_eq!(document("a\tb\nc\r\n"), "a\tb\nc\r\n");
+        assert_eq!(document("x\u{1b}[31my\u{7}"), "x\\u{1b}[31my\\u{7}");
+        assert_eq!(
+            markdown("| <script>x</script> |"),
+            "| &lt;script>x&lt;/script> |"
+        );
+    }
 
     #[test]
     fn controls_and_bidi_are_escaped() {

@@ -448,3 +448,77 @@ fn command_line_values_are_escaped() {
         );
     }
 }
+
+/// Names reach every output format: terminal tables, markdown, JUnit XML, SVG and HTML.
+/// Control characters become visible escapes (XML forbids them; a terminal would act on
+/// them) and `<` cannot open raw HTML in rendered markdown.
+#[test]
+fn names_with_controls_and_markup_are_escaped_in_every_output() {
+    let directory = scratch("hostile-names");
+    let scenario = serde_json::json!({
+        "name": "evil\u{1b}[31m<script>x</script>\u{7}",
+        "components": {"a\u{7}b": {"failures": [{"name": "c\u{1b}", "ttf": "30d", "ttr": "1h"}]}},
+        "entry": "a\u{7}b",
+        "slo": {"availability": 0.99}
+    });
+    let file = write(&directory, "evil.json", scenario.to_string());
+    let file = file.to_str().unwrap();
+    let raw = |bytes: &[u8]| bytes.iter().any(|b| *b == 0x1b || *b == 0x07);
+    for format in ["table", "markdown"] {
+        let output = sim(&["run", file, "--trials", "200", "--format", format, "-q"]);
+        assert!(output.status.success());
+        assert!(!raw(&output.stdout), "{format}");
+        if format == "markdown" {
+            assert!(!String::from_utf8_lossy(&output.stdout).contains("<script>"));
+        }
+    }
+    let junit = directory.join("check.xml");
+    let output = sim(&[
+        "check",
+        file,
+        "--trials",
+        "200",
+        "--junit",
+        junit.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(!raw(&output.stdout));
+    roxmltree::Document::parse(&std::fs::read_to_string(&junit).unwrap()).unwrap();
+    let report = directory.join("report");
+    let output = sim(&[
+        "report",
+        file,
+        "--trials",
+        "200",
+        "-o",
+        report.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut pending = vec![report.clone()];
+    let mut svgs = 0;
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!raw(text.as_bytes()), "{}", path.display());
+            if path.extension().is_some_and(|e| e == "svg") {
+                roxmltree::Document::parse(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                svgs += 1;
+            }
+            if path.extension().is_some_and(|e| e == "md" || e == "html") {
+                assert!(!text.contains("<script>"), "{}", path.display());
+            }
+        }
+    }
+    assert!(svgs >= 5);
+}

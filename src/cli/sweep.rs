@@ -280,6 +280,10 @@ fn table(markdown: bool, header: &[String; 4], rows: &[[String; 4]]) -> String {
     for row in rows {
         out.push_str(&line(row));
     }
+    if markdown {
+        // Labels come from the input: no raw HTML where the markdown is rendered.
+        return crate::text::markdown(&out);
+    }
     out
 }
 

@@ -181,7 +181,8 @@ pub fn markdown(report: &ChaosReport) -> String {
             let _ = writeln!(out);
         }
     }
-    out
+    // Names from the input reach rendered markdown: no raw HTML, no controls.
+    crate::text::markdown(&out)
 }
 
 /// One JUnit test case per expectation (named EXPERIMENT.EXPECTATION). When each holds

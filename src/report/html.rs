@@ -28,7 +28,8 @@ pub struct ScenarioSection {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    crate::text::document(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
@@ -163,7 +164,8 @@ pub fn summary(overview: &Chart, sections: &[ScenarioSection]) -> String {
             }
         }
     }
-    out
+    // Names from the input reach rendered markdown: no raw HTML, no controls.
+    crate::text::markdown(&out)
 }
 
 #[cfg(test)]

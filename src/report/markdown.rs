@@ -22,7 +22,7 @@ pub fn run_summary(report: &RunReport) -> String {
         "a forced trial, not replayable".to_string()
     } else {
         format!(
-            "replay it with `sim trace <scenario file> {}`",
+            "replay it with `sim trace FILE {}`",
             report.worst_trial.replay_options()
         )
     };
@@ -132,7 +132,8 @@ pub fn run_summary(report: &RunReport) -> String {
     for note in &report.approximations {
         let _ = writeln!(out, "\n> Note: {note}");
     }
-    out
+    // Names from the input reach rendered markdown: no raw HTML, no controls.
+    crate::text::markdown(&out)
 }
 
 fn signed_minutes(value: f64) -> String {
@@ -204,5 +205,6 @@ pub fn comparison_table(comparison: &Comparison) -> String {
             );
         }
     }
-    out
+    // Names from the input reach rendered markdown: no raw HTML, no controls.
+    crate::text::markdown(&out)
 }

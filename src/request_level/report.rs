@@ -139,7 +139,8 @@ impl RequestLevelReport {
             format_hours(self.horizon_hours),
             self.seed
         );
-        out
+        // Names from the input reach rendered markdown: no raw HTML, no controls.
+        crate::text::markdown(&out)
     }
 }
 

@@ -36,7 +36,8 @@ pub(super) fn render(width: u32, height: u32, draw: impl FnOnce(&Area) -> Drawn)
         drawn.is_ok() && root.present().is_ok()
     };
     if ok {
-        return svg;
+        // Names from the input may hold control characters, which XML forbids.
+        return crate::text::document(&svg).into_owned();
     }
     let mut fallback = String::new();
     {
