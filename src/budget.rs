@@ -9,6 +9,7 @@
 
 use crate::engine::Plan;
 use crate::scenario::{Distribution, Scenario};
+use crate::text::{key, shown};
 use crate::time::TICKS_PER_SECOND;
 
 /// The default budget of events for one run (`--max-events`): about five minutes of this
@@ -46,8 +47,8 @@ pub fn expected_events(scenario: &Scenario) -> Vec<Source> {
             sources.push(Source {
                 path: format!(
                     "components.{}.failures[{i}] ({})",
-                    crate::fit::shown(&component.name),
-                    crate::fit::shown(&mode.name)
+                    key(&component.name),
+                    shown(&mode.name)
                 ),
                 events_per_trial: per_unit * f64::from(component.replicas),
                 why: format!(
@@ -66,8 +67,8 @@ pub fn expected_events(scenario: &Scenario) -> Vec<Source> {
                 sources.push(Source {
                     path: format!(
                         "components.{}.failures[{i}].common_cause ({})",
-                        crate::fit::shown(&component.name),
-                        crate::fit::shown(&mode.name)
+                        key(&component.name),
+                        shown(&mode.name)
                     ),
                     events_per_trial: 2.0 * horizon / interval * f64::from(component.replicas),
                     why: format!(
@@ -93,20 +94,17 @@ pub fn expected_events(scenario: &Scenario) -> Vec<Source> {
         }
     };
     for zone in &scenario.zones {
-        outage(
-            format!("zones.{}.outage", crate::fit::shown(&zone.name)),
-            &zone.outage,
-        );
+        outage(format!("zones.{}.outage", key(&zone.name)), &zone.outage);
     }
     for region in &scenario.regions {
         outage(
-            format!("regions.{}.outage", crate::fit::shown(&region.name)),
+            format!("regions.{}.outage", key(&region.name)),
             &region.outage,
         );
     }
     for shared in &scenario.shared_failures {
         sources.push(Source {
-            path: format!("shared_failures.{}", crate::fit::shown(&shared.name)),
+            path: format!("shared_failures.{}", key(&shared.name)),
             events_per_trial: cycle(&shared.time_to_failure, &shared.time_to_repair),
             why: format!(
                 "mean ttf {} + ttr {}",
@@ -118,7 +116,7 @@ pub fn expected_events(scenario: &Scenario) -> Vec<Source> {
     for change in &scenario.changes {
         let per_change = 1.0 + 2.0 * change.bad_probability;
         sources.push(Source {
-            path: format!("changes.{}", crate::fit::shown(&change.name)),
+            path: format!("changes.{}", key(&change.name)),
             events_per_trial: horizon / seconds(&change.interval).max(1e-6) * per_change,
             why: format!("mean interval {}", show(seconds(&change.interval))),
         });
@@ -170,7 +168,7 @@ pub fn refusal(scenario: &Scenario, events: f64, trials: u64, max_events: u64) -
         .collect();
     format!(
         "{}: about {:.3e} events per trial x {trials} trials = {:.3e} events, beyond the budget of {max_events} (--max-events); the largest processes: {}. Check these parameters, or pass --max-events 0 to run anyway",
-        crate::fit::shown(&scenario.name),
+        shown(&scenario.name),
         events / trials.max(1) as f64,
         events,
         if top.is_empty() {

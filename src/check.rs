@@ -283,7 +283,6 @@ fn across_uncertainty(
     objectives
         .into_iter()
         .map(|(name, objective, met)| {
-            let uncertainty = &uncertainty;
             // The share is itself an estimate from the sets drawn: held by its one-sided
             // Wilson score bound at the SLO's confidence (conservative for a Latin
             // hypercube, whose shares vary less than independent draws').

@@ -44,6 +44,24 @@ pub fn sim(args: &[&str]) -> Output {
         .expect("the sim binary runs")
 }
 
+/// Every file under `root` (walked without recursion), as sorted paths relative to it.
+pub fn files_under(root: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// A scratch directory unique to this test process and `name`.
 pub fn scratch(name: &str) -> PathBuf {
     let directory = std::env::temp_dir().join(format!("sim-tests-{}-{name}", std::process::id()));

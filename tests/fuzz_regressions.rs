@@ -191,7 +191,7 @@ fn fuzz_regression_event_explosion_is_refused_by_the_budget() {
     assert_eq!(targets::simulate(&scenario), Outcome::Refused);
     let message = sim::budget::refusal(&scenario, 6.3e7 * 1000.0, 1000, 1_000_000);
     assert!(
-        message.contains("\"api\".failures[0]") && message.contains("crash"),
+        message.contains("components.api.failures[0] (\"crash\")"),
         "{message}"
     );
 }

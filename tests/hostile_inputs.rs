@@ -499,25 +499,16 @@ fn names_with_controls_and_markup_are_escaped_in_every_output() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let mut pending = vec![report.clone()];
     let mut svgs = 0;
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            assert!(!raw(text.as_bytes()), "{}", path.display());
-            if path.extension().is_some_and(|e| e == "svg") {
-                roxmltree::Document::parse(&text)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                svgs += 1;
-            }
-            if path.extension().is_some_and(|e| e == "md" || e == "html") {
-                assert!(!text.contains("<script>"), "{}", path.display());
-            }
+    for path in crate::common::files_under(&report) {
+        let text = std::fs::read_to_string(report.join(&path)).unwrap();
+        assert!(!raw(text.as_bytes()), "{}", path.display());
+        if path.extension().is_some_and(|e| e == "svg") {
+            roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            svgs += 1;
+        }
+        if path.extension().is_some_and(|e| e == "md" || e == "html") {
+            assert!(!text.contains("<script>"), "{}", path.display());
         }
     }
     assert!(svgs >= 5);

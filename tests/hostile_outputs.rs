@@ -19,20 +19,13 @@ fn stderr(output: &std::process::Output) -> String {
 
 /// Every file under `root` with its bytes (relative paths).
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    files
+    crate::common::files_under(root)
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(root.join(&path)).unwrap();
+            (path, bytes)
+        })
+        .collect()
 }
 
 /// Names in `directory` other than `keep`: temporary files, staging folders.

@@ -1,25 +1,6 @@
 //! `sim report`: the files it writes, their content, and `reports/` kept up to date.
 
-use std::path::{Path, PathBuf};
-
-use crate::common::{repository_file, scratch, sim};
-
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    files.sort();
-    files
-}
+use crate::common::{files_under, repository_file, scratch, sim};
 
 fn shipped_scenarios() -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(repository_file("scenarios"))
